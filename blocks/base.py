@@ -1,0 +1,200 @@
+"""What a block is: typed ports, a parameter model and the KFP component that does the work.
+
+A block is data plus one KFP lightweight component. The data (id, ports, parameter model) is
+what the canvas draws and what validation checks; the component is what a run executes.
+Component functions run in a separate process (or a container on a cluster), so their bodies
+import what they need, including the helpers in ``blocks.runtime``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kfp import dsl
+from pydantic import BaseModel
+
+#: Image the components run in on a cluster: it must hold this project (see deploy/).
+DEFAULT_BLOCK_IMAGE = "designer-blocks:0.1.0"
+
+
+@dataclass(frozen=True)
+class PortType:
+    """The kind of thing that travels along an edge.
+
+    Types form a small tree: a port of type ``Model`` accepts a ``Classifier``, but a port of
+    type ``Classifier`` does not accept a ``Regressor``. Each maps to a KFP artifact class.
+    """
+
+    name: str
+    kfp_type: type
+    description: str
+    color: str
+    parent: PortType | None = None
+
+    def accepts(self, other: PortType) -> bool:
+        """True when a value of type ``other`` may feed a port of this type."""
+        current: PortType | None = other
+        while current is not None:
+            if current.name == self.name:
+                return True
+            current = current.parent
+        return False
+
+
+DATASET = PortType("Dataset", dsl.Dataset, "A table of rows and named columns.", "#2563eb")
+MODEL = PortType("Model", dsl.Model, "A trained model.", "#9333ea")
+CLASSIFIER = PortType(
+    "Classifier", dsl.Model, "A trained model that predicts a category.", "#a855f7", MODEL
+)
+REGRESSOR = PortType(
+    "Regressor", dsl.Model, "A trained model that predicts a number.", "#c026d3", MODEL
+)
+PREPROCESSOR = PortType(
+    "Preprocessor", dsl.Model, "Fitted data preparation steps to reuse on new data.", "#0d9488"
+)
+METRICS = PortType("Metrics", dsl.Metrics, "Named scores such as accuracy or RMSE.", "#ea580c")
+CLASSIFICATION_METRICS = PortType(
+    "ClassificationMetrics",
+    dsl.ClassificationMetrics,
+    "A confusion matrix and ROC curve.",
+    "#d97706",
+)
+
+DEPLOYMENT = PortType(
+    "Deployment", dsl.Artifact, "Where a deployed model answers predictions.", "#16a34a"
+)
+
+PORT_TYPES: dict[str, PortType] = {
+    t.name: t
+    for t in (
+        DATASET,
+        MODEL,
+        CLASSIFIER,
+        REGRESSOR,
+        PREPROCESSOR,
+        METRICS,
+        CLASSIFICATION_METRICS,
+        DEPLOYMENT,
+    )
+}
+
+
+@dataclass(frozen=True)
+class Port:
+    """A named, typed input or output of a block."""
+
+    name: str
+    type: PortType
+    description: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """What is known about a table before it exists: its columns and which one is the target."""
+
+    columns: tuple[str, ...]
+    target: str | None = None
+    #: "classification", "regression" or None when not known.
+    task: str | None = None
+    #: False when a block knows the target and task of its output but not all of its columns
+    #: (one-hot encoding makes new ones): ``columns`` then holds only columns known to exist,
+    #: so checks for a missing column must be skipped.
+    columns_known: bool = True
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c != self.target)
+
+
+@dataclass(frozen=True)
+class ParamProblem:
+    """A parameter value that cannot work with the data that reaches the block."""
+
+    param: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Inference:
+    """What a block's ``infer`` returns: the schema of each output table and any problems."""
+
+    outputs: Mapping[str, TableSchema | None] = field(default_factory=dict)
+    problems: tuple[ParamProblem, ...] = ()
+
+
+#: ``infer(params, input_schemas)``: input schemas are None where unknown.
+InferFn = Callable[[Any, Mapping[str, TableSchema | None]], Inference]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One entry of the catalogue."""
+
+    id: str
+    version: str
+    category: str
+    title: str
+    description: str
+    icon: str
+    inputs: tuple[Port, ...]
+    outputs: tuple[Port, ...]
+    params: type[BaseModel]
+    function: Callable[..., Any]
+    infer: InferFn | None = None
+
+    def input(self, name: str) -> Port | None:
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output(self, name: str) -> Port | None:
+        return next((p for p in self.outputs if p.name == name), None)
+
+    def params_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the parameters: types, defaults, bounds, enums and help text."""
+        schema = self.params.model_json_schema()
+        schema.setdefault("properties", {})
+        schema.setdefault("required", [])
+        return schema
+
+    def component(self) -> Any:
+        """The KFP lightweight component, built once per block image."""
+        return _build_component(self.function, block_image())
+
+    def describe(self) -> dict[str, Any]:
+        """The public description used by ``designer blocks --json`` and the canvas palette."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "category": self.category,
+            "title": self.title,
+            "description": self.description,
+            "icon": self.icon,
+            "inputs": [_describe_port(p) for p in self.inputs],
+            "outputs": [_describe_port(p) for p in self.outputs],
+            "params": self.params_schema(),
+        }
+
+
+def _describe_port(port: Port) -> dict[str, Any]:
+    return {
+        "name": port.name,
+        "type": port.type.name,
+        "description": port.description,
+        "optional": port.optional,
+        "color": port.type.color,
+    }
+
+
+def block_image() -> str:
+    return os.environ.get("DESIGNER_BLOCK_IMAGE", DEFAULT_BLOCK_IMAGE)
+
+
+@functools.cache
+def _build_component(function: Callable[..., Any], image: str) -> Any:
+    # install_kfp_package=False and no packages_to_install: the image (or, locally, this
+    # virtual environment) already holds kfp and the block runtime, so no task pip-installs.
+    return dsl.component(function, base_image=image, install_kfp_package=False)

@@ -1,0 +1,41 @@
+"""The explicit list of every block the designer offers, in palette order."""
+
+from blocks.base import Block
+from blocks.deploy import local_model
+from blocks.evaluate import classification, regression
+from blocks.load import sklearn_dataset, table_file
+from blocks.preprocess import prepare_columns
+from blocks.split import train_test
+from blocks.train import (
+    gradient_boosting,
+    linear_regression,
+    logistic_regression,
+    random_forest,
+    random_forest_regressor,
+)
+
+CATALOGUE: tuple[Block, ...] = (
+    sklearn_dataset.BLOCK,
+    table_file.BLOCK,
+    train_test.BLOCK,
+    prepare_columns.BLOCK,
+    logistic_regression.BLOCK,
+    random_forest.BLOCK,
+    gradient_boosting.BLOCK,
+    linear_regression.BLOCK,
+    random_forest_regressor.BLOCK,
+    classification.BLOCK,
+    regression.BLOCK,
+    local_model.BLOCK,
+)
+
+_BY_ID: dict[str, Block] = {block.id: block for block in CATALOGUE}
+
+
+def get_block(block_id: str) -> Block | None:
+    """The block with this id, or None when the catalogue has no such block."""
+    return _BY_ID.get(block_id)
+
+
+def block_ids() -> list[str]:
+    return sorted(_BY_ID)

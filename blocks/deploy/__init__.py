@@ -1,0 +1,1 @@
+"""Blocks that put a trained model where it can answer predictions."""

@@ -1,0 +1,1 @@
+"""Blocks that score a trained model on test rows it never saw."""

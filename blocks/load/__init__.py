@@ -1,0 +1,1 @@
+"""Blocks that bring data into a flow."""

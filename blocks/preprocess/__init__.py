@@ -1,0 +1,1 @@
+"""Blocks that turn raw columns into numbers a model can learn from."""

@@ -1,0 +1,123 @@
+"""Scoring a model on test rows, in the numbers and charts KFP knows how to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from blocks.runtime.tables import Table
+from blocks.runtime.training import feature_matrix
+
+#: The ROC curve is thinned to at most this many points: enough to draw, small as metadata.
+MAX_ROC_POINTS = 200
+
+
+@dataclass(frozen=True)
+class ClassificationResult:
+    scores: dict[str, float]
+    categories: list[str]
+    matrix: list[list[int]]
+    #: (false positive rates, true positive rates, thresholds) for two-class problems.
+    roc: tuple[list[float], list[float], list[float]] | None
+    notes: list[str]
+
+
+def model_features(model: Any, metadata: dict[str, Any] | None = None) -> list[str]:
+    """The columns the model was trained on, as it recorded them."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        return [str(n) for n in names]
+    return list((metadata or {}).get("feature_columns", []))
+
+
+def scoring_data(model: Any, table: Table, who: str) -> tuple[pd.DataFrame, pd.Series]:
+    """The test rows in the model's column order, with their true answers."""
+    if not table.target:
+        raise ValueError(
+            f"{who} needs the true answers, but the test table has no target column; "
+            "choose one in the block that loads the data"
+        )
+    columns = model_features(model)
+    missing = [c for c in columns if c not in table.frame.columns]
+    if missing:
+        raise ValueError(
+            f"the test table lacks column(s) the model was trained on: "
+            f"{', '.join(map(repr, missing))}; the test table has: "
+            f"{', '.join(map(str, table.frame.columns))}. Prepare test rows the same way as "
+            "training rows (feed both through the same Prepare columns block)"
+        )
+    return feature_matrix(table.frame, columns, who), table.labels
+
+
+def classification_result(model: Any, table: Table) -> ClassificationResult:
+    from sklearn import metrics
+    from sklearn.base import is_classifier
+
+    if not is_classifier(model):
+        raise ValueError("this model predicts numbers, not categories: use Evaluate regression")
+    features, truth = scoring_data(model, table, "Evaluate classification")
+    predicted = model.predict(features)
+    scores = {
+        "accuracy": metrics.accuracy_score(truth, predicted),
+        "precision": metrics.precision_score(truth, predicted, average="macro", zero_division=0),
+        "recall": metrics.recall_score(truth, predicted, average="macro", zero_division=0),
+        "f1": metrics.f1_score(truth, predicted, average="macro", zero_division=0),
+    }
+    classes = list(model.classes_)
+    labels = classes + [c for c in pd.unique(truth) if c not in classes]
+    matrix = metrics.confusion_matrix(truth, predicted, labels=labels)
+    notes: list[str] = []
+    roc = None
+    if hasattr(model, "predict_proba"):
+        proba = model.predict_proba(features)
+        try:
+            if len(classes) == 2:
+                positive = truth == classes[1]
+                scores["roc_auc"] = metrics.roc_auc_score(positive, proba[:, 1])
+                fpr, tpr, thresholds = metrics.roc_curve(positive, proba[:, 1])
+                roc = downsample_curve(fpr, tpr, thresholds)
+            else:
+                scores["roc_auc"] = metrics.roc_auc_score(
+                    truth, proba, multi_class="ovr", average="macro", labels=classes
+                )
+        except ValueError as exc:
+            notes.append(f"roc_auc skipped: {exc}")
+    else:
+        notes.append("roc_auc skipped: the model gives no class probabilities")
+    return ClassificationResult(
+        scores={k: float(v) for k, v in scores.items()},
+        categories=[str(c) for c in labels],
+        matrix=matrix.tolist(),
+        roc=roc,
+        notes=notes,
+    )
+
+
+def downsample_curve(
+    fpr: np.ndarray, tpr: np.ndarray, thresholds: np.ndarray, limit: int = MAX_ROC_POINTS
+) -> tuple[list[float], list[float], list[float]]:
+    """At most ``limit`` evenly spread points, keeping both ends; no infinite thresholds."""
+    if len(fpr) > limit:
+        keep = np.unique(np.linspace(0, len(fpr) - 1, limit).round().astype(int))
+        fpr, tpr, thresholds = fpr[keep], tpr[keep], thresholds[keep]
+    # roc_curve starts at threshold +inf, which JSON metadata cannot hold; 1.0 means the same.
+    finite = np.where(np.isfinite(thresholds), thresholds, 1.0)
+    return fpr.tolist(), tpr.tolist(), finite.tolist()
+
+
+def regression_scores(model: Any, table: Table) -> dict[str, float]:
+    from sklearn import metrics
+    from sklearn.base import is_regressor
+
+    if not is_regressor(model):
+        raise ValueError("this model predicts categories, not numbers: use Evaluate classification")
+    features, truth = scoring_data(model, table, "Evaluate regression")
+    predicted = model.predict(features)
+    return {
+        "rmse": float(np.sqrt(metrics.mean_squared_error(truth, predicted))),
+        "mae": float(metrics.mean_absolute_error(truth, predicted)),
+        "r2": float(metrics.r2_score(truth, predicted)),
+    }

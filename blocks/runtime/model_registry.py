@@ -1,0 +1,180 @@
+"""The designer's local model folder: numbered versions of named models, ready to predict.
+
+Layout: ``<models_dir>/<name>/<version>/`` holding ``model.joblib``, ``preprocessor.joblib``
+(when the flow prepared its columns) and ``model.json``. ``model.json`` is written last, by
+rename, so a version without it is still being registered and is skipped by readers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+MODEL_FILE = "model.joblib"
+PREPROCESSOR_FILE = "preprocessor.joblib"
+INFO_FILE = "model.json"
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    info: dict[str, Any]
+    model: Any
+    preprocessor: Any | None
+
+
+def default_models_dir() -> Path:
+    """``$DESIGNER_HOME/models``, the home default being ``~/.designer``."""
+    return Path(os.environ.get("DESIGNER_HOME", "~/.designer")).expanduser() / "models"
+
+
+def register(
+    models_dir: str | os.PathLike[str],
+    name: str,
+    model_path: str | os.PathLike[str],
+    *,
+    preprocessor_path: str | os.PathLike[str] | None = None,
+    task: str = "",
+    target: str = "",
+    feature_columns: list[str] | None = None,
+    description: str = "",
+    source_uri: str = "",
+) -> dict[str, Any]:
+    """Copy a trained model (and its preprocessor) in as the next version of ``name``.
+
+    ``feature_columns`` are the columns callers must send; by default they are read from the
+    preprocessor when there is one, else from the model.
+    """
+    _check_name(name)
+    import joblib
+
+    if feature_columns is None:
+        source = joblib.load(preprocessor_path or model_path)
+        feature_columns = [str(c) for c in getattr(source, "feature_names_in_", [])]
+    if not task:
+        from sklearn.base import is_classifier
+
+        task = "classification" if is_classifier(joblib.load(model_path)) else "regression"
+    version, folder = _allocate_version(Path(models_dir) / name)
+    shutil.copyfile(model_path, folder / MODEL_FILE)
+    if preprocessor_path:
+        shutil.copyfile(preprocessor_path, folder / PREPROCESSOR_FILE)
+    info = {
+        "name": name,
+        "version": version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "task": task,
+        "target": target,
+        "feature_columns": list(feature_columns),
+        "description": description,
+        "source_uri": source_uri,
+        "has_preprocessor": bool(preprocessor_path),
+        "path": str(folder),
+    }
+    staging = folder / f".{INFO_FILE}.tmp"
+    staging.write_text(json.dumps(info, indent=2))
+    os.replace(staging, folder / INFO_FILE)
+    return info
+
+
+def list_models(models_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every completely registered version, by name then version."""
+    root = Path(models_dir)
+    if not root.is_dir():
+        return []
+    found = []
+    for model_root in sorted(p for p in root.iterdir() if p.is_dir()):
+        for version in _versions(model_root):
+            info_path = model_root / str(version) / INFO_FILE
+            if info_path.is_file():
+                found.append(json.loads(info_path.read_text()))
+    return found
+
+
+def load_model(
+    models_dir: str | os.PathLike[str], name: str, version: int | None = None
+) -> RegisteredModel:
+    """A registered model, its preprocessor and its facts; the latest version by default."""
+    import joblib
+
+    _check_name(name)
+    model_root = Path(models_dir) / name
+    complete = [v for v in _versions(model_root) if (model_root / str(v) / INFO_FILE).is_file()]
+    if not complete:
+        known = sorted({m["name"] for m in list_models(models_dir)})
+        raise LookupError(
+            f"no model named {name!r} in {models_dir}; registered models: "
+            f"{', '.join(known) or 'none yet'}"
+        )
+    if version is None:
+        version = complete[-1]
+    elif version not in complete:
+        raise LookupError(
+            f"model {name!r} has no version {version}; versions: {', '.join(map(str, complete))}"
+        )
+    folder = model_root / str(version)
+    info = json.loads((folder / INFO_FILE).read_text())
+    preprocessor_file = folder / PREPROCESSOR_FILE
+    preprocessor = joblib.load(preprocessor_file) if preprocessor_file.is_file() else None
+    return RegisteredModel(info, joblib.load(folder / MODEL_FILE), preprocessor)
+
+
+def predict(
+    models_dir: str | os.PathLike[str],
+    name: str,
+    rows: pd.DataFrame,
+    version: int | None = None,
+) -> list[Any]:
+    """Predictions for ``rows``, prepared by the model's preprocessor first when it has one."""
+    loaded = load_model(models_dir, name, version)
+    required = list(loaded.info.get("feature_columns", []))
+    missing = [c for c in required if c not in rows.columns]
+    if missing:
+        raise ValueError(
+            f"model {name!r} version {loaded.info['version']} needs column(s) "
+            f"{', '.join(map(repr, missing))}; the rows have: "
+            f"{', '.join(map(str, rows.columns)) or 'no columns'}"
+        )
+    features = rows[required] if required else rows
+    if loaded.preprocessor is not None:
+        features = loaded.preprocessor.transform(features)
+    model_columns = getattr(loaded.model, "feature_names_in_", None)
+    if model_columns is not None:
+        features = features[list(model_columns)]
+    return loaded.model.predict(features).tolist()
+
+
+def _allocate_version(model_root: Path) -> tuple[int, Path]:
+    """The next free version folder, created here; safe when registrations race."""
+    model_root.mkdir(parents=True, exist_ok=True)
+    version = max(_versions(model_root), default=0) + 1
+    while True:
+        folder = model_root / str(version)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            version += 1
+            continue
+        return version, folder
+
+
+def _versions(model_root: Path) -> list[int]:
+    if not model_root.is_dir():
+        return []
+    return sorted(int(p.name) for p in model_root.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def _check_name(name: str) -> None:
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise ValueError(
+            f"model name {name!r} is not allowed: use 1 to 63 lowercase letters, digits and "
+            "dashes, starting with a letter or digit (for example my-model)"
+        )

@@ -1,0 +1,1 @@
+"""Blocks that fit a model on training rows: classifiers predict categories, regressors numbers."""

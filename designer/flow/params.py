@@ -1,0 +1,153 @@
+"""Checking a node's parameters against its block's parameter model.
+
+Node parameters are plain JSON values, or a reference ``{"$param": "name"}`` to a flow
+parameter. A reference is checked with the flow parameter's default standing in for the value,
+so a default of the wrong type is caught before the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from blocks.base import Block
+from designer.flow.diagnostics import Diagnostic, choices, error
+from designer.flow.document import PARAM_REF, Flow, Node
+
+#: What a flow parameter type means as a JSON value, for messages.
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+
+
+def param_reference(value: Any) -> str | None:
+    """The flow parameter name when ``value`` is a reference to one, else None."""
+    if isinstance(value, dict) and set(value) == {PARAM_REF} and isinstance(value[PARAM_REF], str):
+        return value[PARAM_REF]
+    return None
+
+
+def check_flow_params(flow: Flow) -> list[Diagnostic]:
+    """Flow parameters must have unique names and defaults of their declared type."""
+    problems: list[Diagnostic] = []
+    seen: set[str] = set()
+    for param in flow.params:
+        if param.name in seen:
+            problems.append(
+                error("duplicate_param", f"flow parameter {param.name!r} is declared twice")
+            )
+        seen.add(param.name)
+        if param.default is None:
+            continue
+        allowed = _PYTHON_TYPES[param.type]
+        is_bool = isinstance(param.default, bool)
+        if not isinstance(param.default, allowed) or (is_bool and param.type != "boolean"):
+            problems.append(
+                error(
+                    "bad_flow_param",
+                    f"flow parameter {param.name!r} is declared as {param.type} but its "
+                    f"default is {param.default!r}",
+                )
+            )
+    return problems
+
+
+def check_node_params(
+    flow: Flow, node: Node, block: Block
+) -> tuple[BaseModel | None, list[Diagnostic]]:
+    """Validate a node's parameters; return the parsed model (None when invalid) and problems."""
+    problems: list[Diagnostic] = []
+    resolved: dict[str, Any] = {}
+    for name, value in node.params.items():
+        ref = param_reference(value)
+        if ref is None:
+            resolved[name] = value
+            continue
+        flow_param = flow.param(ref)
+        if flow_param is None:
+            problems.append(
+                error(
+                    "unknown_flow_param",
+                    f"parameter {name!r} refers to flow parameter {ref!r}, which the flow does "
+                    f"not declare; declared: {choices(p.name for p in flow.params)}",
+                    node=node.id,
+                    param=name,
+                )
+            )
+        elif flow_param.default is not None:
+            resolved[name] = flow_param.default
+        # A reference with no default is supplied at run time: nothing to check yet.
+    try:
+        model = block.params.model_validate(resolved, strict=True)
+    except ValidationError as exc:
+        problems.extend(_field_problems(exc, node, block))
+        return None, problems
+    return (model if not problems else None), problems
+
+
+def _field_problems(exc: ValidationError, node: Node, block: Block) -> list[Diagnostic]:
+    properties = block.params_schema().get("properties", {})
+    problems = []
+    for err in exc.errors():
+        loc = err.get("loc", ())
+        name = str(loc[0]) if loc else ""
+        kind = err.get("type", "")
+        if kind == "extra_forbidden":
+            code, message = (
+                "unknown_param",
+                f"block {block.id} has no parameter {name!r}; valid parameters: "
+                f"{choices(properties)}",
+            )
+        elif kind == "missing":
+            code, message = "missing_param", f"parameter {name!r} is required but not set"
+        else:
+            code, message = "bad_param", _bad_value_message(name, err, properties.get(name, {}))
+        problems.append(error(code, message, node=node.id, param=name or None))
+    return problems
+
+
+def _bad_value_message(name: str, err: dict[str, Any], schema: dict[str, Any]) -> str:
+    found = err.get("input")
+    expected = _expected(schema) or err.get("msg", "a valid value")
+    return f"parameter {name!r} expects {expected}; found {found!r}"
+
+
+def _expected(schema: dict[str, Any]) -> str:
+    """Say in words what a JSON Schema property accepts."""
+    if "enum" in schema:
+        return f"one of {choices(schema['enum'])}"
+    if "const" in schema:
+        return f"{schema['const']!r}"
+    kind = schema.get("type")
+    if kind is None and "anyOf" in schema:
+        return " or ".join(filter(None, (_expected(s) for s in schema["anyOf"])))
+    words = {
+        "integer": "a whole number",
+        "number": "a number",
+        "string": "text",
+        "boolean": "true or false",
+        "array": "a list",
+        "null": "nothing",
+    }
+    text = words.get(str(kind), str(kind) if kind else "")
+    bounds = []
+    for key, word in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+    ):
+        if key in schema:
+            bounds.append(f"{word} {schema[key]}")
+    if "pattern" in schema:
+        bounds.append(f"matching {schema['pattern']}")
+    if "minLength" in schema:
+        bounds.append(f"at least {schema['minLength']} characters")
+    if kind == "array" and "items" in schema:
+        item = _expected(schema["items"])
+        text = f"a list of {item}" if item else text
+    return text + (f" ({', '.join(bounds)})" if bounds else "")

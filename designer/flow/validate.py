@@ -1,0 +1,313 @@
+"""Checking a flow as a graph: every problem at once, each pinned to a node, an edge or a field.
+
+The canvas runs this on every edit, so it stays fast (well under 50 ms for 1000 nodes) and never
+raises: any input, however broken, comes back as a list of diagnostics.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+from pydantic import BaseModel
+
+from blocks.base import Block, Port, TableSchema
+from blocks.catalogue import block_ids, get_block
+from designer.flow.diagnostics import Diagnostic, choices, error, has_errors, warning
+from designer.flow.document import Edge, Flow, Node, parse_flow, parse_flow_text
+from designer.flow.params import check_flow_params, check_node_params
+
+
+@dataclass
+class FlowCheck:
+    """The outcome of checking a flow: the parsed flow (when readable) and its problems."""
+
+    flow: Flow | None
+    diagnostics: list[Diagnostic]
+    #: Parsed parameters of each node whose parameters are valid.
+    params: dict[str, BaseModel] = field(default_factory=dict)
+    #: The graph of well-formed nodes and edges (edge data: the Edge under key "edge").
+    graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+    #: What is known of the table on each (node, output port), from schema inference.
+    schemas: dict[tuple[str, str], TableSchema | None] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.flow is not None and not has_errors(self.diagnostics)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "diagnostics": [d.to_dict() for d in self.diagnostics]}
+
+
+def check_text(text: str) -> FlowCheck:
+    flow, problems = parse_flow_text(text)
+    return _finish(flow, problems)
+
+
+def check_data(data: Any) -> FlowCheck:
+    flow, problems = parse_flow(data)
+    return _finish(flow, problems)
+
+
+def check_flow(flow: Flow) -> FlowCheck:
+    return _finish(flow, [])
+
+
+def _finish(flow: Flow | None, problems: list[Diagnostic]) -> FlowCheck:
+    if flow is None:
+        return FlowCheck(None, problems)
+    result = FlowCheck(flow, problems)
+    try:
+        _check(flow, result)
+    except Exception as exc:
+        result.diagnostics.append(
+            error("internal", f"the checker failed unexpectedly ({type(exc).__name__}: {exc})")
+        )
+    return result
+
+
+def _check(flow: Flow, result: FlowCheck) -> None:
+    out = result.diagnostics
+    out.extend(check_flow_params(flow))
+    if not flow.nodes:
+        out.append(error("empty_flow", "the flow has no nodes; add a block to start"))
+        return
+    nodes = _add_nodes(flow, result)
+    edges = _add_edges(flow, nodes, result)
+    _check_inputs(nodes, edges, result)
+    _check_cycles(result)
+    _check_isolated(result)
+    if not any(d.code == "cycle" for d in out):
+        _infer_schemas(nodes, result)
+
+
+def _add_nodes(flow: Flow, result: FlowCheck) -> dict[str, tuple[Node, Block]]:
+    """Add every node with a unique id and a known block to the graph; check its params."""
+    known: dict[str, tuple[Node, Block]] = {}
+    seen: set[str] = set()
+    for node in flow.nodes:
+        if node.id in seen:
+            result.diagnostics.append(
+                error(
+                    "duplicate_node",
+                    f"node id {node.id!r} is used by more than one node; node ids must be unique",
+                    node=node.id,
+                )
+            )
+            continue
+        seen.add(node.id)
+        result.graph.add_node(node.id)
+        block = get_block(node.block)
+        if block is None:
+            result.diagnostics.append(_unknown_block(node))
+            continue
+        known[node.id] = (node, block)
+        model, problems = check_node_params(flow, node, block)
+        result.diagnostics.extend(problems)
+        if model is not None:
+            result.params[node.id] = model
+    return known
+
+
+def _unknown_block(node: Node) -> Diagnostic:
+    ids = block_ids()
+    close = difflib.get_close_matches(node.block, ids, n=3)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    return error(
+        "unknown_block",
+        f"block {node.block!r} is not in the catalogue; {hint}valid blocks: {choices(ids, 50)}",
+        node=node.id,
+    )
+
+
+def _add_edges(
+    flow: Flow, nodes: dict[str, tuple[Node, Block]], result: FlowCheck
+) -> list[tuple[Edge, Port]]:
+    """Add each edge whose ends exist and whose ports fit; return them with their target port."""
+    good: list[tuple[Edge, Port]] = []
+    for edge in flow.edges:
+        target_port = _edge_ports(edge, nodes, result)
+        if target_port is not None:
+            result.graph.add_edge(edge.source, edge.target, key=edge.key, edge=edge)
+            good.append((edge, target_port))
+    return good
+
+
+def _edge_ports(edge: Edge, nodes: dict[str, tuple[Node, Block]], result: FlowCheck) -> Port | None:
+    out = result.diagnostics
+    ends_ok = True
+    for end, node_id in (("source", edge.source), ("target", edge.target)):
+        if node_id not in result.graph:
+            out.append(
+                error(
+                    "missing_node",
+                    f"edge {end} {node_id!r} is not a node of this flow; "
+                    f"nodes: {choices(result.graph.nodes)}",
+                    edge=edge.key,
+                )
+            )
+            ends_ok = False
+    if not ends_ok or edge.source not in nodes or edge.target not in nodes:
+        return None  # an unknown block was already reported on its node
+    source_block = nodes[edge.source][1]
+    target_block = nodes[edge.target][1]
+    source_port = source_block.output(edge.source_port)
+    target_port = target_block.input(edge.target_port)
+    if source_port is None:
+        out.append(_unknown_port(edge, edge.source, "output", source_block, source_block.outputs))
+    if target_port is None:
+        out.append(_unknown_port(edge, edge.target, "input", target_block, target_block.inputs))
+    if source_port is None or target_port is None:
+        return None
+    if not target_port.type.accepts(source_port.type):
+        out.append(
+            error(
+                "type_mismatch",
+                f"input {edge.target}.{target_port.name} expects {target_port.type.name}; "
+                f"found {source_port.type.name} from {edge.source}.{source_port.name}",
+                edge=edge.key,
+                node=edge.target,
+            )
+        )
+        return None
+    return target_port
+
+
+def _unknown_port(
+    edge: Edge, node_id: str, kind: str, block: Block, ports: tuple[Port, ...]
+) -> Diagnostic:
+    name = edge.source_port if kind == "output" else edge.target_port
+    return error(
+        "unknown_port",
+        f"block {block.id} (node {node_id}) has no {kind} port {name!r}; "
+        f"its {kind}s: {choices(p.name for p in ports)}",
+        edge=edge.key,
+        node=node_id,
+    )
+
+
+def _check_inputs(
+    nodes: dict[str, tuple[Node, Block]], edges: list[tuple[Edge, Port]], result: FlowCheck
+) -> None:
+    feeds: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+    for edge, _port in edges:
+        feeds[(edge.target, edge.target_port)].append(edge)
+    for (target, port), fed in feeds.items():
+        if len(fed) > 1:
+            sources = [f"{e.source}.{e.source_port}" for e in fed]
+            for extra in fed[1:]:
+                result.diagnostics.append(
+                    error(
+                        "input_fed_twice",
+                        f"input {target}.{port} takes one edge; found {len(fed)} "
+                        f"(from {', '.join(sources)}); remove all but one",
+                        node=target,
+                        edge=extra.key,
+                        related=tuple(e.source for e in fed),
+                    )
+                )
+    for node_id, (_node, block) in nodes.items():
+        for port in block.inputs:
+            if not port.optional and (node_id, port.name) not in feeds:
+                result.diagnostics.append(_missing_input(node_id, port, nodes))
+
+
+def _missing_input(node_id: str, port: Port, nodes: dict[str, tuple[Node, Block]]) -> Diagnostic:
+    candidates = [
+        f"{other}.{out.name}"
+        for other, (_n, block) in nodes.items()
+        if other != node_id
+        for out in block.outputs
+        if port.type.accepts(out.type)
+    ]
+    hint = (
+        f"connect one of: {choices(candidates)}"
+        if candidates
+        else f"add a block with a {port.type.name} output"
+    )
+    return error(
+        "missing_input",
+        f"input {port.name!r} needs a {port.type.name}; nothing is connected; {hint}",
+        node=node_id,
+    )
+
+
+def _check_cycles(result: FlowCheck) -> None:
+    graph = result.graph
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    members = [u for u, *_ in cycle]
+    path = " -> ".join([*members, members[0]])
+    result.diagnostics.append(
+        error(
+            "cycle",
+            f"the flow loops back on itself: {path}; a flow must run in one direction, "
+            "remove one of these edges",
+            node=members[0],
+            related=tuple(members),
+        )
+    )
+
+
+def _check_isolated(result: FlowCheck) -> None:
+    graph = result.graph
+    if graph.number_of_nodes() < 2:
+        return
+    for node_id in nx.isolates(graph):
+        result.diagnostics.append(
+            warning(
+                "isolated_node",
+                "this node is not connected to anything; connect it or remove it",
+                node=node_id,
+            )
+        )
+
+
+def _infer_schemas(nodes: dict[str, tuple[Node, Block]], result: FlowCheck) -> None:
+    """Follow table schemas along the edges so column names can be checked before a run."""
+    graph = result.graph
+    for node_id in nx.topological_sort(graph):
+        if node_id not in nodes or node_id not in result.params:
+            continue
+        block = nodes[node_id][1]
+        inputs: dict[str, TableSchema | None] = {
+            data["edge"].target_port: result.schemas.get((source, data["edge"].source_port))
+            for source, _target, data in graph.in_edges(node_id, data=True)
+        }
+        outputs = _run_infer(node_id, block, result.params[node_id], inputs, result)
+        for port in block.outputs:
+            result.schemas[(node_id, port.name)] = outputs.get(port.name)
+
+
+def _run_infer(
+    node_id: str,
+    block: Block,
+    params: BaseModel,
+    inputs: Mapping[str, TableSchema | None],
+    result: FlowCheck,
+) -> Mapping[str, TableSchema | None]:
+    if block.infer is None:
+        return {}
+    try:
+        inference = block.infer(params, inputs)
+    except Exception as exc:
+        result.diagnostics.append(
+            warning(
+                "inference_failed",
+                f"could not work out this block's columns ({type(exc).__name__}: {exc}); "
+                "they will be checked when the flow runs",
+                node=node_id,
+            )
+        )
+        return {}
+    for problem in inference.problems:
+        result.diagnostics.append(
+            error("bad_column", problem.message, node=node_id, param=problem.param or None)
+        )
+    return inference.outputs

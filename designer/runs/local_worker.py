@@ -1,0 +1,45 @@
+"""The worker process of one local run: ``python -m designer.runs.local_worker RUN_DIR``.
+
+kfp.local keeps its configuration in a process-wide singleton, so each run gets a process of
+its own. The worker only runs the compiled pipeline; the engine in the parent process reads its
+output to follow the tasks and collects the artifacts afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+PIPELINE_FILE = "pipeline.yaml"
+ARGUMENTS_FILE = "arguments.json"
+ARTIFACTS_DIR = "artifacts"
+
+
+def run(run_dir: Path) -> None:
+    from kfp import components, local
+
+    # Locally the block image is this virtual environment; kfp's advice to use Docker for a
+    # custom image would only clutter every block's log.
+    warnings.filterwarnings("ignore", message="You may be attemping", category=RuntimeWarning)
+    local.init(
+        runner=local.SubprocessRunner(use_venv=False),
+        pipeline_root=str(run_dir / ARTIFACTS_DIR),
+        raise_on_error=False,
+    )
+    pipeline = components.load_component_from_file(str(run_dir / PIPELINE_FILE))
+    arguments = json.loads((run_dir / ARGUMENTS_FILE).read_text())
+    pipeline(**arguments)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m designer.runs.local_worker RUN_DIR", file=sys.stderr)
+        return 2
+    run(Path(argv[0]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,126 @@
+"""The ``designer`` command's contract: output shapes and exit codes scripts rely on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from designer.cli import main
+from tests.fixtures.flow_files import FLOWS, fixture_flow
+
+IRIS = FLOWS / "iris_classification.json"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_blocks_json_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "blocks", "--json")
+    assert code == 0
+    blocks = json.loads(out)
+    ids = [b["id"] for b in blocks]
+    assert {"load.sklearn_dataset", "split.train_test", "train.random_forest"} <= set(ids)
+    for block in blocks:
+        assert {"id", "category", "title", "description", "inputs", "outputs", "params"} <= set(
+            block
+        )
+        assert all({"name", "type"} <= set(port) for port in block["inputs"] + block["outputs"])
+        assert {"properties", "required"} <= set(block["params"])
+
+
+def test_validate_json_on_a_valid_flow(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", IRIS, "--json")
+    assert (code, json.loads(out)) == (0, {"valid": True, "diagnostics": []})
+
+
+def test_validate_json_on_an_invalid_flow(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = fixture_flow("iris_classification")
+    doc["nodes"][2]["block"] = "train.nope"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    code, out, _ = run(capsys, "validate", path, "--json")
+    report = json.loads(out)
+    assert code == 1 and report["valid"] is False
+    first = report["diagnostics"][0]
+    assert {"severity", "code", "message", "node", "edge"} <= set(first)
+    assert (first["severity"], first["code"], first["node"]) == ("error", "unknown_block", "train")
+
+
+def test_validate_prints_problems_for_people(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"schema_version": 1, "name": "x", "nodes": [')
+    code, _, err = run(capsys, "validate", path)
+    assert code == 1
+    assert "not valid JSON" in err
+
+
+def test_compile_writes_ir(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "pipeline.yaml"
+    code, out, _ = run(capsys, "compile", IRIS, "-o", target)
+    assert code == 0 and "5 tasks" in out
+    assert yaml.safe_load(target.read_text())["pipelineInfo"]["name"] == "iris-classification"
+
+
+def test_compile_refuses_an_invalid_flow(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = fixture_flow("iris_classification")
+    doc["edges"].pop()
+    doc["edges"].pop(0)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    target = tmp_path / "pipeline.yaml"
+    code, _, err = run(capsys, "compile", path, "-o", target)
+    assert code == 1 and not target.exists()
+    assert "missing_input" in err
+
+
+def test_schema_is_the_flow_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema")
+    schema = json.loads(out)
+    assert code == 0
+    assert {"schema_version", "name", "nodes", "edges", "params"} <= set(schema["properties"])
+    assert schema["required"] == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["validate", "no/such/flow.json"], "no such file"),
+        (["validate", "."], "it is a folder"),
+        (["compile", str(IRIS), "-o", "no/such/dir/p.yaml"], "cannot write"),
+        (["run", str(IRIS), "-p", "nope=1"], "NAME one of: seed"),
+        (["run", str(IRIS), "-p", "seed=abc"], "expects a integer"),
+        (["submit", str(IRIS)], "DESIGNER_KFP_HOST"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert words in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["frobnicate"])
+    assert exited.value.code == 2
+
+
+def test_not_utf8_file_is_unreadable(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "flow.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    code, _, err = run(capsys, "validate", path)
+    assert code == 2 and "not UTF-8" in err
