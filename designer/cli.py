@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--namespace", help="Kubeflow namespace (default: $DESIGNER_KFP_NAMESPACE)")
     p.add_argument("--token", help="bearer token (default: $DESIGNER_KFP_TOKEN)")
     p.add_argument("--wait", action="store_true", help="poll until the run finishes")
+    p.add_argument("--poll-interval", type=float, default=5.0, help="seconds between polls")
     p.add_argument("--json", action="store_true")
     _add_param_option(p)
     p.set_defaults(handler=cmd_submit)
@@ -186,7 +187,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
         )
         if args.wait:
             record = engine.wait(
-                record.run_id, flow_name=flow.name, task_to_node=compiled.task_to_node
+                record.run_id,
+                flow_name=flow.name,
+                task_to_node=compiled.task_to_node,
+                poll_interval=args.poll_interval,
             )
     except KubeflowError as exc:
         print(f"designer: {exc}", file=sys.stderr)
@@ -218,6 +222,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     import pandas as pd
+
     from blocks.runtime.model_registry import predict
 
     rows = _read_rows(args.input, pd)

@@ -14,7 +14,7 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", title="Prepare columns")
 
     drop_columns: list[str] = Field(
-        default_factory=list,
+        default=[],
         title="Columns to drop",
         description="Columns the model should not use, such as ids or names. The target "
         "column cannot be dropped.",

@@ -10,6 +10,7 @@ import yaml
 
 from designer.cli import main
 from tests.fixtures.flow_files import FLOWS, fixture_flow
+from tests.fixtures.kfp_server import FakeKfpServer
 
 IRIS = FLOWS / "iris_classification.json"
 
@@ -124,3 +125,30 @@ def test_not_utf8_file_is_unreadable(capsys: pytest.CaptureFixture[str], tmp_pat
     path.write_bytes(b"\xff\xfe\x00garbage")
     code, _, err = run(capsys, "validate", path)
     assert code == 2 and "not UTF-8" in err
+
+
+def test_submit_sends_the_compiled_flow_and_follows_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with FakeKfpServer(token="t0ken") as server:
+        code, out, err = run(
+            capsys, "submit", IRIS, "--host", server.url, "--token", "t0ken", "--json",
+            "--wait", "--poll-interval", "0.01", "-p", "seed=3",
+        )  # fmt: skip
+        assert code == 0, err
+        result = json.loads(out)
+        assert result["status"] == "succeeded"
+        assert set(result["nodes"]) == {"load", "split", "train", "evaluate", "deploy"}
+        assert {n["status"] for n in result["nodes"].values()} == {"succeeded"}
+        (received,) = server.runs.values()
+        assert received.parameters == {"seed": 3}
+        assert received.pipeline_spec["pipelineInfo"]["name"] == "iris-classification"
+        assert len(received.pipeline_spec["root"]["dag"]["tasks"]) == 5
+
+
+def test_submit_to_a_server_that_is_down_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeKfpServer() as server:
+        url = server.url
+    code, _, err = run(capsys, "submit", IRIS, "--host", url)
+    assert code == 1
+    assert "cannot reach Kubeflow Pipelines" in err

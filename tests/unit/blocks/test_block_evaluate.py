@@ -98,7 +98,10 @@ def test_wrong_kind_of_model(
     words: str,
 ) -> None:
     train, test = iris_split
-    models = {"classifier": iris_model, "regressor": LinearRegression().fit(train.features, train.labels)}
+    models = {
+        "classifier": iris_model,
+        "regressor": LinearRegression().fit(train.features, train.labels),
+    }
     with pytest.raises(ValueError, match=words):
         scorer(models[model], test)
 
@@ -112,7 +115,10 @@ def test_components(
 ) -> None:
     model = artifact(dsl.Model, "classifier")
     joblib.dump(iris_model, model.path)
-    metrics, report = artifact(dsl.Metrics, "metrics"), artifact(dsl.ClassificationMetrics, "report")
+    metrics, report = (
+        artifact(dsl.Metrics, "metrics"),
+        artifact(dsl.ClassificationMetrics, "report"),
+    )
     evaluate_classification(model, dataset(iris_split[1], "iris_test"), metrics, report)
     assert metrics.metadata["accuracy"] > 0.8
     assert report.metadata["confusionMatrix"]["annotationSpecs"][0]["displayName"] == "0"

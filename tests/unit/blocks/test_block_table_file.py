@@ -199,3 +199,12 @@ def test_infer_reports_a_missing_target(fixtures_dir: Path) -> None:
 def test_infer_leaves_remote_and_missing_files_to_run_time(uri: str) -> None:
     result = infer(Params(uri=uri, target="y"), {})
     assert result.outputs == {"data": None} and not result.problems
+
+
+def test_infer_reports_an_unreadable_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 but not really")
+    result = infer(Params(uri=str(broken)), {})
+    assert result.outputs == {"data": None}
+    assert [p.param for p in result.problems] == ["uri"]
+    assert "could not read" in result.problems[0].message

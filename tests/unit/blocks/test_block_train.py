@@ -26,7 +26,12 @@ TRAINERS = [
     ),
     ("train.linear_regression", {"alpha": 0.0}, "diabetes", "LinearRegression"),
     ("train.linear_regression", {"alpha": 2.0}, "diabetes", "Ridge"),
-    ("train.random_forest_regressor", {"n_estimators": 20, "max_depth": 5, "seed": 1}, "diabetes", None),
+    (
+        "train.random_forest_regressor",
+        {"n_estimators": 20, "max_depth": 5, "seed": 1},
+        "diabetes",
+        None,
+    ),
 ]
 
 
@@ -44,7 +49,9 @@ def test_component_fits_and_predicts(
     assert block is not None
     table: Table = request.getfixturevalue(data)
     model = artifact(dsl.Model, "model")
-    block.function(train=dataset(table, "train"), model=model, **block.params(**params).model_dump())
+    block.function(
+        train=dataset(table, "train"), model=model, **block.params(**params).model_dump()
+    )
     fitted = joblib.load(model.path)
     predictions = fitted.predict(table.features.head(5))
     assert len(predictions) == 5
@@ -66,7 +73,11 @@ def raw_pets(fixtures_dir: Path) -> Table:
         ("logistic_regression", "diabetes", "target 'target' holds numbers \\(regression\\)"),
         ("random_forest_regressor", "iris", "holds categories \\(classification\\)"),
         ("random_forest", "raw_pets", "'name', 'color' hold text; add a \"Prepare columns\""),
-        ("random_forest", "pets_numbers", "empty cells, found in column\\(s\\) 'age' \\(3 empty\\)"),
+        (
+            "random_forest",
+            "pets_numbers",
+            "empty cells, found in column\\(s\\) 'age' \\(3 empty\\)",
+        ),
         ("linear_regression", "no_target", "needs a target column"),
         ("gradient_boosting", "one_class", "at least 2 classes"),
     ],

@@ -29,7 +29,9 @@ def kfp_parameter_type(annotation: Any) -> type:
 def example_params(params: type[BaseModel]) -> BaseModel:
     """The defaults, plus each required field's first documented example."""
     required = {
-        name: field.examples[0] for name, field in params.model_fields.items() if field.is_required()
+        name: field.examples[0]
+        for name, field in params.model_fields.items()
+        if field.is_required()
     }
     return params(**required)
 
@@ -82,6 +84,8 @@ def test_params_model_is_documented_and_bounded(block: Block) -> None:
     schema = block.params_schema()
     for name, field in block.params.model_fields.items():
         assert field.title and field.description, f"{block.id}.{name} needs title and description"
+        if not field.is_required():
+            assert "default" in schema["properties"][name], f"{block.id}.{name} shows no default"
         if field.annotation in (int, float):
             prop = schema["properties"][name]
             assert {"minimum", "exclusiveMinimum"} & set(prop), f"{block.id}.{name} lower bound"

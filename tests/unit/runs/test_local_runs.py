@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from designer.runs.local import load_record
+from designer.runs.local import LocalEngine, LocalRun, load_record
+from designer.runs.record import RunRecord, Status
 from tests.fixtures.flow_files import FLOWS, fixture_flow
 
 pytestmark = pytest.mark.slow
@@ -112,3 +115,39 @@ def test_flow_params_can_be_set_for_a_run(tmp_path: Path) -> None:
     nodes = json.loads(done.stdout)["nodes"]
     assert nodes["eval_logreg"]["metrics"]["accuracy"] > 0.85
     assert nodes["eval_boost"]["metrics"]["roc_auc"] > 0.9
+
+
+def _compiled(name: str):
+    from designer.flow.compile import compile_flow
+    from designer.flow.validate import check_data
+
+    check = check_data(fixture_flow(name))
+    assert check.flow is not None
+    return check.flow, compile_flow(check.flow, check)
+
+
+def _wait_for(run: LocalRun, predicate: Callable[[RunRecord], bool]) -> RunRecord:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        record = run.snapshot()
+        if predicate(record):
+            return record
+        time.sleep(0.05)
+    raise AssertionError(f"never happened; last record: {run.snapshot().summary()}")
+
+
+def test_progress_is_visible_while_the_run_goes_and_it_can_be_cancelled(
+    designer_home: Path,
+) -> None:
+    flow, compiled = _compiled("iris_classification")
+    run = LocalEngine(designer_home / "runs").start(compiled, flow_name=flow.name)
+    seen = _wait_for(run, lambda r: r.nodes["split"].status == Status.RUNNING)
+    assert seen.nodes["load"].status == Status.SUCCEEDED
+    assert seen.nodes["train"].status == Status.PENDING
+    on_disk = load_record(designer_home / "runs", run.run_id)
+    assert on_disk.nodes["load"].status == Status.SUCCEEDED  # other processes can follow too
+    run.cancel()
+    final = run.wait(timeout=60)
+    assert final.status == Status.CANCELLED
+    assert final.nodes["load"].status == Status.SUCCEEDED
+    assert final.nodes["evaluate"].status == Status.SKIPPED

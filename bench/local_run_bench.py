@@ -1,0 +1,158 @@
+"""Wall time of the 5-block iris flow through the local engine against one plain sklearn script.
+
+Run from the repository root: ``.venv/bin/python bench/local_run_bench.py [--quick]``.
+See bench/README.md for what is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from _common import median, print_header, print_table
+
+from designer.flow.compile import CompiledFlow, compile_flow
+from designer.flow.validate import check_text
+from designer.runs.local import LocalEngine
+from designer.runs.record import RunRecord, Status
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOW_FILE = ROOT / "tests" / "fixtures" / "flows" / "iris_classification.json"
+PLAIN_SCRIPT = Path(__file__).resolve().with_name("plain_iris.py")
+STEPS = 5
+
+
+@dataclass(frozen=True)
+class OursRun:
+    seconds: float
+    record: RunRecord
+
+
+def compile_iris() -> tuple[str, CompiledFlow]:
+    check = check_text(FLOW_FILE.read_text())
+    if check.flow is None or not check.valid:
+        raise SystemExit(f"{FLOW_FILE.name} does not check: {check.to_dict()}")
+    return check.flow.name, compile_flow(check.flow, check)
+
+
+def run_ours(engine: LocalEngine, compiled: CompiledFlow, flow_name: str) -> OursRun:
+    """From the engine's start (worker launch) to the finished run record; compile excluded."""
+    start = time.perf_counter()
+    record = engine.run(compiled, flow_name=flow_name)
+    seconds = time.perf_counter() - start
+    if record.status is not Status.SUCCEEDED:
+        errors = {n: r.error for n, r in record.nodes.items() if r.error}
+        raise SystemExit(f"the local run failed: {record.error or errors}")
+    return OursRun(seconds, record)
+
+
+def run_plain(out_dir: Path) -> float:
+    """From process start to process end of the plain script, in a fresh interpreter."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(PLAIN_SCRIPT), str(out_dir)], capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"the plain script failed:\n{done.stderr}")
+    return seconds
+
+
+def print_totals(ours: list[OursRun], plain: list[float]) -> None:
+    ours_s = [run.seconds for run in ours]
+    rows = [
+        ["ours: LocalEngine.run", f"{min(ours_s):.2f}", f"{median(ours_s):.2f}"],
+        ["plain: one sklearn script", f"{min(plain):.2f}", f"{median(plain):.2f}"],
+        [
+            "ratio ours/plain",
+            f"{min(ours_s) / min(plain):.2f}",
+            f"{median(ours_s) / median(plain):.2f}",
+        ],
+        [
+            f"overhead per step ((ours - plain) / {STEPS}), s",
+            f"{(min(ours_s) - min(plain)) / STEPS:.2f}",
+            f"{(median(ours_s) - median(plain)) / STEPS:.2f}",
+        ],
+    ]
+    print()
+    print(f"Iris flow, {len(ours)} run(s) each, interleaved (seconds)")
+    print_table(["", "min", "median"], rows)
+
+
+def _node_rows(records: list[RunRecord]) -> list[tuple[str, list[float]]]:
+    """Per-node durations, then where the rest of each run's time went."""
+    node_ids = list(records[0].nodes)
+    rows = [
+        (node, [_seconds(r.nodes[node].started_at, r.nodes[node].finished_at) for r in records])
+        for node in node_ids
+    ]
+    starts = [min(n.started_at or 0.0 for n in r.nodes.values()) for r in records]
+    ends = [max(n.finished_at or 0.0 for n in r.nodes.values()) for r in records]
+    busy = [sum(durations[i] for _node, durations in rows) for i in range(len(records))]
+    totals = [_seconds(r.started_at, r.finished_at) for r in records]
+    before = [_seconds(r.started_at, s) for r, s in zip(records, starts, strict=True)]
+    after = [_seconds(e, r.finished_at) for r, e in zip(records, ends, strict=True)]
+    gaps = [t - b - a - n for t, b, a, n in zip(totals, before, after, busy, strict=True)]
+    return [
+        *rows,
+        ("(sum of nodes)", busy),
+        ("(launch -> first node started)", before),
+        ("(gaps between nodes)", gaps),
+        ("(last node finished -> record)", after),
+        ("(record: started -> finished)", totals),
+    ]
+
+
+def _seconds(start: float | None, end: float | None) -> float:
+    return (end or 0.0) - (start or 0.0)
+
+
+def print_nodes(records: list[RunRecord]) -> None:
+    print()
+    print("Where the time goes: finished_at - started_at per node, from the run records (seconds)")
+    headers = ["node", *(f"run {i + 1}" for i in range(len(records))), "median"]
+    print_table(
+        headers,
+        [
+            [name, *(f"{v:.2f}" for v in values), f"{median(values):.2f}"]
+            for name, values in _node_rows(records)
+        ],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one run each, no warm-up")
+    args = parser.parse_args()
+    runs = 1 if args.quick else 3
+
+    title = "local run benchmark" + (" (quick)" if args.quick else "")
+    print_header(title, ("kfp", "scikit-learn"))
+    with tempfile.TemporaryDirectory(prefix="designer-bench-") as tmp:
+        home = Path(tmp) / "home"
+        os.environ["DESIGNER_HOME"] = str(home)  # models the deploy block registers go here
+        engine = LocalEngine(home / "runs", env={"DESIGNER_HOME": str(home)})
+        flow_name, compiled = compile_iris()
+        plain_dir = Path(tmp) / "plain"
+        plain_dir.mkdir()
+        if not args.quick:  # page in Python, sklearn and kfp once, outside the timings
+            run_ours(engine, compiled, flow_name)
+            run_plain(plain_dir)
+        ours: list[OursRun] = []
+        plain: list[float] = []
+        for index in range(runs):
+            print(f"  run {index + 1}/{runs}", flush=True)
+            ours.append(run_ours(engine, compiled, flow_name))
+            plain.append(run_plain(plain_dir))
+    print_totals(ours, plain)
+    print_nodes([run.record for run in ours])
+
+
+if __name__ == "__main__":
+    main()

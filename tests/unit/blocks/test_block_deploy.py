@@ -1,0 +1,193 @@
+"""Local deployment: numbered versions, safe under races, and predictions that round-trip."""
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import joblib
+import pandas as pd
+import pytest
+from kfp import dsl
+
+from blocks.deploy.local_model import deploy_local_model
+from blocks.runtime.model_registry import list_models, load_model, predict, register
+from blocks.runtime.preparation import prepare_tables
+from blocks.runtime.splitting import split_table
+from blocks.runtime.table_file import read_table_file
+from blocks.runtime.tables import Table
+from blocks.runtime.training import fit
+
+
+@pytest.fixture(scope="module")
+def iris_files(iris_split: tuple[Table, Table], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A trained iris classifier as the train block leaves it: a joblib file."""
+    folder = tmp_path_factory.mktemp("iris")
+    joblib.dump(
+        fit(iris_split[0], "logistic_regression", {"C": 1.0, "max_iter": 500})[0], folder / "model"
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pets_files(fixtures_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pets classifier behind its Prepare columns preprocessor, as two joblib files."""
+    folder = tmp_path_factory.mktemp("pets")
+    table = read_table_file(str(fixtures_dir / "pets.csv"), "auto", "species")
+    prepared = prepare_tables(*split_table(table, 0.25, 0, True), ["name"], "median", "none", True)
+    joblib.dump(prepared.preprocessor, folder / "preprocessor")
+    params = {"n_estimators": 20, "max_depth": 0, "seed": 0}
+    joblib.dump(fit(prepared.train, "random_forest", params)[0], folder / "model")
+    return folder
+
+
+def test_versions_count_up_and_latest_wins(iris_files: Path, tmp_path: Path) -> None:
+    first = register(tmp_path, "iris", iris_files / "model", description="first")
+    second = register(tmp_path, "iris", iris_files / "model", target="target")
+    register(tmp_path, "other", iris_files / "model")
+    assert (first["version"], second["version"]) == (1, 2)
+    assert [(m["name"], m["version"]) for m in list_models(tmp_path)] == [
+        ("iris", 1),
+        ("iris", 2),
+        ("other", 1),
+    ]
+    assert load_model(tmp_path, "iris").info["version"] == 2
+    assert load_model(tmp_path, "iris", 1).info["description"] == "first"
+    info = json.loads((tmp_path / "iris" / "2" / "model.json").read_text())
+    assert info["task"] == "classification" and info["feature_columns"][0] == "sepal length (cm)"
+
+
+def test_concurrent_registrations_get_distinct_versions(iris_files: Path, tmp_path: Path) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        infos = list(pool.map(lambda _: register(tmp_path, "race", iris_files / "model"), range(8)))
+    assert sorted(i["version"] for i in infos) == list(range(1, 9))
+
+
+def test_predict_round_trip(
+    iris_files: Path, iris_split: tuple[Table, Table], tmp_path: Path
+) -> None:
+    register(tmp_path, "iris", iris_files / "model")
+    rows = iris_split[1].features
+    expected = joblib.load(iris_files / "model").predict(rows).tolist()
+    assert predict(tmp_path, "iris", rows) == expected
+
+
+def test_predict_applies_the_preprocessor(pets_files: Path, tmp_path: Path) -> None:
+    info = register(
+        tmp_path, "pets", pets_files / "model", preprocessor_path=pets_files / "preprocessor"
+    )
+    assert info["feature_columns"] == ["age", "weight", "color", "indoor"]
+    rows = pd.DataFrame(
+        {"age": [3.0, None], "weight": [4.1, 31.0], "color": ["black", "pink"], "indoor": [1, 0]}
+    )
+    assert predict(tmp_path, "pets", rows) == ["cat", "dog"]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        ("missing_column", ValueError, "needs column\\(s\\) 'petal width \\(cm\\)'"),
+        ("unknown_model", LookupError, "no model named 'nope' in .*; registered models: iris"),
+        ("unknown_version", LookupError, "has no version 7; versions: 1"),
+        ("bad_name", ValueError, "lowercase letters, digits and dashes"),
+    ],
+)
+def test_clear_errors(
+    iris_files: Path,
+    iris_split: tuple[Table, Table],
+    tmp_path: Path,
+    call: str,
+    error: type[Exception],
+    words: str,
+) -> None:
+    register(tmp_path, "iris", iris_files / "model")
+    rows = iris_split[1].features
+    calls = {
+        "missing_column": lambda: predict(
+            tmp_path, "iris", rows.drop(columns=["petal width (cm)"])
+        ),
+        "unknown_model": lambda: predict(tmp_path, "nope", rows),
+        "unknown_version": lambda: load_model(tmp_path, "iris", 7),
+        "bad_name": lambda: register(tmp_path, "My Model", iris_files / "model"),
+    }
+    with pytest.raises(error, match=words):
+        calls[call]()
+
+
+@pytest.mark.parametrize("with_preprocessor", [False, True])
+def test_component(
+    pets_files: Path,
+    artifact: Callable[..., dsl.Artifact],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    with_preprocessor: bool,
+) -> None:
+    monkeypatch.setenv("DESIGNER_HOME", str(tmp_path / "home"))
+    facts = {"task": "classification", "target": "species", "feature_columns": ["x"]}
+    model = dsl.Model(name="model", uri=str(pets_files / "model"), metadata=facts)
+    preprocessor = dsl.Model(uri=str(pets_files / "preprocessor")) if with_preprocessor else None
+    deployment = artifact(dsl.Artifact, "deployment")
+    deploy_local_model(model, deployment, "pets", "cats or dogs", preprocessor)
+    assert deployment.metadata["version"] == 1 and deployment.metadata["task"] == "classification"
+    folder = tmp_path / "home" / "models" / "pets" / "1"
+    assert Path(deployment.metadata["path"]) == folder
+    assert (folder / "preprocessor.joblib").exists() == with_preprocessor
+    info = json.loads((folder / "model.json").read_text())
+    assert info["source_uri"] == str(pets_files / "model") and info["target"] == "species"
+    expected = ["age", "weight", "color", "indoor"] if with_preprocessor else ["x"]
+    assert info["feature_columns"] == expected
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:You may be attemping to run a task:RuntimeWarning")
+@pytest.mark.parametrize("connect_preprocessor", [True, False])
+def test_optional_preprocessor_in_kfp_local(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, connect_preprocessor: bool
+) -> None:
+    """The preprocessor input may be left unconnected: kfp.local passes None to the block."""
+    from kfp import local
+
+    from blocks.catalogue import get_block
+
+    monkeypatch.setenv("DESIGNER_HOME", str(tmp_path / "home"))
+    load, split, prepare, train, deploy = (
+        get_block(i).component()  # type: ignore[union-attr]
+        for i in (
+            "load.sklearn_dataset",
+            "split.train_test",
+            "preprocess.prepare_columns",
+            "train.logistic_regression",
+            "deploy.local_model",
+        )
+    )
+
+    @dsl.pipeline(name="deploy-optional-input")
+    def pipeline() -> None:
+        data = load(dataset="iris").outputs["data"]
+        if not connect_preprocessor:
+            model = train(train=data, C=1.0, max_iter=500)
+            deploy(model=model.outputs["model"], model_name="iris", description="")
+            return
+        parts = split(data=data, test_size=0.2, seed=0, stratify=True)
+        prepared = prepare(
+            train=parts.outputs["train"],
+            test=parts.outputs["test"],
+            drop_columns=[],
+            impute="median",
+            scale="standard",
+            one_hot=True,
+        )
+        model = train(train=prepared.outputs["prepared_train"], C=1.0, max_iter=500)
+        deploy(
+            model=model.outputs["model"],
+            preprocessor=prepared.outputs["preprocessor"],
+            model_name="iris",
+            description="",
+        )
+
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path / "root"))
+    pipeline()
+    [info] = list_models(tmp_path / "home" / "models")
+    assert info["has_preprocessor"] is connect_preprocessor
+    rows = pd.DataFrame([[5.1, 3.5, 1.4, 0.2]], columns=info["feature_columns"])
+    assert predict(tmp_path / "home" / "models", "iris", rows) == [0]
