@@ -12,13 +12,8 @@ import kfp_server_api as api
 import pytest
 import yaml
 
-from designer.runs.kubeflow import (
-    KubeflowEngine,
-    KubeflowError,
-    kfp_status,
-    record_from_kfp_run,
-    run_name,
-)
+from designer.runs.kfp_record import kfp_status, record_from_kfp_run, run_name
+from designer.runs.kubeflow import KubeflowEngine, KubeflowError
 from designer.runs.record import RunRecord, Status
 from designer.settings import KubeflowSettings
 from tests.fixtures.kfp_server import API, FakeKfpServer
