@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -174,17 +175,18 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if checked is None:
         return 1
     flow, compiled = checked
+    arguments = _param_values(flow, args.param)
     engine = KubeflowEngine(settings)
     try:
-        package = load_settings().home / "submitted" / f"{compiled.pipeline_name}.yaml"
-        package.parent.mkdir(parents=True, exist_ok=True)
-        compiled.write(package)
-        record = engine.submit(
-            package,
-            flow_name=flow.name,
-            arguments=_param_values(flow, args.param),
-            task_to_node=compiled.task_to_node,
-        )
+        with tempfile.TemporaryDirectory() as folder:
+            package = Path(folder) / f"{compiled.pipeline_name}.yaml"
+            compiled.write(package)
+            record = engine.submit(
+                package,
+                flow_name=flow.name,
+                arguments=arguments,
+                task_to_node=compiled.task_to_node,
+            )
         if args.wait:
             record = engine.wait(
                 record.run_id,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import kfp_server_api
 
+from designer.runs.kfp_transport import one_line
 from designer.runs.record import NodeRun, RunRecord, Status
 
 ENGINE = "kubeflow"
@@ -59,10 +60,10 @@ def record_from_kfp_run(
     """The designer's record of a KFP run; nodes without a task detail yet stay pending."""
     status = kfp_status(run.state)
     details = list(run.run_details.task_details or []) if run.run_details else []
+    by_task = _details_by_task(details, task_to_node)
     nodes = {node_id: NodeRun(task=task) for task, node_id in task_to_node.items()}
     for task, node_id in task_to_node.items():
-        mine = [d for d in details if d.display_name == task and not _is_system(d, task_to_node)]
-        if mine:
+        if mine := by_task.get(task):
             nodes[node_id] = _node_from_details(task, mine, details)
         elif status.finished:
             nodes[node_id].status = Status.SKIPPED
@@ -81,12 +82,17 @@ def record_from_kfp_run(
     )
 
 
-def _is_system(detail: kfp_server_api.V2beta1PipelineTaskDetail, tasks: Iterable[str]) -> bool:
-    """Whether a detail is KFP's own bookkeeping (root DAG, drivers, executor pods)."""
-    name = detail.display_name or ""
-    if name in _SYSTEM_TASKS:
-        return True
-    return name.endswith("-driver") and name.removesuffix("-driver") in set(tasks)
+def _details_by_task(
+    details: list[kfp_server_api.V2beta1PipelineTaskDetail], tasks: Mapping[str, str]
+) -> dict[str, list[kfp_server_api.V2beta1PipelineTaskDetail]]:
+    """The details of each flow task, in one pass; KFP's own entries (root DAG, drivers,
+    executor pods) never carry a flow task's name, so they fall out by the name lookup."""
+    grouped: dict[str, list[kfp_server_api.V2beta1PipelineTaskDetail]] = {}
+    for detail in details:
+        name = detail.display_name or ""
+        if name in tasks and name not in _SYSTEM_TASKS:
+            grouped.setdefault(name, []).append(detail)
+    return grouped
 
 
 def _node_from_details(
@@ -124,7 +130,7 @@ def _task_error(
 
 
 def _rpc_message(status: kfp_server_api.GoogleRpcStatus | None) -> str:
-    return " ".join((status.message or "").split()) if status is not None else ""
+    return one_line(status.message or "") if status is not None else ""
 
 
 def _epoch(moment: datetime | None) -> float | None:
