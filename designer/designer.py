@@ -1,5 +1,7 @@
 """The Reflex app module (rxconfig's app_name "designer" loads designer.designer)."""
 
+import os
+
 import reflex as rx
 
 from designer.ui import catalogue
@@ -15,3 +17,8 @@ app.add_page(
     description="Draw machine-learning flows from prebuilt blocks.",
     image="/logo.svg",
 )
+
+if os.environ.get("DESIGNER_CANVAS_LAB"):
+    from designer.ui.canvas import lab
+
+    app.add_page(lab.page, route="/lab/canvas", title="Canvas lab")
