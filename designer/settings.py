@@ -22,6 +22,9 @@ class Settings:
     #: Root folder for runs, registered models and (by default) object storage.
     home: Path
     kubeflow: KubeflowSettings | None
+    #: SQLAlchemy URL of the database that keeps flows, their versions and runs. A SQLite file
+    #: under ``home`` by default, so one person needs no server; a team points it at PostgreSQL.
+    database_url: str
 
     @property
     def runs_dir(self) -> Path:
@@ -45,4 +48,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if host
         else None
     )
-    return Settings(home=home, kubeflow=kubeflow)
+    database_url = env.get("DESIGNER_DATABASE_URL", "").strip() or _sqlite_url(home / "designer.db")
+    return Settings(home=home, kubeflow=kubeflow, database_url=database_url)
+
+
+def _sqlite_url(path: Path) -> str:
+    # An absolute path gives SQLAlchemy's four-slash form (sqlite:////abs/path/designer.db).
+    return f"sqlite:///{path}"

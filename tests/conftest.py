@@ -13,7 +13,12 @@ def designer_home(
 ) -> Path:
     home = tmp_path_factory.mktemp("designer-home")
     monkeypatch.setenv("DESIGNER_HOME", str(home))
-    for name in ("DESIGNER_KFP_HOST", "DESIGNER_KFP_TOKEN", "DESIGNER_BLOCK_IMAGE"):
+    for name in (
+        "DESIGNER_KFP_HOST",
+        "DESIGNER_KFP_TOKEN",
+        "DESIGNER_BLOCK_IMAGE",
+        "DESIGNER_DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     return home
 

@@ -1,4 +1,8 @@
-"""Score a classifier on test rows: accuracy and friends, a confusion matrix, an ROC curve."""
+"""Score a classifier on test rows: accuracy and friends, a confusion matrix, an ROC curve.
+
+With more than two classes the ROC curve is the micro-averaged one-vs-rest curve, so every
+classifier that gives probabilities gets one curve the run panel can draw.
+"""
 
 from collections.abc import Mapping
 
@@ -69,7 +73,11 @@ BLOCK = Block(
     ),
     outputs=(
         Port("metrics", METRICS, "Accuracy, precision, recall, F1 and ROC AUC."),
-        Port("report", CLASSIFICATION_METRICS, "Confusion matrix and, for two classes, ROC."),
+        Port(
+            "report",
+            CLASSIFICATION_METRICS,
+            "Confusion matrix and ROC curve (micro-averaged over classes when more than two).",
+        ),
     ),
     params=Params,
     function=evaluate_classification,

@@ -1,4 +1,8 @@
-"""Score a regressor on test rows: how far its numbers are from the true ones."""
+"""Score a regressor on test rows: how far its numbers are from the true ones.
+
+Besides RMSE, MAE and R² it logs a summary of the residuals (truth minus prediction), so the run
+panel can show whether the errors are centred on zero and how widely they spread.
+"""
 
 from collections.abc import Mapping
 
@@ -40,13 +44,14 @@ BLOCK = Block(
     category="evaluate",
     title="Evaluate regression",
     description="See how close a regressor's numbers are to the true ones on test rows: "
-    "RMSE and MAE (typical error, in the target's units) and R² (1 is perfect).",
+    "RMSE and MAE (typical error, in the target's units), R² (1 is perfect) and how the "
+    "errors spread.",
     icon="ruler",
     inputs=(
         Port("model", REGRESSOR, "The trained regressor."),
         Port("test", DATASET, "Test rows, prepared like the training rows."),
     ),
-    outputs=(Port("metrics", METRICS, "RMSE, MAE and R²."),),
+    outputs=(Port("metrics", METRICS, "RMSE, MAE, R² and a summary of the residuals."),),
     params=Params,
     function=evaluate_regression,
     infer=infer,

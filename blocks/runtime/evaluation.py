@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,8 @@ class ClassificationResult:
     scores: dict[str, float]
     categories: list[str]
     matrix: list[list[int]]
-    #: (false positive rates, true positive rates, thresholds) for two-class problems.
+    #: (false positive rates, true positive rates, thresholds): the positive class's curve for
+    #: two classes, the micro-averaged one-vs-rest curve for more; None without probabilities.
     roc: tuple[list[float], list[float], list[float]] | None
     notes: list[str]
 
@@ -74,17 +77,17 @@ def classification_result(model: Any, table: Table) -> ClassificationResult:
     if hasattr(model, "predict_proba"):
         proba = model.predict_proba(features)
         try:
-            if len(classes) == 2:
-                positive = truth == classes[1]
-                scores["roc_auc"] = metrics.roc_auc_score(positive, proba[:, 1])
-                fpr, tpr, thresholds = metrics.roc_curve(positive, proba[:, 1])
-                roc = downsample_curve(fpr, tpr, thresholds)
-            else:
-                scores["roc_auc"] = metrics.roc_auc_score(
-                    truth, proba, multi_class="ovr", average="macro", labels=classes
-                )
+            auc = _roc_auc(truth, proba, classes)
         except ValueError as exc:
             notes.append(f"roc_auc skipped: {exc}")
+        else:
+            if np.isfinite(auc):
+                scores["roc_auc"] = auc
+            else:  # newer scikit-learn warns and answers NaN, which JSON metadata cannot hold
+                notes.append("roc_auc skipped: the test rows hold only one class")
+        roc = roc_points(truth, proba, classes)
+        if roc is None:
+            notes.append("ROC curve skipped: the test rows hold too few of the model's classes")
     else:
         notes.append("roc_auc skipped: the model gives no class probabilities")
     return ClassificationResult(
@@ -94,6 +97,42 @@ def classification_result(model: Any, table: Table) -> ClassificationResult:
         roc=roc,
         notes=notes,
     )
+
+
+def _roc_auc(truth: pd.Series, proba: np.ndarray, classes: list[Any]) -> float:
+    """Area under the ROC curve: the positive class's for two classes, else the macro average."""
+    from sklearn import metrics
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        if len(classes) == 2:
+            return float(metrics.roc_auc_score(truth == classes[1], proba[:, 1]))
+        return float(
+            metrics.roc_auc_score(truth, proba, multi_class="ovr", average="macro", labels=classes)
+        )
+
+
+def roc_points(
+    truth: pd.Series, proba: np.ndarray, classes: list[Any]
+) -> tuple[list[float], list[float], list[float]] | None:
+    """The ROC curve to draw, thinned; None when the test rows leave it undefined.
+
+    Two classes have one curve, for the second class (scikit-learn's positive class). With more,
+    every (row, class) pair becomes one yes/no question scored by that class's probability: the
+    micro-averaged one-vs-rest curve, so a three-class model gets a single curve too.
+    """
+    from sklearn import metrics
+    from sklearn.preprocessing import label_binarize
+
+    if len(classes) == 2:
+        answers, scores = np.asarray(truth == classes[1]), proba[:, 1]
+    else:
+        answers, scores = label_binarize(truth, classes=classes).ravel(), proba.ravel()
+    if answers.all() or not answers.any():
+        return None  # with only positives (or only negatives) one of the rates is 0/0
+    fpr, tpr, thresholds = metrics.roc_curve(answers, scores)
+    return downsample_curve(fpr, tpr, thresholds)
 
 
 def downsample_curve(
@@ -108,6 +147,20 @@ def downsample_curve(
     return fpr.tolist(), tpr.tolist(), finite.tolist()
 
 
+#: Residual (truth minus prediction) summaries, in the order the run panel draws them: where the
+#: errors centre, how widely they spread (population standard deviation), and the five numbers
+#: of a box plot. A mean far from 0 means the model is biased, not just noisy.
+RESIDUAL_SUMMARIES: dict[str, Callable[[np.ndarray], Any]] = {
+    "residual_mean": np.mean,
+    "residual_std": np.std,
+    "residual_min": np.min,
+    "residual_p25": lambda r: np.percentile(r, 25),
+    "residual_median": np.median,
+    "residual_p75": lambda r: np.percentile(r, 75),
+    "residual_max": np.max,
+}
+
+
 def regression_scores(model: Any, table: Table) -> dict[str, float]:
     from sklearn import metrics
     from sklearn.base import is_regressor
@@ -116,8 +169,10 @@ def regression_scores(model: Any, table: Table) -> dict[str, float]:
         raise ValueError("this model predicts categories, not numbers: use Evaluate classification")
     features, truth = scoring_data(model, table, "Evaluate regression")
     predicted = model.predict(features)
+    residuals = np.asarray(truth, dtype=float) - np.asarray(predicted, dtype=float)
     return {
         "rmse": float(np.sqrt(metrics.mean_squared_error(truth, predicted))),
         "mae": float(metrics.mean_absolute_error(truth, predicted)),
         "r2": float(metrics.r2_score(truth, predicted)),
+        **{name: float(summary(residuals)) for name, summary in RESIDUAL_SUMMARIES.items()},
     }

@@ -115,6 +115,33 @@ def flow_json_schema() -> dict[str, Any]:
     return schema
 
 
+#: The largest flow file accepted on import (a 2000-node flow is about 0.5 MB).
+MAX_FLOW_BYTES = 20 * 1024 * 1024
+
+
+def parse_flow_bytes(data: bytes) -> tuple[Flow | None, list[Diagnostic]]:
+    """Parse an uploaded flow file: UTF-8 JSON of a sane size."""
+    if len(data) > MAX_FLOW_BYTES:
+        return None, [
+            error(
+                "malformed",
+                f"the file is {len(data) / 1e6:.1f} MB; a flow file is at most "
+                f"{MAX_FLOW_BYTES // (1024 * 1024)} MB",
+            )
+        ]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [
+            error(
+                "malformed",
+                f"the file is not UTF-8 text (bad byte at position {exc.start}); "
+                "is it a flow exported from the designer?",
+            )
+        ]
+    return parse_flow_text(text)
+
+
 def parse_flow_text(text: str) -> tuple[Flow | None, list[Diagnostic]]:
     """Parse a flow from JSON text; a syntax error becomes a diagnostic with its line."""
     try:

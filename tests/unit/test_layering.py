@@ -1,4 +1,4 @@
-"""The core (flow, runs, settings, blocks) never imports the web UI."""
+"""The core (flow, runs, store, settings, blocks) and the pure views never import Reflex."""
 
 from __future__ import annotations
 
@@ -11,10 +11,19 @@ CORE_MODULES = [
     "blocks.catalogue",
     "designer.cli",
     "designer.flow.compile",
+    "designer.flow.edit",
+    "designer.flow.history",
+    "designer.flow.param_form",
     "designer.flow.validate",
+    "designer.runs.launcher",
     "designer.runs.local",
     "designer.runs.kubeflow",
+    "designer.runs.report",
     "designer.settings",
+    "designer.store.flows",
+    "designer.store.runs",
+    "designer.ui.canvas.scene",
+    "designer.ui.editor.views",
 ]
 
 

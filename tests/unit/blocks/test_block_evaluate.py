@@ -1,12 +1,17 @@
 """Evaluation on real data: scores are sane, charts are well formed, mismatches are explained."""
 
 from collections.abc import Callable
+from typing import Any
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 from kfp import dsl
+from sklearn.base import ClassifierMixin
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import label_binarize
 from sklearn.svm import LinearSVC
 
 from blocks.base import TableSchema
@@ -16,6 +21,7 @@ from blocks.evaluate.regression import evaluate_regression
 from blocks.evaluate.regression import infer as infer_regression
 from blocks.runtime.evaluation import (
     MAX_ROC_POINTS,
+    RESIDUAL_SUMMARIES,
     classification_result,
     downsample_curve,
     regression_scores,
@@ -25,10 +31,21 @@ from blocks.runtime.splitting import split_table
 from blocks.runtime.tables import Table
 from blocks.runtime.training import fit
 
+FOREST = {"n_estimators": 30, "max_depth": 0, "seed": 0}
+
 
 @pytest.fixture(scope="module")
 def iris_model(iris_split: tuple[Table, Table]) -> LogisticRegression:
     return fit(iris_split[0], "logistic_regression", {"C": 1.0, "max_iter": 1000})[0]
+
+
+@pytest.fixture(scope="module")
+def cancer_split() -> tuple[Table, Table]:
+    return split_table(load_sample("breast_cancer"), 0.3, 0, True)
+
+
+def _features(model: ClassifierMixin, test: Table) -> pd.DataFrame:
+    return test.frame[list(model.feature_names_in_)]
 
 
 def test_iris_scores(iris_model: LogisticRegression, iris_split: tuple[Table, Table]) -> None:
@@ -37,18 +54,46 @@ def test_iris_scores(iris_model: LogisticRegression, iris_split: tuple[Table, Ta
     assert result.scores["accuracy"] > 0.8 and result.scores["roc_auc"] > 0.9
     assert result.categories == ["0", "1", "2"]
     assert np.array(result.matrix).sum() == len(iris_split[1].frame)
-    assert result.roc is None  # three classes: no single ROC curve
 
 
-def test_binary_roc_curve() -> None:
-    train, test = split_table(load_sample("breast_cancer"), 0.3, 0, True)
-    model = fit(train, "random_forest", {"n_estimators": 30, "max_depth": 0, "seed": 0})[0]
+@pytest.mark.parametrize(
+    ("dataset", "estimator", "params"),
+    [
+        ("breast_cancer", "random_forest", FOREST),
+        ("iris", "logistic_regression", {"C": 1.0, "max_iter": 1000}),
+        ("wine", "random_forest", FOREST),
+    ],
+    ids=["two-classes", "three-classes", "wine-three-classes"],
+)
+def test_every_probabilistic_classifier_gets_a_roc_curve(
+    dataset: str, estimator: str, params: dict[str, Any]
+) -> None:
+    train, test = split_table(load_sample(dataset), 0.3, 0, True)
+    model = fit(train, estimator, params)[0]
     result = classification_result(model, test)
-    assert result.scores["roc_auc"] > 0.9
-    assert result.roc is not None
+    assert result.roc is not None and result.notes == []
     fpr, tpr, thresholds = result.roc
     assert len(fpr) == len(tpr) == len(thresholds) <= MAX_ROC_POINTS
-    assert (fpr[0], tpr[-1]) == (0.0, 1.0) and all(np.isfinite(thresholds))
+    assert (fpr[0], fpr[-1], tpr[-1]) == (0.0, 1.0, 1.0) and all(np.isfinite(thresholds))
+    assert fpr == sorted(fpr) and tpr == sorted(tpr)
+    area = float(np.trapezoid(tpr, fpr))
+    if len(model.classes_) == 2:
+        assert area == pytest.approx(result.scores["roc_auc"])
+    else:  # the curve is the micro average; the roc_auc score stays the macro average
+        truth = label_binarize(test.labels, classes=model.classes_)
+        micro = roc_auc_score(truth, model.predict_proba(_features(model, test)), average="micro")
+        assert area == pytest.approx(micro)
+
+
+def test_micro_averaged_curve_is_thinned() -> None:
+    """A model guessing on noise scores many rows differently: the curve still fits the cap."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(900, 3)), columns=["a", "b", "c"])
+    frame["y"] = rng.integers(0, 3, len(frame))
+    model = LogisticRegression().fit(frame[["a", "b", "c"]][:300], frame["y"][:300])
+    result = classification_result(model, Table(frame[300:], "y", "classification"))
+    assert result.roc is not None and len(result.roc[0]) == MAX_ROC_POINTS
+    assert (result.roc[0][0], result.roc[0][-1]) == (0.0, 1.0)
 
 
 def test_downsample_keeps_ends() -> None:
@@ -60,18 +105,57 @@ def test_downsample_keeps_ends() -> None:
     assert thr[0] == 1.0
 
 
-def test_no_probabilities_skips_roc_auc(iris_split: tuple[Table, Table]) -> None:
-    train, test = iris_split
-    model = LinearSVC().fit(train.features, train.labels)
+@pytest.mark.parametrize(
+    ("case", "notes"),
+    [
+        ("no-probabilities", ["roc_auc skipped: the model gives no class probabilities"]),
+        (
+            "one-class-in-test",
+            [
+                "roc_auc skipped: the test rows hold only one class",
+                "ROC curve skipped: the test rows hold too few of the model's classes",
+            ],
+        ),
+    ],
+)
+def test_roc_skipped_with_a_note(
+    cancer_split: tuple[Table, Table], case: str, notes: list[str]
+) -> None:
+    train, test = cancer_split
+    if case == "no-probabilities":
+        model = LinearSVC().fit(train.features, train.labels)
+    else:
+        model = fit(train, "random_forest", FOREST)[0]
+        test = Table(test.frame[test.labels == 1], "target", "classification")
     result = classification_result(model, test)
-    assert "roc_auc" not in result.scores and "no class probabilities" in result.notes[0]
+    assert result.roc is None and "roc_auc" not in result.scores
+    assert len(result.notes) == len(notes)
+    assert all(got.startswith(want) for got, want in zip(result.notes, notes, strict=True))
 
 
-def test_diabetes_scores(diabetes_split: tuple[Table, Table]) -> None:
-    model = fit(diabetes_split[0], "linear_regression", {"alpha": 0.0})[0]
-    scores = regression_scores(model, diabetes_split[1])
-    assert 0 < scores["mae"] < scores["rmse"] < 70
-    assert scores["r2"] > 0.3
+@pytest.mark.parametrize(
+    ("estimator", "params", "min_r2"),
+    [
+        ("linear_regression", {"alpha": 0.0}, 0.3),
+        ("random_forest_regressor", {"n_estimators": 20, "max_depth": 0, "seed": 0}, 0.1),
+    ],
+)
+def test_regression_scores_and_residuals(
+    diabetes_split: tuple[Table, Table], estimator: str, params: dict[str, Any], min_r2: float
+) -> None:
+    train, test = diabetes_split
+    model = fit(train, estimator, params)[0]
+    scores = regression_scores(model, test)
+    assert list(scores) == ["rmse", "mae", "r2", *RESIDUAL_SUMMARIES]
+    assert 0 < scores["mae"] < scores["rmse"] < 70 and scores["r2"] > min_r2
+    box = [scores[f"residual_{q}"] for q in ("min", "p25", "median", "p75", "max")]
+    assert box == sorted(box) and box[0] < 0 < box[-1]
+    # Mean squared error is bias squared plus spread squared when residual = truth - prediction.
+    assert scores["rmse"] ** 2 == pytest.approx(
+        scores["residual_mean"] ** 2 + scores["residual_std"] ** 2
+    )
+    predicted = model.predict(test.frame[list(model.feature_names_in_)])
+    assert scores["residual_mean"] == pytest.approx(float(np.mean(test.labels - predicted)))
 
 
 def test_missing_features_are_listed(
@@ -121,13 +205,18 @@ def test_components(
     )
     evaluate_classification(model, dataset(iris_split[1], "iris_test"), metrics, report)
     assert metrics.metadata["accuracy"] > 0.8
-    assert report.metadata["confusionMatrix"]["annotationSpecs"][0]["displayName"] == "0"
+    matrix = report.metadata["confusionMatrix"]
+    assert [spec["displayName"] for spec in matrix["annotationSpecs"]] == ["0", "1", "2"]
+    assert sum(sum(row["row"]) for row in matrix["rows"]) == len(iris_split[1].frame)
+    curve = report.metadata["confidenceMetrics"]  # three classes: the micro-averaged curve
+    assert set(curve[0]) == {"falsePositiveRate", "recall", "confidenceThreshold"}
+    assert (curve[-1]["falsePositiveRate"], curve[-1]["recall"]) == (1.0, 1.0)
 
     regressor = artifact(dsl.Model, "regressor")
     joblib.dump(fit(diabetes_split[0], "linear_regression", {"alpha": 0.0})[0], regressor.path)
     scores = artifact(dsl.Metrics, "scores")
     evaluate_regression(regressor, dataset(diabetes_split[1], "diabetes_test"), scores)
-    assert set(scores.metadata) == {"rmse", "mae", "r2"}
+    assert set(scores.metadata) == {"rmse", "mae", "r2", *RESIDUAL_SUMMARIES}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,229 @@
+"""Start and follow runs on whichever engine the settings name, by run id alone.
+
+The web app's state is pickled between events, so it can hold a run id but not a ``LocalRun``
+(a worker process and the thread reading it). Live local runs therefore sit in a process-wide
+registry keyed by run id, never by user, so whoever holds the id can follow the run from any
+event or session. A finished run leaves the registry once someone has read it finished, and its
+``record.json`` under the runs folder answers from then on. A Kubeflow run's record is saved in
+the same folder layout, so it can be followed after a restart by asking the cluster again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from designer.flow.compile import CompiledFlow
+from designer.runs.kfp_record import ENGINE as KUBEFLOW
+from designer.runs.kubeflow import KubeflowEngine, KubeflowError
+from designer.runs.local import RECORD_FILE, LocalEngine, LocalRun
+from designer.runs.record import RunRecord
+from designer.settings import KubeflowSettings, Settings
+
+#: A finished run nobody read is forgotten this long after it finished (its record stays on disk).
+FORGET_AFTER = 3600.0
+#: Run ids name folders: one path component of plain characters, so an id from a browser can
+#: never point elsewhere on disk.
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_UNREACHABLE = "cannot reach "
+
+_live: dict[str, LocalRun] = {}
+_engines: dict[KubeflowSettings, KubeflowEngine] = {}
+_lock = threading.Lock()
+
+
+class LaunchError(Exception):
+    """A run could not be started, followed or cancelled; the message says what to do."""
+
+
+class UnknownRun(LaunchError, LookupError):
+    """No run with that id is live here or saved under the runs folder."""
+
+
+class Launcher:
+    """Starts runs on the configured engine and answers what they look like now.
+
+    Cheap to create: the state it needs across calls (live local runs, Kubeflow clients) is
+    process-wide, so a new Launcher per web event sees the same runs.
+    """
+
+    def __init__(self, settings: Settings, *, kubeflow_timeout: float = 30) -> None:
+        self.settings = settings
+        self.kubeflow_timeout = kubeflow_timeout
+
+    @property
+    def engine(self) -> str:
+        """The engine new runs go to: "kubeflow" when a host is configured, else "local"."""
+        return KUBEFLOW if self.settings.kubeflow else LocalEngine.name
+
+    def start(
+        self, compiled: CompiledFlow, *, flow_name: str, arguments: dict[str, Any] | None = None
+    ) -> RunRecord:
+        """Start a run and return its first record (the run goes on in the background)."""
+        if self.settings.kubeflow is not None:
+            return self._submit(self.settings.kubeflow, compiled, flow_name, arguments or {})
+        # The blocks of the worker read DESIGNER_HOME (the deploy block registers models under
+        # it), so runs started with these settings use their home, whatever the environment says.
+        engine = LocalEngine(self.settings.runs_dir, env={"DESIGNER_HOME": str(self.settings.home)})
+        try:
+            run = engine.start(compiled, flow_name=flow_name, arguments=arguments)
+        except OSError as exc:
+            raise LaunchError(
+                f"cannot start a local run in {self.settings.runs_dir}: "
+                f"{exc.strerror or exc}; check that DESIGNER_HOME is a folder you can write to"
+            ) from exc
+        with _lock:
+            _forget_stale_locked(time.time())
+            _live[run.run_id] = run
+        return run.snapshot()
+
+    def snapshot(self, run_id: str) -> RunRecord:
+        """The run as it is now: from memory while live here, else from its saved record (and,
+        for an unfinished Kubeflow run, from the cluster)."""
+        with _lock:
+            run = _live.get(run_id)
+        if run is not None:
+            record = run.snapshot()
+            if record.status.finished:
+                with _lock:
+                    _live.pop(run_id, None)
+            return record
+        record = self._saved(run_id)
+        if record.engine == KUBEFLOW and not record.status.finished:
+            record = self._kubeflow_status(record)
+        return record
+
+    def is_live(self, run_id: str) -> bool:
+        """True while the run is a local run of this process that has not finished."""
+        with _lock:
+            run = _live.get(run_id)
+        return run is not None and not run.snapshot().status.finished
+
+    def cancel(self, run_id: str) -> None:
+        """Stop a live local run; its record turns "cancelled" once the worker has exited.
+
+        Cancelling a run that already finished does nothing.
+        """
+        with _lock:
+            run = _live.get(run_id)
+        if run is not None:
+            run.cancel()
+            return
+        record = self._saved(run_id)
+        if record.status.finished:
+            return
+        if record.engine == KUBEFLOW:
+            where = f" at {record.url}" if record.url else ""
+            raise LaunchError(
+                f"the designer cannot stop Kubeflow runs yet; stop run {run_id} in the "
+                f"Kubeflow Pipelines UI{where}"
+            )
+        raise LaunchError(
+            f"run {run_id} was not started by this designer process (it may belong to a "
+            "`designer run` command or to a server that has since restarted), so it cannot be "
+            "stopped from here"
+        )
+
+    # -- Kubeflow --------------------------------------------------------------------------
+
+    def _submit(
+        self,
+        settings: KubeflowSettings,
+        compiled: CompiledFlow,
+        flow_name: str,
+        arguments: dict[str, Any],
+    ) -> RunRecord:
+        engine = self._kubeflow(settings)
+        with _kubeflow_errors(settings), tempfile.TemporaryDirectory() as folder:
+            package = Path(folder) / f"{compiled.pipeline_name}.yaml"
+            compiled.write(package)
+            record = engine.submit(
+                package,
+                flow_name=flow_name,
+                arguments=arguments,
+                task_to_node=compiled.task_to_node,
+            )
+        self._save(record)
+        return record
+
+    def _kubeflow_status(self, saved: RunRecord) -> RunRecord:
+        settings = self.settings.kubeflow
+        if settings is None:
+            raise LaunchError(
+                f"run {saved.run_id} runs on Kubeflow, but no Kubeflow host is configured now; "
+                "set DESIGNER_KFP_HOST to follow it"
+            )
+        task_to_node = {node.task: node_id for node_id, node in saved.nodes.items()}
+        with _kubeflow_errors(settings):
+            record = self._kubeflow(settings).status(
+                saved.run_id, flow_name=saved.flow_name, task_to_node=task_to_node
+            )
+        self._save(record)
+        return record
+
+    def _kubeflow(self, settings: KubeflowSettings) -> KubeflowEngine:
+        """One engine (and so one kfp.Client, built after a health check) per configuration."""
+        with _lock:
+            engine = _engines.get(settings)
+            if engine is None:
+                engine = _engines[settings] = KubeflowEngine(
+                    settings, timeout=self.kubeflow_timeout
+                )
+            return engine
+
+    # -- saved records ---------------------------------------------------------------------
+
+    def _folder(self, run_id: str) -> Path:
+        if not _RUN_ID.fullmatch(run_id):
+            raise UnknownRun(f"{run_id!r} is not a run id")
+        return self.settings.runs_dir / run_id
+
+    def _saved(self, run_id: str) -> RunRecord:
+        path = self._folder(run_id) / RECORD_FILE
+        try:
+            return RunRecord.load(path)
+        except FileNotFoundError as exc:
+            raise UnknownRun(f"no run {run_id} under {self.settings.runs_dir}") from exc
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise LaunchError(f"the saved record of run {run_id} cannot be read ({path})") from exc
+
+    def _save(self, record: RunRecord) -> None:
+        folder = self._folder(record.run_id)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            record.save(folder / RECORD_FILE)
+        except OSError as exc:
+            raise LaunchError(
+                f"cannot save run {record.run_id} in {folder}: {exc.strerror or exc}; "
+                "check that DESIGNER_HOME is a folder you can write to"
+            ) from exc
+
+
+@contextlib.contextmanager
+def _kubeflow_errors(settings: KubeflowSettings) -> Iterator[None]:
+    """Re-raise KubeflowError as LaunchError, saying what to check when the host is silent."""
+    try:
+        yield
+    except KubeflowError as exc:
+        message = str(exc)
+        if message.startswith(_UNREACHABLE):
+            message += (
+                f"; check that DESIGNER_KFP_HOST ({settings.host}) is the Kubeflow Pipelines "
+                "address, that the cluster is up and that this machine can reach it (a "
+                "port-forward or VPN may be needed)"
+            )
+        raise LaunchError(message) from exc
+
+
+def _forget_stale_locked(now: float) -> None:
+    """Drop finished runs nobody came back for, so a closed browser tab does not leak them."""
+    for run_id, run in list(_live.items()):
+        finished_at = run.snapshot().finished_at
+        if finished_at is not None and now - finished_at > FORGET_AFTER:
+            del _live[run_id]

@@ -1,0 +1,207 @@
+"""Engines and sessions: how the store reaches its database, SQLite or PostgreSQL.
+
+One engine per URL for the whole process, because an engine owns a connection pool and the web
+app calls the store from many event handlers at once. SQLite is tuned for that use (several
+threads, a writer that does not block readers, a writer that waits instead of failing), and a
+database that cannot be reached becomes one ``StoreUnavailable`` error saying what to check,
+rather than a driver traceback.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel
+
+from designer.store.tables import STORE_TABLES
+
+#: How long a SQLite writer waits for another writer to finish before giving up. Autosaves from
+#: several browser tabs may meet; they should queue, not fail with "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 15.0
+#: How long to wait for a PostgreSQL server to answer before saying it is unavailable.
+POSTGRES_CONNECT_TIMEOUT_S = 10
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+class StoreError(Exception):
+    """Anything the store reports to its callers; the message is meant for the person."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or opened (server down, wrong address, unwritable file)."""
+
+
+def engine_for(url: str) -> Engine:
+    """The engine for ``url``, created (with the schema) on first use and shared afterwards.
+
+    Raises ``StoreUnavailable`` when the database cannot be reached; nothing is cached then, so
+    a later call tries again once the server is up.
+    """
+    engine = _engines.get(url)
+    if engine is not None:  # the common case, without waiting behind a slow first connect
+        return engine
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _new_engine(url)
+            try:
+                create_schema(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+            _engines[url] = engine
+        return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of ``url``'s engine and forget it (shutdown, tests)."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the store's tables that do not exist yet; existing tables are left as they are."""
+    # Only the store's own tables: other SQLModel models (Reflex's, say) share the metadata.
+    SQLModel.metadata.create_all(engine, tables=STORE_TABLES)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed when the block ends and rolled back if it raises."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def safe_url(url: str | URL) -> str:
+    """``url`` with its password masked, fit for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(a malformed database URL)"
+
+
+def _new_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            "the database URL is not one SQLAlchemy understands; expected something like "
+            "sqlite:////path/to/designer.db or postgresql://user:password@host:5432/designer"
+        ) from exc
+    backend = parsed.get_backend_name()
+    try:
+        if backend == "sqlite":
+            engine = _sqlite_engine(parsed)
+        elif backend == "postgresql":
+            engine = _postgres_engine(parsed)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise StoreError(
+            f"the database driver for {safe_url(parsed)} is not installed ({exc.name}); "
+            "install it into the designer's environment"
+        ) from exc
+    # The URL as the person wrote it (before the driver is filled in), password masked.
+    event.listen(engine, "handle_error", _report_unavailable(parsed))
+    return engine
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
+    if in_memory:
+        # Every new connection to ":memory:" is a new empty database: keep exactly one.
+        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    else:
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot open the database at {safe_url(url)}: cannot create its folder "
+                f"{folder} ({exc.strerror or exc}). Check that the path is right and writable, "
+                "or set DESIGNER_DATABASE_URL to another location"
+            ) from exc
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+        )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Foreign keys are off by default in SQLite: without this, deleting a flow would leave its
+    # versions and runs behind. WAL lets readers go on while a writer writes; with WAL,
+    # synchronous=NORMAL is still safe against application crashes and saves an fsync per save.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def _postgres_engine(url: URL) -> Engine:
+    if url.drivername == "postgresql":
+        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; the designer ships psycopg2.
+        url = url.set(drivername="postgresql+psycopg2")
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+    # pre_ping: a server restart or an idle timeout closes pooled connections behind our back.
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _report_unavailable(url: URL) -> Callable[[ExceptionContext], None]:
+    """A ``handle_error`` listener turning "could not connect" into ``StoreUnavailable``.
+
+    A failure while first connecting has no connection yet; a dropped connection is a
+    disconnect; every other error passes through unchanged. A failed pre-ping is left alone:
+    the pool reconnects by itself then.
+    """
+    where = safe_url(url)
+    if url.get_backend_name() == "sqlite":
+        check = (
+            "Check that the file's folder exists and is writable and that the file is a "
+            "SQLite database"
+        )
+    else:
+        check = (
+            "Check that the database server is running and accepts connections at that "
+            "address, that the user name and password are right, and that "
+            "DESIGNER_DATABASE_URL names the database you mean"
+        )
+
+    def listener(context: ExceptionContext) -> None:
+        if context.is_pre_ping:
+            return
+        if context.connection is not None and not context.is_disconnect:
+            return
+        error = context.original_exception
+        lines = str(error).strip().splitlines()
+        reason = lines[0] if lines else type(error).__name__
+        raise StoreUnavailable(f"cannot reach the database at {where}: {reason}. {check}") from (
+            error
+        )
+
+    return listener

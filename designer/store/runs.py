@@ -1,0 +1,210 @@
+"""Runs of flows: remember each run's record, list a flow's runs, find runs still going.
+
+The engines (``designer/runs/``) write their records to files or read them from the cluster;
+this module keeps a copy of the latest record per run in the database, so the app can list runs
+with their headline metric cheaply, show an old run after its folder is gone, and re-attach to
+runs that were still going when the app stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from designer.runs.record import RunRecord, Status
+from designer.store.db import StoreError, session_scope
+from designer.store.flows import FlowNotFound
+from designer.store.tables import FlowRow, RunRow
+
+#: Which metric sums a run up in the run list, by preference: the first of these that any node
+#: logged. Classification scores come before regression ones, higher-is-better before errors.
+HEADLINE_METRICS = ("accuracy", "f1", "roc_auc", "r2", "rmse", "mae")
+UNFINISHED = (Status.PENDING, Status.RUNNING)
+
+
+class RunNotFound(StoreError, LookupError):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            f"no run with id {run_id!r}: it was never recorded or its flow was deleted"
+        )
+        self.run_id = run_id
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of a flow's run list."""
+
+    id: str
+    flow_id: str
+    flow_version: int
+    engine: str
+    status: Status
+    started_at: datetime
+    finished_at: datetime | None
+    duration_s: float | None
+    headline_name: str | None
+    headline_value: float | None
+    #: Why the run failed, in one line; empty otherwise.
+    error: str
+
+
+def headline_metric(record: RunRecord) -> tuple[str, float] | None:
+    """The metric that sums the run up (see ``HEADLINE_METRICS``), or None if none was logged."""
+    for name in HEADLINE_METRICS:
+        for node in record.nodes.values():
+            value = node.metrics.get(name)
+            if _is_number(value) and math.isfinite(value):
+                return name, float(value)
+    return None
+
+
+def record_run(engine: Engine, flow_id: str, flow_version: int, record: RunRecord) -> None:
+    """Store the run's latest record, inserting the run the first time it is seen.
+
+    Also makes it the flow's last run, unless a run that started later is already recorded
+    (an old run finishing late does not hide a newer one).
+    """
+    values = _run_values(flow_id, flow_version, record)
+    fixed = {"id", "flow_id"} if record.started_at is not None else {"id", "flow_id", "started_at"}
+    with session_scope(engine) as session:
+        if session.get(FlowRow, flow_id) is None:
+            raise FlowNotFound(flow_id)
+        _upsert_run(session, values, [key for key in values if key not in fixed])
+        started = select(RunRow.started_at).where(RunRow.id == record.run_id).scalar_subquery()
+        session.exec(
+            update(FlowRow)
+            .where(
+                col(FlowRow.id) == flow_id,
+                or_(
+                    col(FlowRow.last_run_id).is_(None),
+                    col(FlowRow.last_run_id) == record.run_id,
+                    col(FlowRow.last_run_at) <= started,
+                ),
+            )
+            .values(
+                last_run_id=record.run_id, last_run_status=str(record.status), last_run_at=started
+            )
+        )
+
+
+def list_runs(engine: Engine, flow_id: str, limit: int = 50) -> list[RunSummary]:
+    """The flow's runs, the most recently started first."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(*_SUMMARY_COLUMNS)
+            .where(RunRow.flow_id == flow_id)
+            .order_by(col(RunRow.started_at).desc(), col(RunRow.id).desc())
+            .limit(limit)
+        ).all()
+        if not rows and session.get(FlowRow, flow_id) is None:
+            raise FlowNotFound(flow_id)
+    return [_summary(row) for row in rows]
+
+
+def get_run_record(engine: Engine, run_id: str) -> RunRecord:
+    """The latest record stored for the run."""
+    with session_scope(engine) as session:
+        text = session.exec(select(RunRow.record).where(RunRow.id == run_id)).first()
+    if text is None:
+        raise RunNotFound(run_id)
+    return RunRecord.from_dict(json.loads(text))
+
+
+def unfinished_runs(engine: Engine) -> list[RunSummary]:
+    """Runs last recorded as pending or running, oldest first: those to re-attach to."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(*_SUMMARY_COLUMNS)
+            .where(col(RunRow.status).in_([str(status) for status in UNFINISHED]))
+            .order_by(col(RunRow.started_at), col(RunRow.id))
+        ).all()
+    return [_summary(row) for row in rows]
+
+
+#: The columns a RunSummary is made of, in the order of its fields.
+_SUMMARY_COLUMNS = (
+    RunRow.id,
+    RunRow.flow_id,
+    RunRow.flow_version,
+    RunRow.engine,
+    RunRow.status,
+    RunRow.started_at,
+    RunRow.finished_at,
+    RunRow.duration_s,
+    RunRow.headline_name,
+    RunRow.headline_value,
+    RunRow.error,
+)
+
+
+def _summary(row: Any) -> RunSummary:
+    values = dict(zip((f.name for f in fields(RunSummary)), row, strict=True))
+    return RunSummary(**{**values, "status": Status(values["status"])})
+
+
+def _run_values(flow_id: str, flow_version: int, record: RunRecord) -> dict[str, Any]:
+    started = _time(record.started_at) or datetime.now(UTC)
+    finished = _time(record.finished_at)
+    duration = None
+    if record.started_at is not None and record.finished_at is not None:
+        duration = max(0.0, record.finished_at - record.started_at)
+    headline = headline_metric(record)
+    return {
+        "id": record.run_id,
+        "flow_id": flow_id,
+        "flow_version": flow_version,
+        "engine": record.engine,
+        "status": str(record.status),
+        "started_at": started,
+        "finished_at": finished,
+        "duration_s": duration,
+        "headline_name": headline[0] if headline else None,
+        "headline_value": headline[1] if headline else None,
+        "error": _run_error(record),
+        "record": json.dumps(record.to_dict()),
+    }
+
+
+def _run_error(record: RunRecord) -> str:
+    """Why the run failed: its own error, else the first failed node's, naming the node."""
+    if record.error:
+        return record.error
+    for node_id, node in record.nodes.items():
+        if node.status == Status.FAILED and node.error:
+            return f"{node_id}: {node.error}"
+    return ""
+
+
+def _upsert_run(session: Session, values: dict[str, Any], update_keys: list[str]) -> None:
+    """Insert the run, or update ``update_keys`` if it exists, in one race-free statement."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        row = session.get(RunRow, values["id"])
+        if row is None:
+            session.add(RunRow(**values))
+        else:
+            for key in update_keys:
+                setattr(row, key, values[key])
+        return
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(RunRow).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[RunRow.id],
+        set_={key: statement.excluded[key] for key in update_keys},
+    )
+    session.exec(statement)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _time(timestamp: float | None) -> datetime | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)

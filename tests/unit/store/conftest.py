@@ -1,0 +1,5 @@
+"""Every store test runs on SQLite and on PostgreSQL (see tests/fixtures/databases.py)."""
+
+from tests.fixtures.databases import database_url, engine
+
+__all__ = ["database_url", "engine"]

@@ -1,0 +1,210 @@
+"""Reaching the database: settings, engines, SQLite tuning, unreachable servers, concurrency."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text, update
+from sqlmodel import col
+
+from designer.flow.document import Flow
+from designer.settings import load_settings
+from designer.store import (
+    StoreError,
+    StoreUnavailable,
+    create_flow,
+    engine_for,
+    get_flow,
+    list_flows,
+    list_versions,
+    save_draft,
+    save_version,
+    session_scope,
+)
+from designer.store.tables import FlowRow
+from tests.fixtures.databases import postgres_database, sqlite_url, terminate_connections
+
+
+def test_the_database_is_a_sqlite_file_in_the_designer_home_by_default(tmp_path: Path) -> None:
+    assert load_settings({"DESIGNER_HOME": str(tmp_path)}).database_url == (
+        f"sqlite:///{tmp_path}/designer.db"
+    )
+    assert load_settings({"DESIGNER_HOME": str(tmp_path), "DESIGNER_DATABASE_URL": " "}) == (
+        load_settings({"DESIGNER_HOME": str(tmp_path)})
+    )
+
+
+def test_the_database_url_comes_from_the_environment(tmp_path: Path) -> None:
+    url = "postgresql://designer:secret@db.internal:5432/designer"
+    env = {"DESIGNER_HOME": str(tmp_path), "DESIGNER_DATABASE_URL": url}
+
+    assert load_settings(env).database_url == url
+
+
+def test_the_default_database_works_out_of_the_box() -> None:
+    engine = engine_for(load_settings().database_url)
+
+    stored = create_flow(engine, Flow(name="First"))
+
+    assert get_flow(engine, stored.id).flow.name == "First"
+    assert (load_settings().home / "designer.db").is_file()
+
+
+def test_one_engine_per_url(tmp_path: Path) -> None:
+    first = engine_for(sqlite_url(tmp_path / "one"))
+
+    assert engine_for(sqlite_url(tmp_path / "one")) is first
+    assert engine_for(sqlite_url(tmp_path / "two")) is not first
+
+
+def test_sqlite_creates_its_folder_and_is_tuned_for_a_web_app(tmp_path: Path) -> None:
+    engine = engine_for(sqlite_url(tmp_path / "not" / "yet" / "there"))
+
+    with engine.connect() as connection:
+        pragmas = {
+            name: connection.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout")
+        }
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 15000}
+    assert (tmp_path / "not" / "yet" / "there" / "designer.db").is_file()
+
+
+def test_an_in_memory_sqlite_database_keeps_its_rows() -> None:
+    engine = engine_for("sqlite://")
+
+    create_flow(engine, Flow(name="Scratch"))
+
+    assert [f.name for f in list_flows(engine)] == ["Scratch"]
+
+
+def _not_a_folder(tmp_path: Path) -> str:
+    (tmp_path / "a-file").write_text("not a folder")
+    return sqlite_url(tmp_path / "a-file" / "sub")
+
+
+def _not_a_database(tmp_path: Path) -> str:
+    (tmp_path / "designer.db").write_bytes(b"this is not a SQLite database, just text" * 100)
+    return sqlite_url(tmp_path)
+
+
+UNREACHABLE: dict[str, tuple[Callable[[Path], str], list[str]]] = {
+    "postgresql, nothing listening": (
+        lambda _: "postgresql://designer:s3cret@127.0.0.1:1/designer?connect_timeout=2",
+        [
+            "cannot reach the database at postgresql://designer:***@127.0.0.1:1/designer",
+            "Connection refused",
+            "Check that the database server is running and accepts connections",
+            "DESIGNER_DATABASE_URL",
+        ],
+    ),
+    "sqlite, folder is a file": (
+        _not_a_folder,
+        ["cannot create its folder", "Check that the path is right and writable"],
+    ),
+    "sqlite, file is not a database": (
+        _not_a_database,
+        ["cannot reach the database at sqlite:///", "file is not a database"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("make_url", "says"), UNREACHABLE.values(), ids=UNREACHABLE.keys())
+def test_an_unreachable_database_says_what_to_check(
+    tmp_path: Path, make_url: Callable[[Path], str], says: list[str]
+) -> None:
+    url = make_url(tmp_path)
+
+    for _ in range(2):  # nothing is cached: the second try connects again
+        with pytest.raises(StoreUnavailable) as caught:
+            engine_for(url)
+        message = str(caught.value)
+        assert all(part in message for part in says), message
+        assert "s3cret" not in message
+
+
+def test_a_malformed_url_is_refused_without_echoing_it() -> None:
+    with pytest.raises(StoreError, match="not one SQLAlchemy understands") as caught:
+        engine_for("s3cret-is-not-a-url")
+
+    assert "s3cret" not in str(caught.value)
+
+
+def test_a_session_commits_at_the_end_of_its_block_or_rolls_back(engine: Engine) -> None:
+    stored = create_flow(engine, Flow(name="Kept"))
+    rename = update(FlowRow).where(col(FlowRow.id) == stored.id)
+
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        session.exec(rename.values(name="Lost"))
+        raise RuntimeError("boom")
+    assert [f.name for f in list_flows(engine)] == ["Kept"]
+
+    with session_scope(engine) as session:
+        session.exec(rename.values(name="Changed"))
+    assert [f.name for f in list_flows(engine)] == ["Changed"]
+
+
+def test_a_postgresql_connection_cut_by_the_server_is_replaced() -> None:
+    with postgres_database() as url:
+        engine = engine_for(url)
+        create_flow(engine, Flow(name="Before the restart"))
+
+        assert terminate_connections(url) >= 1
+
+        assert [f.name for f in list_flows(engine)] == ["Before the restart"]
+
+
+def _in_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
+    errors: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def target(index: int) -> None:
+        start.wait()
+        try:
+            work(index)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def test_autosaves_from_two_threads_wait_for_each_other_on_sqlite(tmp_path: Path) -> None:
+    engine = engine_for(sqlite_url(tmp_path))
+    stored = create_flow(engine, Flow(name="Shared"))
+
+    def autosave(thread: int) -> None:
+        for i in range(40):
+            save_draft(engine, stored.id, Flow(name="Shared", description=f"{thread}-{i}"))
+            list_flows(engine)
+
+    assert _in_threads(2, autosave) == []
+    assert get_flow(engine, stored.id).flow.description in ("0-39", "1-39")
+
+
+def test_versions_saved_at_once_get_distinct_numbers(engine: Engine) -> None:
+    stored = create_flow(engine, Flow(name="Shared"))
+    numbers: list[int] = []
+
+    def save(thread: int) -> None:
+        for i in range(8):
+            flow = Flow(name="Shared", description=f"{thread}-{i}")
+            numbers.append(save_version(engine, stored.id, flow))
+
+    assert _in_threads(2, save) == []
+    assert sorted(numbers) == list(range(1, 17))
+    assert [v.number for v in list_versions(engine, stored.id)] == list(range(16, 0, -1))
+
+
+def test_the_store_does_not_import_the_web_app() -> None:
+    code = "import sys, designer.store; print('reflex' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
