@@ -9,6 +9,7 @@ from reflex.components.lucide.icon import LUCIDE_ICON_LIST
 from reflex.utils.format import to_snake_case
 
 from blocks import CATALOGUE
+from designer.ui.shell import app_header
 
 #: Shown when a block names an icon that lucide does not have.
 FALLBACK_ICON = "box"
@@ -136,37 +137,11 @@ def category_section(category: str, blocks: list[dict[str, Any]], tint: str) -> 
     )
 
 
-def header() -> rx.Component:
-    return rx.el.header(
-        rx.flex(
-            rx.flex(
-                rx.image(src="/logo.svg", alt="", width="28px", height="28px"),
-                rx.heading("Designer", as_="h1", size="5", weight="bold"),
-                align="center",
-                spacing="3",
-            ),
-            rx.text(
-                "Machine-learning flows from prebuilt blocks",
-                size="2",
-                color_scheme="gray",
-                display=rx.breakpoints(initial="none", sm="block"),
-            ),
-            justify="between",
-            align="center",
-            max_width="1136px",
-            margin="0 auto",
-            padding_x="24px",
-            height="60px",
-        ),
-        class_name="app-header",
-    )
-
-
 def page() -> rx.Component:
     described = [block.describe() for block in CATALOGUE]
     groups = categories(described)
     return rx.box(
-        header(),
+        app_header(),
         rx.el.main(
             rx.flex(
                 rx.heading("Block catalogue", as_="h2", size="8", weight="bold"),

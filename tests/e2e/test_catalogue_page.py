@@ -19,7 +19,7 @@ def test_sample_dataset_card(app_url: str, page: Page, screenshot_path: Path) ->
     block = get_block("load.sklearn_dataset")
     assert block is not None
 
-    page.goto(app_url)
+    page.goto(app_url + "blocks")
 
     expect(page.get_by_role("heading", name="Designer", exact=True)).to_be_visible()
     card = page.get_by_test_id("block-card").filter(has_text=block.title)

@@ -1,0 +1,402 @@
+// The flow canvas (docs/canvas.md): React Flow owns what moves fast, the server owns the flow.
+// Mounted from `scene`, then changed by the server's `ops` and by gestures, each gesture ending
+// in one `onEdit` call.
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  useStore,
+  useStoreApi,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import './canvas.css';
+import BlockNode from './BlockNode.jsx';
+import { addEdit, copyOf, defaultParams, newNodeId, pasteOf } from './clipboard.js';
+import { connectionOf, edgeId, refusal } from './connect.js';
+import { CanvasContext, STATUS_COLORS, categoryTints } from './context.js';
+import { layoutPositions } from './layout.js';
+import { useMoves } from './moves.js';
+import { applyOp, freshOps, selectOnly, selectedOf } from './ops.js';
+import { EmptyHint, RefusalPill } from './Overlays.jsx';
+import { droppedBlockId, onPaletteDragOver, usePaletteDrag } from './palette.js';
+import { useSelection } from './selection.js';
+import { useShortcuts } from './shortcuts.js';
+import { createKeyedStore, sameList } from './stores.js';
+import { Toolbar } from './Toolbar.jsx';
+
+const NODE_TYPES = { block: BlockNode };
+const FIT = { padding: 0.15, maxZoom: 1, duration: 250 };
+const MOUNT_FIT = { padding: 0.15, maxZoom: 1 };
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
+const DELETE_KEYS = ['Delete', 'Backspace'];
+const PASTE_OFFSET = 40;
+const REFUSAL_MS = 3000;
+const NODE_WIDTH = 220;
+const EMPTY = [];
+const NO_VALUES = {};
+const PRO = { hideAttribution: true };
+const DEFAULT_EDGE = { type: 'default', interactionWidth: 16 };
+
+const hasNodesOf = (state) => state.nodes.length > 0;
+// Below this zoom the text is too small to read: draw nodes plainly, which keeps big flows fast.
+const FAR_ZOOM = 0.3;
+const isFarOf = (state) => state.transform[2] < FAR_ZOOM;
+
+function emitter(ref, name) {
+  return (value) => {
+    const handler = ref.current[name];
+    if (typeof handler === 'function') handler(value);
+  };
+}
+
+function Canvas(props) {
+  const {
+    blocks = EMPTY,
+    accepts = NO_VALUES,
+    scene,
+    ops,
+    statuses,
+    problems,
+    canUndo = false,
+    canRedo = false,
+  } = props;
+  const rf = useReactFlow();
+  const store = useStoreApi();
+  const latest = useRef(props);
+  latest.current = props;
+  const emit = useMemo(
+    () => ({
+      edit: emitter(latest, 'onEdit'),
+      select: emitter(latest, 'onSelect'),
+      command: emitter(latest, 'onCommand'),
+    }),
+    [],
+  );
+
+  // ----- what every node reads: block descriptions, tints, statuses, problems ----------------
+  const stores = useRef(null);
+  if (stores.current === null) {
+    stores.current = {
+      statuses: createKeyedStore(Object.is, statuses ?? NO_VALUES),
+      problems: createKeyedStore(sameList, problems ?? NO_VALUES),
+    };
+  }
+  useLayoutEffect(() => void stores.current.statuses.set(statuses), [statuses]);
+  useLayoutEffect(() => void stores.current.problems.set(problems), [problems]);
+  const blocksById = useMemo(() => new Map((blocks ?? EMPTY).map((b) => [b.id, b])), [blocks]);
+  const context = useMemo(
+    () => ({
+      blocks: blocksById,
+      tints: categoryTints(blocks ?? EMPTY),
+      statuses: stores.current.statuses,
+      problems: stores.current.problems,
+    }),
+    [blocksById, blocks],
+  );
+
+  // ----- the scene, read once; then the server's ops, each applied once in seq order ---------
+  const mounted = useRef(null);
+  if (mounted.current === null) {
+    mounted.current = {
+      seq: scene?.seq ?? 0,
+      nodes: scene?.nodes ?? EMPTY,
+      edges: scene?.edges ?? EMPTY,
+    };
+  }
+  const lastSeq = useRef(mounted.current.seq);
+
+  useEffect(() => {
+    // Another flow opened in the same page (or the first one arriving after hydration): a
+    // scene with another seq replaces everything. The same seq re-sent is not news.
+    if (!scene || (scene.seq ?? 0) === mounted.current.seq) return;
+    mounted.current = {
+      seq: scene.seq ?? 0,
+      nodes: scene.nodes ?? EMPTY,
+      edges: scene.edges ?? EMPTY,
+    };
+    lastSeq.current = mounted.current.seq;
+    rf.setNodes(mounted.current.nodes);
+    rf.setEdges(mounted.current.edges);
+    rf.fitView(MOUNT_FIT);
+  }, [scene, rf]);
+
+  useEffect(() => {
+    for (const op of freshOps(ops, lastSeq.current)) {
+      applyOp(rf, op);
+      lastSeq.current = op.seq;
+    }
+  }, [ops, rf]);
+
+  // ----- connections -------------------------------------------------------------------------
+  const explain = useCallback(
+    (connection) => {
+      if (!connection) return null;
+      if (connection.sameSide) return 'Connect an output (right side) to an input (left side)';
+      const { nodeLookup, edges } = store.getState();
+      return refusal(connection, {
+        getNode: (id) => nodeLookup.get(id),
+        edges,
+        blocks: blocksById,
+        accepts: latest.current.accepts ?? accepts,
+      });
+    },
+    [store, blocksById, accepts],
+  );
+  const isValidConnection = useCallback((connection) => explain(connection) === null, [explain]);
+
+  const [flash, setFlash] = useState(null);
+  const flashTimer = useRef(0);
+  const showRefusal = useCallback((text) => {
+    clearTimeout(flashTimer.current);
+    setFlash(text);
+    flashTimer.current = setTimeout(() => setFlash(null), REFUSAL_MS);
+  }, []);
+  useEffect(() => () => clearTimeout(flashTimer.current), []);
+
+  const onConnect = useCallback(
+    (connection) => {
+      const edge = {
+        id: edgeId(connection),
+        source: connection.source,
+        sourceHandle: connection.sourceHandle,
+        target: connection.target,
+        targetHandle: connection.targetHandle,
+      };
+      // React Flow has already added the edge under its own id: keep ours (Edge.key) instead.
+      rf.setEdges((edges) => [
+        ...edges.filter((e) => e.id !== edge.id && edgeId(e) !== edge.id),
+        edge,
+      ]);
+      setFlash(null);
+      emit.edit({
+        kind: 'connect',
+        edge: {
+          source: edge.source,
+          source_port: edge.sourceHandle,
+          target: edge.target,
+          target_port: edge.targetHandle,
+        },
+      });
+    },
+    [rf, emit],
+  );
+
+  const onConnectEnd = useCallback(
+    (_event, state) => {
+      if (!state?.toHandle || state.isValid !== false) return;
+      const text = explain(connectionOf(state.fromHandle, state.toHandle));
+      if (text) showRefusal(text);
+    },
+    [explain, showRefusal],
+  );
+
+  // ----- moves and selection: one message per gesture ----------------------------------------
+  const moves = useMoves(rf, emit.edit);
+  const { counts, onSelectionChange, onSelectionStart, onSelectionEnd } = useSelection(
+    store,
+    emit.select,
+  );
+
+  // ----- deletes: the Delete key and the toolbar both end in onDelete ------------------------
+  const onDelete = useCallback(
+    ({ nodes, edges }) => {
+      if (!nodes.length && !edges.length) return;
+      emit.edit({ kind: 'remove', nodes: nodes.map((n) => n.id), edges: edges.map((e) => e.id) });
+    },
+    [emit],
+  );
+  const removeSelection = useCallback(() => {
+    rf.deleteElements({ nodes: selectedOf(rf.getNodes()), edges: selectedOf(rf.getEdges()) });
+  }, [rf]);
+
+  // ----- adding nodes: drop from the palette, paste, duplicate --------------------------------
+  const addNodes = useCallback(
+    (nodes, edges = EMPTY) => {
+      const ids = new Set(nodes.map((n) => n.id));
+      rf.setNodes((current) => [
+        ...selectOnly(current, ids),
+        ...nodes.map((n) => ({ ...n, selected: true })),
+      ]);
+      rf.setEdges((current) => [...selectOnly(current, new Set()), ...edges]);
+      emit.edit(addEdit(nodes, edges));
+    },
+    [rf, emit],
+  );
+
+  const takenIds = useCallback(() => new Set(rf.getNodes().map((n) => n.id)), [rf]);
+
+  const onDrop = useCallback(
+    (event) => {
+      const block = blocksById.get(droppedBlockId(event));
+      if (!block) return;
+      event.preventDefault();
+      const at = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      addNodes([
+        {
+          id: newNodeId(block.id, takenIds()),
+          type: 'block',
+          position: { x: Math.round(at.x - NODE_WIDTH / 2), y: Math.round(at.y - 24) },
+          data: { block: block.id, label: '', params: defaultParams(block) },
+        },
+      ]);
+    },
+    [rf, blocksById, addNodes, takenIds],
+  );
+
+  usePaletteDrag();
+
+  const clipboard = useRef(null);
+  const copySelection = useCallback(() => {
+    if (window.getSelection?.()?.toString()) return false;
+    const nodes = selectedOf(rf.getNodes());
+    if (!nodes.length) return false;
+    clipboard.current = { ...copyOf(nodes, rf.getEdges()), pastes: 0 };
+    return true;
+  }, [rf]);
+  const paste = useCallback(() => {
+    const copied = clipboard.current;
+    if (!copied?.nodes.length) return false;
+    copied.pastes += 1;
+    const { nodes, edges } = pasteOf(copied, takenIds(), PASTE_OFFSET * copied.pastes);
+    addNodes(nodes, edges);
+    return true;
+  }, [addNodes, takenIds]);
+  const duplicate = useCallback(() => {
+    const selected = selectedOf(rf.getNodes());
+    if (!selected.length) return false;
+    const { nodes, edges } = pasteOf(copyOf(selected, rf.getEdges()), takenIds(), PASTE_OFFSET);
+    addNodes(nodes, edges);
+    return true;
+  }, [rf, addNodes, takenIds]);
+
+  // ----- layout and view ---------------------------------------------------------------------
+  const autoLayout = useCallback(() => {
+    const nodes = rf.getNodes();
+    if (!nodes.length) return;
+    const positions = layoutPositions(nodes, rf.getEdges());
+    rf.setNodes((current) =>
+      current.map((n) => (positions[n.id] ? { ...n, position: positions[n.id] } : n)),
+    );
+    const edit = {};
+    for (const [id, p] of Object.entries(positions)) edit[id] = [p.x, p.y];
+    emit.edit({ kind: 'move', positions: edit });
+    rf.fitView(FIT);
+  }, [rf, emit]);
+
+  const act = useMemo(
+    () => ({
+      undo: () => emit.command('undo'),
+      redo: () => emit.command('redo'),
+      save: () => emit.command('save'),
+      help: () => emit.command('help'),
+      layout: autoLayout,
+      fit: () => rf.fitView(FIT),
+      duplicate,
+      remove: removeSelection,
+    }),
+    [emit, autoLayout, rf, duplicate, removeSelection],
+  );
+
+  useShortcuts({
+    undo: act.undo,
+    redo: act.redo,
+    save: act.save,
+    help: act.help,
+    layout: act.layout,
+    fit: act.fit,
+    copy: copySelection,
+    paste,
+    duplicate,
+    nudge: moves.nudge,
+  });
+
+  // A new function when statuses change, so the minimap re-colours.
+  const statusColor = useCallback(
+    (node) => STATUS_COLORS[statuses?.[node.id]] ?? 'var(--gray-7)',
+    [statuses],
+  );
+
+  const hasNodes = useStore(hasNodesOf);
+  const far = useStore(isFarOf);
+
+  return (
+    <CanvasContext.Provider value={context}>
+      <ReactFlow
+        className={far ? 'dc-far' : undefined}
+        defaultNodes={mounted.current.nodes}
+        defaultEdges={mounted.current.edges}
+        nodeTypes={NODE_TYPES}
+        defaultEdgeOptions={DEFAULT_EDGE}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onNodeDragStart={moves.onNodeDragStart}
+        onNodeDragStop={moves.onNodeDragStop}
+        onSelectionDragStart={moves.onSelectionDragStart}
+        onSelectionDragStop={moves.onSelectionDragStop}
+        onDelete={onDelete}
+        onSelectionChange={onSelectionChange}
+        onSelectionStart={onSelectionStart}
+        onSelectionEnd={onSelectionEnd}
+        onDragOver={onPaletteDragOver}
+        onDrop={onDrop}
+        deleteKeyCode={DELETE_KEYS}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
+        selectionKeyCode="Shift"
+        onlyRenderVisibleElements
+        minZoom={0.05}
+        maxZoom={2}
+        fitView
+        fitViewOptions={MOUNT_FIT}
+        proOptions={PRO}
+        zoomOnDoubleClick={false}
+      >
+        <Background variant="dots" gap={20} size={1.2} color="var(--gray-a7)" />
+        {hasNodes && (
+          <MiniMap
+            pannable
+            zoomable
+            nodeColor={statusColor}
+            nodeBorderRadius={6}
+            className="dc-minimap"
+            ariaLabel="Overview of the flow"
+          />
+        )}
+        <Controls showInteractive={false} className="dc-controls" />
+        <Toolbar
+          canUndo={!!canUndo}
+          canRedo={!!canRedo}
+          selectedNodes={counts.nodes}
+          selectedEdges={counts.edges}
+          hasNodes={hasNodes}
+          act={act}
+        />
+        <RefusalPill explain={explain} flash={flash} />
+        <EmptyHint />
+      </ReactFlow>
+    </CanvasContext.Provider>
+  );
+}
+
+// Reflex passes id, className and style for the root; the canvas fills its container.
+export function FlowCanvas(props) {
+  const { id, className, style } = props;
+  return (
+    <div
+      id={id}
+      className={className ? `dc-canvas ${className}` : 'dc-canvas'}
+      style={style}
+      data-testid="flow-canvas"
+    >
+      <ReactFlowProvider>
+        <Canvas {...props} />
+      </ReactFlowProvider>
+    </div>
+  );
+}
+
+export default FlowCanvas;

@@ -1,0 +1,66 @@
+// The canvas toolbar: icon buttons with tooltips, each with a stable test id.
+import { Panel } from '@xyflow/react';
+import { CopyPlus, Keyboard, Maximize, Network, Redo2, Trash2, Undo2 } from 'lucide-react';
+
+function Tool({ name, title, icon: Icon, onClick, disabled = false }) {
+  return (
+    <button
+      type="button"
+      className="dc-tool"
+      title={title}
+      aria-label={title}
+      data-testid={`tool-${name}`}
+      disabled={disabled}
+      onClick={onClick}
+    >
+      <Icon size={16} />
+    </button>
+  );
+}
+
+export function Toolbar({ canUndo, canRedo, selectedNodes, selectedEdges, hasNodes, act }) {
+  return (
+    <Panel position="top-left" className="dc-toolbar" data-testid="canvas-toolbar">
+      <Tool name="undo" title="Undo (Ctrl+Z)" icon={Undo2} disabled={!canUndo} onClick={act.undo} />
+      <Tool
+        name="redo"
+        title="Redo (Ctrl+Shift+Z)"
+        icon={Redo2}
+        disabled={!canRedo}
+        onClick={act.redo}
+      />
+      <span className="dc-tool-sep" />
+      <Tool
+        name="layout"
+        title="Tidy up the layout (L)"
+        icon={Network}
+        disabled={!hasNodes}
+        onClick={act.layout}
+      />
+      <Tool
+        name="fit"
+        title="Fit the flow in view (F)"
+        icon={Maximize}
+        disabled={!hasNodes}
+        onClick={act.fit}
+      />
+      <span className="dc-tool-sep" />
+      <Tool
+        name="duplicate"
+        title="Duplicate the selection (Ctrl+D)"
+        icon={CopyPlus}
+        disabled={!selectedNodes}
+        onClick={act.duplicate}
+      />
+      <Tool
+        name="delete"
+        title="Delete the selection (Delete)"
+        icon={Trash2}
+        disabled={!selectedNodes && !selectedEdges}
+        onClick={act.remove}
+      />
+      <span className="dc-tool-sep" />
+      <Tool name="help" title="Keyboard shortcuts (?)" icon={Keyboard} onClick={act.help} />
+    </Panel>
+  );
+}

@@ -1,0 +1,104 @@
+// New nodes: readable unique ids, default parameters, and copies of a selection (copy/paste,
+// duplicate) with fresh ids and the edges between the copied nodes.
+import { edgeId } from './connect.js';
+
+const ID_CHARS = /[^A-Za-z0-9_.-]+/g;
+
+export function uniqueId(base, taken) {
+  const clean = (String(base).replace(ID_CHARS, '_').slice(0, 120) || 'node').replace(
+    /^_+$/,
+    'node',
+  );
+  if (!taken.has(clean)) return clean;
+  let n = 2;
+  while (taken.has(`${clean}_${n}`)) n += 1;
+  return `${clean}_${n}`;
+}
+
+// "train.random_forest" -> "random_forest", then "random_forest_2", ...
+export function newNodeId(blockId, taken) {
+  return uniqueId(String(blockId).split('.').pop() || 'node', taken);
+}
+
+export function defaultParams(block) {
+  const params = {};
+  for (const [name, prop] of Object.entries(block?.params?.properties ?? {})) {
+    if (prop && 'default' in prop) params[name] = structuredClone(prop.default);
+  }
+  return params;
+}
+
+export function point(position) {
+  return [Math.round(position.x), Math.round(position.y)];
+}
+
+// What Ctrl+C keeps: the selected nodes and the edges between them.
+export function copyOf(nodes, edges) {
+  const ids = new Set(nodes.map((node) => node.id));
+  return {
+    nodes: nodes.map((node) => ({
+      id: node.id,
+      position: { ...node.position },
+      data: structuredClone(node.data),
+    })),
+    edges: edges
+      .filter((edge) => ids.has(edge.source) && ids.has(edge.target))
+      .map(({ source, sourceHandle, target, targetHandle }) => ({
+        source,
+        sourceHandle,
+        target,
+        targetHandle,
+      })),
+  };
+}
+
+// Canvas nodes and edges for a paste of `copy`, offset by `offset`, ids fresh among `taken`.
+export function pasteOf(copy, taken, offset) {
+  const used = new Set(taken);
+  const renamed = new Map();
+  const nodes = copy.nodes.map((node) => {
+    const id = uniqueId(node.id.replace(/_\d+$/, ''), used);
+    used.add(id);
+    renamed.set(node.id, id);
+    return {
+      id,
+      type: 'block',
+      position: {
+        x: Math.round(node.position.x + offset),
+        y: Math.round(node.position.y + offset),
+      },
+      data: structuredClone(node.data),
+      selected: true,
+    };
+  });
+  const edges = copy.edges.map((edge) => {
+    const pasted = {
+      source: renamed.get(edge.source),
+      sourceHandle: edge.sourceHandle,
+      target: renamed.get(edge.target),
+      targetHandle: edge.targetHandle,
+    };
+    return { id: edgeId(pasted), ...pasted };
+  });
+  return { nodes, edges };
+}
+
+// The add edit (docs/canvas.md) for canvas nodes and edges just drawn.
+export function addEdit(nodes, edges = []) {
+  return {
+    kind: 'add',
+    nodes: nodes.map((node) => ({
+      id: node.id,
+      block: node.data.block,
+      params: node.data.params ?? {},
+      position: point(node.position),
+      label: node.data.label ?? '',
+    })),
+    edges: edges.map((edge) => ({
+      source: edge.source,
+      source_port: edge.sourceHandle,
+      target: edge.target,
+      target_port: edge.targetHandle,
+    })),
+  };
+}

@@ -1,0 +1,63 @@
+"""Flow files in and out of the editor: import a flow JSON, export it, download the KFP IR."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import reflex as rx
+
+from designer.flow.compile import FlowInvalid, compile_flow
+from designer.flow.diagnostics import Severity
+from designer.flow.document import parse_flow_bytes
+from designer.ui.canvas.scene import scene_edges, scene_nodes
+from designer.ui.editor.state import EditorState
+
+
+def file_stem(name: str) -> str:
+    """A file name from a flow name: ``Iris classification`` → ``iris-classification``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "flow"
+
+
+class FilesState(EditorState):
+    @rx.event
+    async def import_json(self, files: list[rx.UploadFile]) -> Any:
+        """Replace the open flow's content with an uploaded flow file (undo brings it back)."""
+        if not files or self._flow is None or self._history is None:
+            return None
+        data = await files[0].read()
+        flow, diagnostics = parse_flow_bytes(data)
+        if flow is None:
+            reasons = "; ".join(d.message for d in diagnostics[:3])
+            return rx.toast.error(f"Could not import {files[0].name}: {reasons}")
+        self._history.record(self._flow, "Import")
+        self._flow = flow
+        self._history = self._history
+        self._push_op({"kind": "replace", "nodes": scene_nodes(flow), "edges": scene_edges(flow)})
+        self._push_op({"kind": "fit"})
+        self.selected = []
+        self._changed()
+        skipped = [d for d in diagnostics if d.severity is Severity.ERROR]
+        note = f"; {len(skipped)} malformed item(s) skipped" if skipped else ""
+        return [
+            self._after_edit(),
+            rx.toast.success(f"Imported {len(flow.nodes)} blocks from {files[0].name}{note}"),
+        ]
+
+    @rx.event
+    def export_json(self) -> Any:
+        if self._flow is None:
+            return None
+        return rx.download(data=self._flow.to_json(), filename=f"{file_stem(self._flow.name)}.json")
+
+    @rx.event
+    async def export_ir(self) -> Any:
+        if self._flow is None:
+            return None
+        flow = self._flow
+        try:
+            compiled = await asyncio.to_thread(compile_flow, flow)
+        except FlowInvalid:
+            return rx.toast.error(f"The flow cannot compile yet. {self.run_blocker}")
+        return rx.download(data=compiled.ir_yaml, filename=f"{file_stem(flow.name)}.yaml")

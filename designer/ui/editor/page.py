@@ -1,0 +1,357 @@
+"""The editor page (``/flows/<id>``): palette, canvas, side panel, and the bar above them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from designer.ui.canvas.component import flow_canvas
+from designer.ui.canvas.scene import accepts_table, block_descriptions
+from designer.ui.editor.files import FilesState
+from designer.ui.editor.palette import palette
+from designer.ui.editor.problems import problems_panel, shortcuts_dialog
+from designer.ui.editor.properties import properties_panel
+from designer.ui.editor.run_panel import run_panel
+from designer.ui.editor.run_state import RunState
+from designer.ui.editor.state import EditorState
+
+SAVE_LABELS = {
+    "saved": ("All changes saved", "circle-check", "gray"),
+    "unsaved": ("Unsaved changes", "circle-dot", "amber"),
+    "saving": ("Saving…", "loader", "gray"),
+    "error": ("Not saved: database unavailable", "circle-alert", "red"),
+}
+
+
+def save_indicator() -> rx.Component:
+    return rx.match(
+        EditorState.save_state,
+        *[
+            (
+                state,
+                rx.flex(
+                    rx.icon(icon, size=14),
+                    rx.text(label, size="1"),
+                    align="center",
+                    spacing="1",
+                    color=f"var(--{color}-11)",
+                    custom_attrs={"data-testid": "save-state", "data-state": state},
+                ),
+            )
+            for state, (label, icon, color) in SAVE_LABELS.items()
+        ],
+    )
+
+
+def icon_button(icon: str, tip: str, test_id: str, **props: object) -> rx.Component:
+    return rx.tooltip(
+        rx.icon_button(
+            rx.icon(icon, size=16),
+            variant="ghost",
+            color_scheme="gray",
+            custom_attrs={"data-testid": test_id, "aria-label": tip},
+            **props,
+        ),
+        content=tip,
+    )
+
+
+def run_button() -> rx.Component:
+    button = rx.button(
+        rx.cond(RunState.running, rx.spinner(size="2"), rx.icon("play", size=16)),
+        rx.cond(RunState.running, "Running…", "Run"),
+        on_click=RunState.start_run,
+        disabled=(EditorState.run_blocker != "") | RunState.running,
+        custom_attrs={"data-testid": "run-button"},
+    )
+    return rx.cond(
+        EditorState.run_blocker != "",
+        rx.tooltip(
+            rx.box(button, custom_attrs={"data-testid": "run-blocked"}),
+            content=EditorState.run_blocker,
+        ),
+        button,
+    )
+
+
+def export_menu() -> rx.Component:
+    return rx.dropdown_menu.root(
+        rx.dropdown_menu.trigger(
+            rx.button(
+                rx.icon("download", size=16),
+                "Export",
+                variant="soft",
+                color_scheme="gray",
+                custom_attrs={"data-testid": "export-menu"},
+            )
+        ),
+        rx.dropdown_menu.content(
+            rx.dropdown_menu.item(
+                "Flow JSON",
+                on_click=FilesState.export_json,
+                custom_attrs={"data-testid": "export-json"},
+            ),
+            rx.dropdown_menu.item(
+                "Kubeflow pipeline (IR YAML)",
+                on_click=FilesState.export_ir,
+                custom_attrs={"data-testid": "export-ir"},
+            ),
+        ),
+    )
+
+
+def import_button() -> rx.Component:
+    return rx.upload.root(
+        rx.button(
+            rx.icon("upload", size=16),
+            "Import",
+            variant="soft",
+            color_scheme="gray",
+            custom_attrs={"data-testid": "import-button"},
+        ),
+        id="flow-import",
+        accept={"application/json": [".json"]},
+        max_files=1,
+        no_drag=True,
+        on_drop=FilesState.import_json(rx.upload_files(upload_id="flow-import")),
+    )
+
+
+def top_bar() -> rx.Component:
+    return rx.el.header(
+        rx.flex(
+            rx.link(
+                rx.flex(
+                    rx.image(src="/logo.svg", width="24px", height="24px", alt=""),
+                    rx.icon("chevron-left", size=16),
+                    align="center",
+                    spacing="1",
+                ),
+                href="/",
+                color_scheme="gray",
+                title="All flows",
+                custom_attrs={"data-testid": "back-to-flows"},
+            ),
+            rx.input(
+                value=EditorState.flow_name,
+                on_blur=EditorState.rename,
+                on_change=EditorState.set_flow_name,
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                width="260px",
+                class_name="flow-name",
+                custom_attrs={"data-testid": "flow-name", "aria-label": "Flow name"},
+            ),
+            save_indicator(),
+            rx.cond(
+                EditorState.version > 0,
+                rx.badge(f"v{EditorState.version}", variant="soft", color_scheme="gray"),
+            ),
+            align="center",
+            spacing="3",
+        ),
+        rx.flex(
+            import_button(),
+            export_menu(),
+            rx.button(
+                rx.icon("save", size=16),
+                "Save",
+                variant="soft",
+                on_click=EditorState.save,
+                custom_attrs={"data-testid": "save-button"},
+            ),
+            run_button(),
+            align="center",
+            spacing="2",
+        ),
+        class_name="editor-bar",
+    )
+
+
+def side_panel() -> rx.Component:
+    return rx.el.aside(
+        rx.tabs.root(
+            rx.tabs.list(
+                rx.tabs.trigger("Block", value="block"),
+                rx.tabs.trigger(
+                    rx.flex(
+                        "Problems",
+                        rx.cond(
+                            EditorState.error_count > 0,
+                            rx.badge(EditorState.error_count, color_scheme="red", radius="full"),
+                        ),
+                        align="center",
+                        spacing="1",
+                    ),
+                    value="problems",
+                    custom_attrs={"data-testid": "tab-problems"},
+                ),
+                rx.tabs.trigger("Run", value="run", custom_attrs={"data-testid": "tab-run"}),
+                size="2",
+            ),
+            rx.scroll_area(
+                rx.box(
+                    rx.tabs.content(properties_panel(), value="block"),
+                    rx.tabs.content(problems_panel(), value="problems"),
+                    rx.tabs.content(run_panel(), value="run"),
+                    padding="16px",
+                ),
+                type="hover",
+                scrollbars="vertical",
+                style={"height": "calc(100vh - 96px)"},
+            ),
+            value=EditorState.panel_tab,
+            on_change=EditorState.set_panel_tab,
+        ),
+        class_name="editor-panel",
+    )
+
+
+def canvas() -> rx.Component:
+    return rx.box(
+        rx.cond(
+            EditorState.loaded,
+            flow_canvas(
+                key=EditorState.flow_id,
+                blocks=block_descriptions(),
+                accepts=accepts_table(),
+                scene=EditorState.scene,
+                ops=EditorState.ops,
+                statuses=RunState.statuses,
+                problems=EditorState.problems,
+                can_undo=EditorState.can_undo,
+                can_redo=EditorState.can_redo,
+                on_edit=EditorState.canvas_edit,
+                on_select=EditorState.canvas_select,
+                on_command=EditorState.canvas_command,
+            ),
+            rx.center(rx.spinner(size="3"), height="100%"),
+        ),
+        class_name="editor-canvas",
+        custom_attrs={"data-testid": "canvas"},
+    )
+
+
+def not_found() -> rx.Component:
+    return rx.center(
+        rx.flex(
+            rx.icon("file-question", size=32),
+            rx.heading("This flow cannot be opened", size="5"),
+            rx.text(EditorState.load_error, color_scheme="gray"),
+            rx.link(rx.button("Back to my flows"), href="/"),
+            direction="column",
+            align="center",
+            spacing="3",
+        ),
+        height="100vh",
+    )
+
+
+def page() -> rx.Component:
+    return rx.cond(
+        EditorState.load_error != "",
+        not_found(),
+        rx.box(
+            top_bar(),
+            rx.box(palette(), canvas(), side_panel(), class_name="editor-body"),
+            shortcuts_dialog(),
+            class_name="editor",
+        ),
+    )
+
+
+STYLE: dict[str, object] = {
+    ".editor": {"height": "100vh", "display": "flex", "flex_direction": "column"},
+    ".editor-bar": {
+        "height": "52px",
+        "flex_shrink": "0",
+        "display": "flex",
+        "align_items": "center",
+        "justify_content": "space-between",
+        "padding": "0 12px",
+        "border_bottom": "1px solid var(--gray-a5)",
+        "background": "var(--color-panel-solid)",
+    },
+    ".editor-body": {
+        "flex": "1",
+        "min_height": "0",
+        "display": "grid",
+        "grid_template_columns": "240px minmax(0, 1fr) 360px",
+    },
+    ".editor-palette": {
+        "display": "flex",
+        "flex_direction": "column",
+        "border_right": "1px solid var(--gray-a5)",
+        "background": "var(--color-panel-solid)",
+        "min_height": "0",
+    },
+    ".editor-canvas": {"position": "relative", "min_width": "0", "background": "var(--gray-2)"},
+    ".editor-panel": {
+        "border_left": "1px solid var(--gray-a5)",
+        "background": "var(--color-panel-solid)",
+        "min_height": "0",
+        "overflow": "hidden",
+    },
+    ".palette-category": {
+        "font_size": "11px",
+        "font_weight": "600",
+        "letter_spacing": "0.06em",
+        "text_transform": "uppercase",
+        "color": "var(--gray-10)",
+        "margin": "14px 4px 6px",
+    },
+    ".palette-item": {
+        "align_items": "center",
+        "gap": "10px",
+        "padding": "7px 8px",
+        "border_radius": "var(--radius-2)",
+        "cursor": "grab",
+        "user_select": "none",
+    },
+    ".palette-item:hover": {"background": "var(--accent-3)"},
+    ".palette-icon": {
+        "width": "26px",
+        "height": "26px",
+        "border_radius": "var(--radius-2)",
+        "background": "var(--accent-3)",
+        "color": "var(--accent-11)",
+        "flex_shrink": "0",
+    },
+    ".palette-hint": {"padding": "10px 16px", "border_top": "1px solid var(--gray-a4)"},
+    ".form-field": {"display": "flex", "flex_direction": "column", "gap": "2px"},
+    ".panel-subtitle": {
+        "font_size": "11px",
+        "font_weight": "600",
+        "letter_spacing": "0.06em",
+        "text_transform": "uppercase",
+        "color": "var(--gray-10)",
+    },
+    ".port-link": {
+        "max_width": "150px",
+        "overflow": "hidden",
+        "text_overflow": "ellipsis",
+        "white_space": "nowrap",
+    },
+    ".problem-row": {
+        "display": "flex",
+        "gap": "10px",
+        "align_items": "flex-start",
+        "text_align": "left",
+        "padding": "8px",
+        "border_radius": "var(--radius-2)",
+        "background": "transparent",
+        "border": "none",
+        "cursor": "pointer",
+        "width": "100%",
+    },
+    ".problem-row:hover": {"background": "var(--gray-3)"},
+    ".empty-icon": {
+        "width": "44px",
+        "height": "44px",
+        "border_radius": "9999px",
+        "background": "var(--accent-3)",
+        "color": "var(--accent-11)",
+    },
+    ".empty-icon.ok": {"background": "var(--green-3)", "color": "var(--green-11)"},
+    ".flow-name input": {"font_weight": "600"},
+}

@@ -1,0 +1,99 @@
+"""The palette: blocks grouped by category, with a search box; drag one out or click it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from designer.ui.catalogue import category_label, icon_name
+from designer.ui.editor.state import EditorState
+from designer.ui.editor.views import palette_groups
+
+GROUPS = palette_groups()
+
+
+class PaletteState(rx.State):
+    """The palette's search box; the blocks themselves are static."""
+
+    query: str = ""
+
+    @rx.event
+    def set_query(self, value: str) -> None:
+        self.query = value[:100]
+
+    @rx.var
+    def hidden(self) -> list[str]:
+        """Ids of blocks that do not match the search."""
+        words = self.query.lower().split()
+        if not words:
+            return []
+        return [
+            block["id"]
+            for group in GROUPS
+            for block in group["blocks"]
+            if not all(word in block["search"] for word in words)
+        ]
+
+    @rx.var
+    def empty_categories(self) -> list[str]:
+        hidden = set(self.hidden)
+        return [g["category"] for g in GROUPS if all(b["id"] in hidden for b in g["blocks"])]
+
+
+def palette_item(block: dict[str, Any]) -> rx.Component:
+    return rx.tooltip(
+        rx.el.div(
+            rx.center(rx.icon(icon_name(block["icon"]), size=16), class_name="palette-icon"),
+            rx.text(block["title"], size="2", weight="medium", trim="both"),
+            class_name="palette-item",
+            draggable=True,
+            on_click=EditorState.add_block(block["id"]),
+            display=rx.cond(PaletteState.hidden.contains(block["id"]), "none", "flex"),
+            custom_attrs={"data-block-id": block["id"], "data-testid": "palette-item"},
+        ),
+        content=block["description"],
+        side="right",
+        delay_duration=400,
+    )
+
+
+def palette_group(group: dict[str, Any]) -> rx.Component:
+    return rx.box(
+        rx.text(category_label(group["category"]), class_name="palette-category"),
+        *[palette_item(b) for b in group["blocks"]],
+        display=rx.cond(PaletteState.empty_categories.contains(group["category"]), "none", "block"),
+    )
+
+
+def palette() -> rx.Component:
+    return rx.el.aside(
+        rx.box(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=14)),
+                placeholder="Search blocks",
+                value=PaletteState.query,
+                on_change=PaletteState.set_query,
+                size="2",
+                custom_attrs={"data-testid": "palette-search"},
+            ),
+            padding="12px",
+        ),
+        rx.scroll_area(
+            rx.box(*[palette_group(g) for g in GROUPS], padding="0 12px 16px"),
+            type="hover",
+            scrollbars="vertical",
+            style={"flex": "1", "min_height": "0"},
+        ),
+        rx.cond(
+            PaletteState.hidden.length() == sum(len(g["blocks"]) for g in GROUPS),
+            rx.text("No block matches.", size="2", color_scheme="gray", padding="0 16px"),
+        ),
+        rx.text(
+            "Drag a block onto the canvas, or click it to add it.",
+            size="1",
+            color_scheme="gray",
+            class_name="palette-hint",
+        ),
+        class_name="editor-palette",
+    )

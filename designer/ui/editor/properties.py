@@ -1,0 +1,186 @@
+"""The properties panel: the selected block's settings as a form, its ports and problems."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from designer.ui.editor.state import EditorState
+
+#: How long a text or number box waits after the last key before the change is applied.
+TYPING_DEBOUNCE_MS = 350
+
+
+def _input(field: rx.Var, **props: object) -> rx.Component:
+    return rx.input(
+        value=field["value"],
+        on_change=lambda value: EditorState.set_param(field["name"], value),
+        debounce_timeout=TYPING_DEBOUNCE_MS,
+        width="100%",
+        key=EditorState.panel["id"].to(str) + "." + field["name"].to(str),
+        custom_attrs={"data-testid": "param-input", "data-param": field["name"]},
+        **props,
+    )
+
+
+def field_control(field: rx.Var) -> rx.Component:
+    return rx.match(
+        field["kind"],
+        ("number", _input(field, type="number", min=field["min"], max=field["max"], step="any")),
+        ("integer", _input(field, type="number", min=field["min"], max=field["max"], step="1")),
+        (
+            "select",
+            rx.select(
+                field["options"].to(list[str]),
+                value=field["value"].to(str),
+                on_change=lambda value: EditorState.set_param(field["name"], value),
+                width="100%",
+                custom_attrs={"data-testid": "param-select", "data-param": field["name"]},
+            ),
+        ),
+        (
+            "switch",
+            rx.switch(
+                checked=field["checked"].to(bool),
+                on_change=lambda value: EditorState.set_param(field["name"], value),
+                custom_attrs={"data-testid": "param-switch", "data-param": field["name"]},
+            ),
+        ),
+        (
+            "reference",
+            rx.badge(rx.icon("link", size=12), field["value"], variant="soft", color_scheme="gray"),
+        ),
+        _input(field, placeholder=rx.cond(field["kind"] == "list", "a, b, c", "")),
+    )
+
+
+def form_field(field: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.flex(
+            rx.text(field["title"], size="2", weight="medium"),
+            rx.cond(
+                field["bounds"] != "",
+                rx.text(field["bounds"], size="1", color_scheme="gray"),
+            ),
+            justify="between",
+            align="baseline",
+            margin_bottom="4px",
+        ),
+        field_control(field),
+        rx.cond(
+            field["error"] != "",
+            rx.text(
+                field["error"],
+                size="1",
+                color_scheme="red",
+                class_name="field-error",
+                custom_attrs={"data-testid": "param-error"},
+            ),
+        ),
+        rx.cond(field["help"] != "", rx.text(field["help"], size="1", color_scheme="gray")),
+        class_name="form-field",
+    )
+
+
+def port_row(port: rx.Var) -> rx.Component:
+    return rx.flex(
+        rx.box(class_name="port-dot", background=port["color"]),
+        rx.text(port["name"], size="1", weight="medium"),
+        rx.text(port["type"], size="1", color_scheme="gray"),
+        rx.spacer(),
+        rx.text(port["link"], size="1", color_scheme="gray", trim="both", class_name="port-link"),
+        align="center",
+        spacing="2",
+    )
+
+
+def node_properties() -> rx.Component:
+    panel = EditorState.panel
+    return rx.flex(
+        rx.flex(
+            rx.heading(panel["title"], size="4"),
+            rx.code(panel["id"], size="1", variant="ghost", color_scheme="gray"),
+            direction="column",
+            spacing="1",
+        ),
+        rx.text(panel["description"], size="2", color_scheme="gray"),
+        rx.foreach(
+            panel["problems"].to(list[str]),
+            lambda message: rx.callout(
+                message, icon="triangle_alert", color_scheme="red", size="1"
+            ),
+        ),
+        rx.box(
+            rx.text("Name on the canvas", size="2", weight="medium", margin_bottom="4px"),
+            rx.input(
+                value=panel["label"].to(str),
+                placeholder=panel["title"].to(str),
+                on_change=EditorState.set_label,
+                debounce_timeout=TYPING_DEBOUNCE_MS,
+                key=panel["id"].to(str) + ".label",
+            ),
+            class_name="form-field",
+        ),
+        rx.separator(size="4"),
+        rx.cond(
+            panel["fields"].to(list).length() > 0,
+            rx.foreach(panel["fields"].to(list[dict]), form_field),
+            rx.text("This block has no settings.", size="2", color_scheme="gray"),
+        ),
+        rx.separator(size="4"),
+        rx.text("Inputs", class_name="panel-subtitle"),
+        rx.foreach(panel["inputs"].to(list[dict]), port_row),
+        rx.text("Outputs", class_name="panel-subtitle"),
+        rx.foreach(panel["outputs"].to(list[dict]), port_row),
+        rx.button(
+            rx.icon("trash-2", size=14),
+            "Delete block",
+            variant="soft",
+            color_scheme="red",
+            on_click=EditorState.delete_selected,
+            margin_top="8px",
+            custom_attrs={"data-testid": "delete-block"},
+        ),
+        direction="column",
+        spacing="3",
+        custom_attrs={"data-testid": "properties"},
+    )
+
+
+def properties_panel() -> rx.Component:
+    return rx.cond(
+        EditorState.panel.contains("id"),
+        node_properties(),
+        rx.cond(
+            EditorState.selected.length() > 1,
+            rx.flex(
+                rx.text(f"{EditorState.selected.length()} blocks selected", size="3"),
+                rx.button(
+                    rx.icon("trash-2", size=14),
+                    "Delete selected",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=EditorState.delete_selected,
+                ),
+                direction="column",
+                spacing="3",
+            ),
+            empty_hint(
+                "mouse-pointer-click",
+                "Select a block to see its settings",
+                "Click a block on the canvas. New here? Drag “Sample dataset” from the left, then "
+                "“Train/test split”, and connect them.",
+            ),
+        ),
+    )
+
+
+def empty_hint(icon: str, title: str, text: str) -> rx.Component:
+    return rx.flex(
+        rx.center(rx.icon(icon, size=22), class_name="empty-icon"),
+        rx.text(title, size="3", weight="medium"),
+        rx.text(text, size="2", color_scheme="gray", align="center"),
+        direction="column",
+        align="center",
+        spacing="2",
+        padding="32px 12px",
+    )

@@ -1,0 +1,209 @@
+"""Runs from the editor: start one, follow it live on the canvas, open old ones again.
+
+The run itself lives in the core (``designer.runs.launcher``): a worker process for a local
+run, the cluster for a Kubeflow one. This state only polls its record and shows it, so a
+browser that reloads or closes loses nothing: the next page load finds the run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from designer.flow.compile import compile_flow
+from designer.runs.record import RunRecord, Status
+from designer.runs.report import artifact_download, run_report
+from designer.store import flows as flow_store
+from designer.store import runs as run_store
+from designer.ui.context import database, launcher
+from designer.ui.editor import views
+from designer.ui.editor.state import EditorState
+
+#: Seconds between two looks at a run in progress.
+POLL_S = 0.5
+
+
+class RunState(EditorState):
+    """The run on show in the editor and the flow's run history."""
+
+    run_id: str = ""
+    run_status: str = ""
+    run_error: str = ""
+    run_engine: str = ""
+    run_url: str = ""
+    run_version: int = 0
+    run_started: str = ""
+    run_duration: str = ""
+    starting: bool = False
+    statuses: dict[str, str] = {}
+    report_metrics: list[dict[str, str]] = []
+    report_matrices: list[dict[str, Any]] = []
+    report_rocs: list[dict[str, Any]] = []
+    report_residuals: list[dict[str, Any]] = []
+    report_artifacts: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
+
+    _record: dict[str, Any] = {}
+    _run_flow: str = ""
+
+    @rx.var
+    def running(self) -> bool:
+        return self.starting or self.run_status in ("pending", "running")
+
+    @rx.var
+    def node_run(self) -> dict[str, Any]:
+        """What the selected node did in the run on show: status, log, error, outputs."""
+        if len(self.selected) != 1 or not self._record:
+            return {}
+        return views.node_run_view(self._record, self.selected[0])
+
+    @rx.event
+    def attach(self) -> Any:
+        """On opening a flow: list its runs, show the latest, follow it if still going."""
+        self._clear()
+        try:
+            summaries = run_store.list_runs(database(), self.flow_id)
+        except Exception as exc:  # the editor still works without its run history
+            return rx.toast.error(f"Could not read this flow's runs: {exc}")
+        self.runs = views.run_history_view(summaries)
+        if not summaries:
+            return None
+        latest = summaries[0]
+        record = run_store.get_run_record(database(), latest.id)
+        self._show(record, latest.flow_version)
+        if not record.status.finished:
+            return RunState.follow(record.run_id)
+        return None
+
+    @rx.event(background=True)
+    async def start_run(self) -> Any:
+        async with self:
+            if self.running:
+                yield rx.toast.info("A run is already going; wait for it or cancel it.")
+                return
+            if self.run_blocker or self._flow is None:
+                yield rx.toast.error(self.run_blocker or "The flow is not open yet.")
+                return
+            flow, flow_id = self._flow, self.flow_id
+            self.starting = True
+            self.panel_tab = "run"
+        try:
+            version = await asyncio.to_thread(
+                flow_store.save_version, database(), flow_id, flow, "run"
+            )
+            compiled = await asyncio.to_thread(compile_flow, flow)
+            record = await asyncio.to_thread(launcher().start, compiled, flow_name=flow.name)
+            await asyncio.to_thread(run_store.record_run, database(), flow_id, version, record)
+            summaries = await asyncio.to_thread(run_store.list_runs, database(), flow_id)
+        except Exception as exc:  # shown to the person; the flow and its history are untouched
+            async with self:
+                self.starting = False
+            yield rx.toast.error(f"The run could not start: {exc}")
+            return
+        async with self:
+            self.starting = False
+            self.version = version
+            self.save_state = "saved" if self.save_state != "unsaved" else self.save_state
+            self._run_flow = flow_id
+            self._show(record, version)
+            self.runs = views.run_history_view(summaries)
+        yield RunState.follow(record.run_id)
+
+    @rx.event(background=True)
+    async def follow(self, run_id: str) -> Any:
+        """Poll a run until it finishes, updating the canvas as its nodes change."""
+        last: dict[str, Any] = {}
+        while True:
+            try:
+                record = await asyncio.to_thread(launcher().snapshot, run_id)
+            except Exception as exc:
+                yield rx.toast.error(f"Lost track of the run: {exc}")
+                return
+            current = record.to_dict()
+            async with self:
+                if self.run_id != run_id:
+                    return  # another run is on show now
+                flow_id, version = self._run_flow or self.flow_id, self.run_version
+                if current != last:
+                    self._show(record, version)
+            if current != last:
+                await asyncio.to_thread(run_store.record_run, database(), flow_id, version, record)
+                last = current
+            if record.status.finished:
+                break
+            await asyncio.sleep(POLL_S)
+        summaries = await asyncio.to_thread(run_store.list_runs, database(), flow_id)
+        async with self:
+            self.runs = views.run_history_view(summaries)
+        if record.status is Status.SUCCEEDED:
+            yield rx.toast.success("The run succeeded.")
+        else:
+            yield rx.toast.error(f"The run {record.status}: {views.run_failure(record)}")
+
+    @rx.event
+    def open_run(self, run_id: str) -> Any:
+        """Show an old run's statuses on the canvas again."""
+        try:
+            record = run_store.get_run_record(database(), run_id)
+        except Exception as exc:
+            return rx.toast.error(str(exc))
+        version = next((r["version"] for r in self.runs if r["id"] == run_id), 0)
+        self._show(record, version)
+        if not record.status.finished:
+            return RunState.follow(run_id)
+        return None
+
+    @rx.event
+    def cancel_run(self) -> Any:
+        if not self.running or not self.run_id:
+            return None
+        try:
+            launcher().cancel(self.run_id)
+        except Exception as exc:
+            return rx.toast.error(f"Could not cancel: {exc}")
+        return rx.toast.info("Cancelling the run…")
+
+    @rx.event
+    def clear_run(self) -> None:
+        """Hide the run's statuses from the canvas (the run stays in the history)."""
+        self._clear()
+
+    @rx.event
+    def download_artifact(self, node_id: str, port: str) -> Any:
+        if not self._record:
+            return None
+        try:
+            name, data = artifact_download(RunRecord.from_dict(self._record), node_id, port)
+        except Exception as exc:
+            return rx.toast.error(str(exc))
+        return rx.download(data=data, filename=name)
+
+    def _show(self, record: RunRecord, version: int) -> None:
+        self.run_id = record.run_id
+        self.run_status = str(record.status)
+        self.run_error = record.error
+        self.run_engine = record.engine
+        self.run_url = record.url
+        self.run_version = version
+        self.run_started = views.when(record.started_at)
+        self.run_duration = views.duration(record.started_at, record.finished_at)
+        self.statuses = {node: str(n.status) for node, n in record.nodes.items()}
+        self._record = record.to_dict()
+        self._set_report(views.run_panel_view(dict(run_report(record))))
+
+    def _clear(self) -> None:
+        self.run_id = ""
+        self.run_status = ""
+        self.run_error = ""
+        self.statuses = {}
+        self._record = {}
+        self._set_report({})
+
+    def _set_report(self, view: dict[str, list[dict[str, Any]]]) -> None:
+        self.report_metrics = view.get("metrics", [])
+        self.report_matrices = view.get("matrices", [])
+        self.report_rocs = view.get("rocs", [])
+        self.report_residuals = view.get("residuals", [])
+        self.report_artifacts = view.get("artifacts", [])

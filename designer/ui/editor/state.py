@@ -1,0 +1,368 @@
+"""The editor's state: the open flow, its undo history, the selection and saving.
+
+Handlers stay short: the work is done by the core (``designer.flow.edit`` applies edits,
+``designer.flow.validate`` checks the result, ``designer.store`` saves it) and by the pure views
+in ``designer.ui.editor.views``. How the canvas and this state talk is in docs/canvas.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from blocks.catalogue import get_block
+from designer.flow.document import Flow
+from designer.flow.edit import (
+    EditRejected,
+    apply_edit,
+    default_params,
+    describe_edit,
+    new_node_id,
+)
+from designer.flow.history import History
+from designer.flow.param_form import BadValue, form_fields, read_value
+from designer.flow.validate import FlowCheck, check_flow
+from designer.store import flows as flow_store
+from designer.store.db import StoreError
+from designer.ui.canvas.scene import canvas_node, scene_edges, scene_nodes
+from designer.ui.context import database
+from designer.ui.editor import views
+
+#: Seconds without edits before the draft is written to the database.
+AUTOSAVE_DELAY_S = 1.0
+#: Server-to-canvas changes kept for a canvas that has not applied them yet.
+OPS_KEPT = 30
+#: Gap between a new block added by click and the rightmost block.
+ADD_GAP_X = 280.0
+
+
+class EditorState(rx.State):
+    """One open flow in one browser tab."""
+
+    flow_id: str = ""
+    flow_name: str = ""
+    loaded: bool = False
+    load_error: str = ""
+    #: The flow as the canvas mounts it, then the changes decided here (docs/canvas.md).
+    scene: dict[str, Any] = {}
+    ops: list[dict[str, Any]] = []
+    problems: dict[str, list[str]] = {}
+    diagnostics: list[dict[str, str]] = []
+    error_count: int = 0
+    node_count: int = 0
+    run_blocker: str = "the flow is still loading"
+    selected: list[str] = []
+    panel: dict[str, Any] = {}
+    #: What the person typed that could not be used, per field of the selected node.
+    field_errors: dict[str, str] = {}
+    panel_tab: str = "block"
+    save_state: str = "saved"
+    version: int = 0
+    can_undo: bool = False
+    can_redo: bool = False
+    undo_label: str = ""
+    redo_label: str = ""
+    show_help: bool = False
+
+    _flow: Flow | None = None
+    _check: FlowCheck | None = None
+    _history: History | None = None
+    _seq: int = 0
+    _edit_gen: int = 0
+
+    # ----- opening a flow -------------------------------------------------------------------
+
+    @rx.event
+    def load(self) -> Any:
+        """Open the flow named in the URL (``/flows/<id>``)."""
+        self.loaded = False
+        self.load_error = ""
+        flow_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            stored = flow_store.get_flow(database(), flow_id)
+        except StoreError as exc:
+            self.load_error = str(exc)
+            return None
+        self.flow_id = stored.id
+        self.version = stored.version
+        self._history = History()
+        self._flow = stored.flow
+        self._seq += 1
+        self.scene = {
+            "seq": self._seq,
+            "nodes": scene_nodes(stored.flow),
+            "edges": scene_edges(stored.flow),
+        }
+        self.ops = []
+        self.selected = []
+        self.field_errors = {}
+        self.panel_tab = "block"
+        self.save_state = "saved"
+        self._refresh()
+        self.loaded = True
+        from designer.ui.editor.run_state import RunState
+
+        return RunState.attach
+
+    # ----- edits ----------------------------------------------------------------------------
+
+    @rx.event
+    def canvas_edit(self, edit: dict[str, Any]) -> Any:
+        """An edit the canvas already shows (a move, a drop, a connection, a delete)."""
+        try:
+            self._apply(edit)
+        except EditRejected as exc:
+            # The canvas drew something the document refuses: put the canvas back in step.
+            self._push_op({"kind": "replace", **self._scene_items()})
+            return rx.toast.error(str(exc))
+        return self._after_edit()
+
+    @rx.event
+    def canvas_select(self, ids: list[str]) -> None:
+        self.selected = [str(i) for i in ids][:500]
+        self.field_errors = {}
+        self._refresh_panel()
+        if len(self.selected) == 1:
+            self.panel_tab = "block" if self.panel_tab == "problems" else self.panel_tab
+
+    @rx.event
+    def canvas_command(self, name: str) -> Any:
+        from designer.ui.editor.run_state import RunState
+
+        handlers = {
+            "undo": EditorState.undo,
+            "redo": EditorState.redo,
+            "save": EditorState.save,
+            "help": EditorState.open_help,
+            "run": RunState.start_run,
+        }
+        return handlers.get(name)
+
+    @rx.event
+    def add_block(self, block_id: str) -> Any:
+        """Click-to-add from the palette: place the block right of the rightmost one."""
+        block = get_block(block_id)
+        if block is None or self._flow is None:
+            return rx.toast.error(f"there is no block {block_id!r}")
+        nodes = self._flow.nodes
+        x = max((n.position.x for n in nodes), default=-ADD_GAP_X) + ADD_GAP_X
+        y = sum(n.position.y for n in nodes) / len(nodes) if nodes else 0.0
+        node_id = new_node_id(block_id, {n.id for n in nodes})
+        spec = {
+            "id": node_id,
+            "block": block_id,
+            "params": default_params(block.params_schema()),
+            "position": [x, y],
+        }
+        self._apply({"kind": "add", "nodes": [spec], "edges": []})
+        added = self._node(node_id)
+        self._push_op({"kind": "add", "nodes": [canvas_node(added)], "edges": []})
+        self._push_op({"kind": "focus", "node": node_id})
+        self.selected = [node_id]
+        self._refresh_panel()
+        return self._after_edit()
+
+    @rx.event
+    def set_param(self, name: str, raw: Any) -> Any:
+        """A properties-form field changed: read it, apply it, show the node's new values."""
+        if len(self.selected) != 1 or self._flow is None:
+            return None
+        node = self._node(self.selected[0])
+        block = get_block(node.block) if node else None
+        field = next((f for f in form_fields(block.params_schema()) if f.name == name), None)
+        if node is None or field is None:
+            return None
+        try:
+            value = read_value(field, raw)
+        except BadValue as exc:
+            self.field_errors = {**self.field_errors, name: str(exc)}
+            self._refresh_panel()
+            return None
+        self.field_errors = {k: v for k, v in self.field_errors.items() if k != name}
+        edit = {"kind": "params", "node": node.id, "params": {name: value}}
+        self._apply(edit, merge_key=f"{node.id}.{name}")
+        self._push_update(node.id)
+        return self._after_edit()
+
+    @rx.event
+    def set_label(self, label: str) -> Any:
+        if len(self.selected) != 1:
+            return None
+        node_id = self.selected[0]
+        try:
+            self._apply({"kind": "label", "node": node_id, "label": label[:200]})
+        except EditRejected as exc:
+            return rx.toast.error(str(exc))
+        self._push_update(node_id)
+        return self._after_edit()
+
+    @rx.event
+    def set_flow_name(self, name: str) -> None:
+        """Typing in the name box; the rename itself happens when the box loses focus."""
+        self.flow_name = name[:200]
+
+    @rx.event
+    def rename(self, name: str) -> Any:
+        name = name.strip()
+        if not name or self._flow is None or name == self._flow.name:
+            self.flow_name = self._flow.name if self._flow else self.flow_name
+            return None
+        try:
+            self._apply({"kind": "rename", "name": name[:200]})
+        except EditRejected as exc:
+            return rx.toast.error(str(exc))
+        return self._after_edit()
+
+    @rx.event
+    def delete_selected(self) -> Any:
+        if not self.selected or self._flow is None:
+            return None
+        gone = [i for i in self.selected if self._node(i) is not None]
+        self._apply({"kind": "remove", "nodes": gone, "edges": []})
+        self._push_op({"kind": "remove", "nodes": gone, "edges": []})
+        self.selected = []
+        self._refresh_panel()
+        return self._after_edit()
+
+    @rx.event
+    def focus_node(self, node_id: str) -> None:
+        """A problem was clicked: select its node and centre the view on it."""
+        if not node_id or self._node(node_id) is None:
+            return
+        self._push_op({"kind": "focus", "node": node_id})
+        self.selected = [node_id]
+        self.panel_tab = "block"
+        self._refresh_panel()
+
+    @rx.event
+    def undo(self) -> Any:
+        return self._travel(undo=True)
+
+    @rx.event
+    def redo(self) -> Any:
+        return self._travel(undo=False)
+
+    def _travel(self, *, undo: bool) -> Any:
+        if self._history is None or self._flow is None:
+            return None
+        flow = self._history.undo(self._flow) if undo else self._history.redo(self._flow)
+        if flow is None:
+            return None
+        self._flow = flow
+        self._history = self._history
+        self._push_op({"kind": "replace", **self._scene_items()})
+        self.selected = [i for i in self.selected if self._node(i) is not None]
+        self._changed()
+        return self._after_edit()
+
+    # ----- saving ---------------------------------------------------------------------------
+
+    @rx.event
+    async def save(self) -> Any:
+        """Save now as a new version (Ctrl+S); autosave keeps the draft between versions."""
+        if self._flow is None:
+            return None
+        self._edit_gen += 1
+        try:
+            self.version = await asyncio.to_thread(
+                flow_store.save_version, database(), self.flow_id, self._flow
+            )
+        except StoreError as exc:
+            self.save_state = "error"
+            return rx.toast.error(f"Could not save: {exc}")
+        self.save_state = "saved"
+        return rx.toast.success(f"Saved as version {self.version}")
+
+    @rx.event(background=True)
+    async def autosave(self, generation: int) -> None:
+        await asyncio.sleep(AUTOSAVE_DELAY_S)
+        async with self:
+            if generation != self._edit_gen or self._flow is None:
+                return
+            flow, flow_id = self._flow, self.flow_id
+            self.save_state = "saving"
+        try:
+            await asyncio.to_thread(flow_store.save_draft, database(), flow_id, flow)
+            outcome = "saved"
+        except StoreError:
+            outcome = "error"
+        async with self:
+            if generation == self._edit_gen:
+                self.save_state = outcome
+
+    # ----- dialogs and panels ---------------------------------------------------------------
+
+    @rx.event
+    def open_help(self) -> None:
+        self.show_help = True
+
+    @rx.event
+    def set_show_help(self, value: bool) -> None:
+        self.show_help = value
+
+    @rx.event
+    def set_panel_tab(self, tab: str) -> None:
+        self.panel_tab = tab
+
+    # ----- helpers --------------------------------------------------------------------------
+
+    def _apply(self, edit: dict[str, Any], merge_key: str = "") -> None:
+        if self._flow is None or self._history is None:
+            raise EditRejected("the flow is not open yet")
+        after = apply_edit(self._flow, edit)
+        self._history.record(self._flow, describe_edit(edit), merge_key)
+        self._history = self._history
+        self._flow = after
+        self._changed()
+
+    def _after_edit(self) -> Any:
+        self._edit_gen += 1
+        self.save_state = "unsaved"
+        return EditorState.autosave(self._edit_gen)
+
+    def _changed(self) -> None:
+        self._refresh()
+        self.save_state = "unsaved"
+
+    def _refresh(self) -> None:
+        assert self._flow is not None
+        self._check = check_flow(self._flow)
+        diagnostics = self._check.diagnostics
+        self.problems = views.problems_by_node(diagnostics)
+        self.diagnostics = views.diagnostics_view(diagnostics)
+        self.error_count = sum(1 for d in self.diagnostics if d["severity"] == "error")
+        self.run_blocker = views.run_blocker(self._check)
+        self.node_count = len(self._flow.nodes)
+        self.flow_name = self._flow.name
+        if self._history is not None:
+            self.can_undo, self.can_redo = self._history.can_undo, self._history.can_redo
+            self.undo_label, self.redo_label = self._history.undo_label, self._history.redo_label
+        self._refresh_panel()
+
+    def _refresh_panel(self) -> None:
+        if self._flow is None or self._check is None or len(self.selected) != 1:
+            self.panel = {"count": len(self.selected)} if self.selected else {}
+            return
+        panel = views.properties_view(self._flow, self.selected[0], self._check)
+        for field in panel.get("fields", []):
+            field["error"] = self.field_errors.get(field["name"]) or field["error"]
+        self.panel = panel
+
+    def _node(self, node_id: str) -> Any:
+        return self._flow.node(node_id) if self._flow else None
+
+    def _scene_items(self) -> dict[str, Any]:
+        assert self._flow is not None
+        return {"nodes": scene_nodes(self._flow), "edges": scene_edges(self._flow)}
+
+    def _push_update(self, node_id: str) -> None:
+        node = self._node(node_id)
+        if node is not None:
+            data = canvas_node(node)["data"]
+            self._push_op({"kind": "update", "nodes": [{"id": node_id, "data": data}]})
+
+    def _push_op(self, op: dict[str, Any]) -> None:
+        self._seq += 1
+        self.ops = [*self.ops[-(OPS_KEPT - 1) :], {"seq": self._seq, **op}]

@@ -1,0 +1,322 @@
+"""The home page (``/``): my flows, with new, open, rename, duplicate, import and delete."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from designer.flow.document import Flow, parse_flow_bytes
+from designer.store import flows as flow_store
+from designer.store.db import StoreError
+from designer.ui.context import database
+from designer.ui.editor.views import when
+from designer.ui.shell import app_header
+
+STATUS_COLORS = {
+    "succeeded": "green",
+    "failed": "red",
+    "running": "blue",
+    "pending": "gray",
+    "cancelled": "gray",
+    "skipped": "gray",
+}
+
+
+class HomeState(rx.State):
+    flows: list[dict[str, Any]] = []
+    loaded: bool = False
+    error: str = ""
+    renaming: str = ""
+    new_name: str = ""
+    deleting: str = ""
+    deleting_name: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        try:
+            summaries = await asyncio.to_thread(flow_store.list_flows, database())
+        except StoreError as exc:
+            self.error = str(exc)
+            self.loaded = True
+            return
+        self.error = ""
+        self.flows = [
+            {
+                "id": s.id,
+                "name": s.name,
+                "description": s.description,
+                "edited": when(s.updated_at.timestamp()),
+                "nodes": s.node_count,
+                "status": str(s.last_run_status or ""),
+                "ran": when(s.last_run_at.timestamp()) if s.last_run_at else "",
+                "color": STATUS_COLORS.get(s.last_run_status or "", "gray"),
+            }
+            for s in summaries
+        ]
+        self.loaded = True
+
+    @rx.event
+    def new_flow(self) -> Any:
+        try:
+            engine = database()
+            stored = flow_store.create_flow(engine, Flow(name=flow_store.unique_name(engine)))
+        except StoreError as exc:
+            return rx.toast.error(f"Could not create a flow: {exc}")
+        return rx.redirect(f"/flows/{stored.id}")
+
+    @rx.event
+    async def import_flow(self, files: list[rx.UploadFile]) -> Any:
+        if not files:
+            return None
+        flow, diagnostics = parse_flow_bytes(await files[0].read())
+        if flow is None:
+            reasons = "; ".join(d.message for d in diagnostics[:3])
+            return rx.toast.error(f"Could not import {files[0].name}: {reasons}")
+        try:
+            stored = flow_store.create_flow(database(), flow)
+        except StoreError as exc:
+            return rx.toast.error(f"Could not save the imported flow: {exc}")
+        return rx.redirect(f"/flows/{stored.id}")
+
+    @rx.event
+    def start_rename(self, flow_id: str, name: str) -> None:
+        self.renaming, self.new_name = flow_id, name
+
+    @rx.event
+    def set_new_name(self, value: str) -> None:
+        self.new_name = value
+
+    @rx.event
+    def cancel_rename(self) -> None:
+        self.renaming = ""
+
+    @rx.event
+    async def confirm_rename(self) -> Any:
+        try:
+            flow_store.rename_flow(database(), self.renaming, self.new_name)
+        except (ValueError, StoreError) as exc:
+            return rx.toast.error(str(exc))
+        self.renaming = ""
+        await self.load()
+        return None
+
+    @rx.event
+    async def duplicate(self, flow_id: str) -> Any:
+        try:
+            copy = flow_store.duplicate_flow(database(), flow_id)
+        except StoreError as exc:
+            return rx.toast.error(str(exc))
+        await self.load()
+        return rx.toast.success(f"Created “{copy.flow.name}”")
+
+    @rx.event
+    def ask_delete(self, flow_id: str, name: str) -> None:
+        self.deleting, self.deleting_name = flow_id, name
+
+    @rx.event
+    def cancel_delete(self) -> None:
+        self.deleting = ""
+
+    @rx.event
+    async def confirm_delete(self) -> Any:
+        try:
+            flow_store.delete_flow(database(), self.deleting)
+        except StoreError as exc:
+            return rx.toast.error(str(exc))
+        name, self.deleting = self.deleting_name, ""
+        await self.load()
+        return rx.toast.success(f"Deleted “{name}”")
+
+
+def flow_row(flow: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.link(
+                rx.text(flow["name"], weight="medium"),
+                href="/flows/" + flow["id"].to(str),
+                custom_attrs={"data-testid": "open-flow"},
+            ),
+            rx.text(flow["nodes"].to(str) + " blocks", size="1", color_scheme="gray"),
+        ),
+        rx.table.cell(rx.text(flow["edited"], size="2", color_scheme="gray")),
+        rx.table.cell(
+            rx.cond(
+                flow["status"] != "",
+                rx.flex(
+                    rx.badge(flow["status"], color_scheme=flow["color"].to(str), variant="soft"),
+                    rx.text(flow["ran"], size="1", color_scheme="gray"),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text("never run", size="2", color_scheme="gray"),
+            )
+        ),
+        rx.table.cell(
+            rx.dropdown_menu.root(
+                rx.dropdown_menu.trigger(
+                    rx.icon_button(
+                        rx.icon("ellipsis", size=16),
+                        variant="ghost",
+                        color_scheme="gray",
+                        custom_attrs={"data-testid": "flow-actions", "aria-label": "Actions"},
+                    )
+                ),
+                rx.dropdown_menu.content(
+                    rx.dropdown_menu.item(
+                        "Rename", on_click=HomeState.start_rename(flow["id"], flow["name"])
+                    ),
+                    rx.dropdown_menu.item(
+                        "Duplicate",
+                        on_click=HomeState.duplicate(flow["id"]),
+                        custom_attrs={"data-testid": "duplicate-flow"},
+                    ),
+                    rx.dropdown_menu.separator(),
+                    rx.dropdown_menu.item(
+                        "Delete",
+                        color="red",
+                        on_click=HomeState.ask_delete(flow["id"], flow["name"]),
+                        custom_attrs={"data-testid": "delete-flow"},
+                    ),
+                ),
+            ),
+            text_align="right",
+        ),
+        custom_attrs={"data-testid": "flow-row", "data-flow-id": flow["id"]},
+    )
+
+
+def rename_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Rename flow"),
+            rx.input(value=HomeState.new_name, on_change=HomeState.set_new_name, auto_focus=True),
+            rx.flex(
+                rx.button(
+                    "Cancel", variant="soft", color_scheme="gray", on_click=HomeState.cancel_rename
+                ),
+                rx.button("Rename", on_click=HomeState.confirm_rename),
+                justify="end",
+                spacing="2",
+                margin_top="16px",
+            ),
+            max_width="420px",
+        ),
+        open=HomeState.renaming != "",
+    )
+
+
+def delete_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this flow?"),
+            rx.alert_dialog.description(
+                "“" + HomeState.deleting_name + "”, its versions and its run history will be "
+                "deleted. This cannot be undone."
+            ),
+            rx.flex(
+                rx.button(
+                    "Cancel", variant="soft", color_scheme="gray", on_click=HomeState.cancel_delete
+                ),
+                rx.button(
+                    "Delete",
+                    color_scheme="red",
+                    on_click=HomeState.confirm_delete,
+                    custom_attrs={"data-testid": "confirm-delete"},
+                ),
+                justify="end",
+                spacing="2",
+                margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+        open=HomeState.deleting != "",
+    )
+
+
+def empty_state() -> rx.Component:
+    return rx.flex(
+        rx.center(rx.icon("workflow", size=26), class_name="empty-icon"),
+        rx.heading("No flows yet", size="5"),
+        rx.text(
+            "A flow is a chain of blocks: load data, split it, train a model, evaluate it. "
+            "Create your first one and drag blocks onto the canvas.",
+            color_scheme="gray",
+            align="center",
+            max_width="420px",
+        ),
+        rx.button(rx.icon("plus", size=16), "New flow", size="3", on_click=HomeState.new_flow),
+        direction="column",
+        align="center",
+        spacing="3",
+        padding="64px 0",
+        custom_attrs={"data-testid": "no-flows"},
+    )
+
+
+def flows_table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell("Flow"),
+                rx.table.column_header_cell("Last edited"),
+                rx.table.column_header_cell("Last run"),
+                rx.table.column_header_cell(""),
+            )
+        ),
+        rx.table.body(rx.foreach(HomeState.flows, flow_row)),
+        variant="surface",
+        width="100%",
+    )
+
+
+def page() -> rx.Component:
+    return rx.box(
+        app_header(),
+        rx.el.main(
+            rx.flex(
+                rx.heading("My flows", size="7"),
+                rx.flex(
+                    rx.upload.root(
+                        rx.button(
+                            rx.icon("upload", size=16),
+                            "Import",
+                            variant="soft",
+                            color_scheme="gray",
+                        ),
+                        id="home-import",
+                        accept={"application/json": [".json"]},
+                        max_files=1,
+                        no_drag=True,
+                        on_drop=HomeState.import_flow(rx.upload_files(upload_id="home-import")),
+                    ),
+                    rx.button(
+                        rx.icon("plus", size=16),
+                        "New flow",
+                        on_click=HomeState.new_flow,
+                        custom_attrs={"data-testid": "new-flow"},
+                    ),
+                    spacing="2",
+                ),
+                justify="between",
+                align="center",
+                margin_bottom="24px",
+            ),
+            rx.cond(
+                HomeState.error != "",
+                rx.callout(HomeState.error, icon="triangle_alert", color_scheme="red"),
+                rx.cond(
+                    ~HomeState.loaded,
+                    rx.center(rx.spinner(size="3"), padding="64px"),
+                    rx.cond(HomeState.flows.length() > 0, flows_table(), empty_state()),
+                ),
+            ),
+            rename_dialog(),
+            delete_dialog(),
+            max_width="1040px",
+            margin="0 auto",
+            padding="40px 24px 64px",
+        ),
+        class_name="app",
+    )

@@ -1,0 +1,113 @@
+"""The editor in a real browser: build a flow by hand, then run a whole one.
+
+Screenshots of each step land in tests/e2e/screenshots/ (kept as test output).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.editor_page import RUN_TIMEOUT_MS, Editor
+from tests.fixtures.flow_files import FLOWS
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def editor(app_url: str, page: Page, screenshot_path: Path) -> Editor:
+    return Editor(page, app_url, screenshot_path)
+
+
+def test_draw_connect_edit_undo_save_reload(editor: Editor) -> None:
+    page = editor.page
+    editor.new_flow()
+    expect(page.get_by_test_id("canvas-empty")).to_be_visible()
+    editor.shot("editor-empty")
+
+    editor.drag_block("Sample dataset", 200, 250)
+    expect(editor.nodes).to_have_count(1)
+    editor.drag_block("Train/test split", 560, 250)
+    expect(editor.nodes).to_have_count(2)
+    load = editor.node_of_block("load.sklearn_dataset")
+    split = editor.node_of_block("split.train_test")
+
+    editor.connect(editor.handle(load, "output", "data"), editor.handle(split, "input", "data"))
+    expect(editor.edges).to_have_count(1)
+
+    # A Dataset output cannot feed a classifier's model input: refused, with the reason.
+    page.get_by_test_id("palette-item").filter(has_text="Evaluate classification").click()
+    expect(editor.node_of_block("evaluate.classification")).to_be_visible()
+    # Only blocks in view are drawn: fit the flow to see all three.
+    editor.fit()
+    expect(editor.nodes).to_have_count(3)
+    evaluate = editor.node_of_block("evaluate.classification")
+    editor.connect(
+        editor.handle(split, "output", "train"), editor.handle(evaluate, "input", "model")
+    )
+    refusal = page.get_by_test_id("connect-refusal")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text("Dataset")
+    expect(refusal).to_contain_text("Classifier")
+    editor.shot("editor-refused-connection")
+    expect(editor.edges).to_have_count(1)
+
+    editor.open_properties(split)
+    test_size = editor.param("test_size")
+    expect(test_size).to_have_value("0.2")
+    test_size.fill("0.35")
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "unsaved")
+    expect(page.get_by_test_id("save-state")).to_have_attribute(
+        "data-state", "saved", timeout=10_000
+    )
+    test_size.fill("2")
+    expect(page.get_by_test_id("param-error")).to_contain_text("at most 0.95")
+    editor.shot("editor-param-error")
+
+    page.get_by_test_id("tool-undo").click()
+    expect(editor.param("test_size")).to_have_value("0.2")
+    page.get_by_test_id("tool-redo").click()
+    expect(editor.param("test_size")).to_have_value("0.35")
+
+    page.get_by_test_id("save-button").click()
+    expect(page.get_by_text("Saved as version 1")).to_be_visible()
+    editor.shot("editor-saved")
+
+    editor.reload()
+    expect(editor.nodes).to_have_count(3)
+    expect(editor.edges).to_have_count(1)
+    editor.open_properties(editor.node_of_block("split.train_test"))
+    expect(editor.param("test_size")).to_have_value("0.35")
+    editor.assert_no_console_errors()
+
+
+def test_run_a_five_block_flow_and_see_its_results(editor: Editor) -> None:
+    page = editor.page
+    editor.import_flow(FLOWS / "iris_classification.json")
+    expect(editor.nodes).to_have_count(5)
+    run = page.get_by_test_id("run-button")
+    expect(run).to_be_enabled()
+    run.click()
+
+    expect(page.get_by_test_id("run-summary")).to_be_visible()
+    for node_id in ("load", "split", "train", "evaluate", "deploy"):
+        expect(editor.node(node_id)).to_have_attribute(
+            "data-status", "succeeded", timeout=RUN_TIMEOUT_MS
+        )
+    expect(page.get_by_test_id("run-summary")).to_have_attribute("data-status", "succeeded")
+    expect(page.get_by_test_id("metric").filter(has_text="Accuracy")).to_be_visible()
+    expect(page.get_by_test_id("confusion-matrix")).to_be_visible()
+    expect(page.get_by_test_id("roc-curve").locator("svg").first).to_be_visible()
+    editor.shot("editor-run-succeeded")
+
+    editor.select(editor.node("train"))
+    page.get_by_test_id("tab-run").click()
+    expect(page.get_by_test_id("node-run")).to_contain_text("succeeded")
+    expect(page.get_by_test_id("history-row")).to_have_count(1)
+    editor.shot("editor-run-node-log")
+
+    editor.reload()
+    expect(editor.node("evaluate")).to_have_attribute("data-status", "succeeded")
+    editor.assert_no_console_errors()
