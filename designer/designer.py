@@ -1,7 +1,5 @@
 """The Reflex app module (rxconfig's app_name "designer" loads designer.designer)."""
 
-import os
-
 import reflex as rx
 
 from designer.ui import catalogue, home
@@ -24,8 +22,3 @@ app.add_page(
 )
 app.add_page(editor.page, route="/flows/[flow_id]", title="Designer", on_load=EditorState.load)
 app.add_page(catalogue.page, route="/blocks", title="Designer · Blocks")
-
-if os.environ.get("DESIGNER_CANVAS_LAB"):
-    from designer.ui.canvas import lab
-
-    app.add_page(lab.page, route="/lab/canvas", title="Canvas lab")

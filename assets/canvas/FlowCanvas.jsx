@@ -195,11 +195,9 @@ function Canvas(props) {
   );
 
   // ----- moves and selection: one message per gesture ----------------------------------------
-  const moves = useMoves(rf, emit.edit);
-  const { counts, onSelectionChange, onSelectionStart, onSelectionEnd } = useSelection(
-    store,
-    emit.select,
-  );
+  const { counts, onSelectionChange, onSelectionStart, onSelectionEnd, takeSelection } =
+    useSelection(store, emit.select);
+  const moves = useMoves(rf, emit.edit, takeSelection);
 
   // ----- deletes: the Delete key and the toolbar both end in onDelete ------------------------
   const onDelete = useCallback(

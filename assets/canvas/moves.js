@@ -17,7 +17,7 @@ function moved(nodes, from) {
   return Object.keys(positions).length ? { kind: 'move', positions } : null;
 }
 
-export function useMoves(rf, emitEdit) {
+export function useMoves(rf, emitEdit, takeSelection) {
   // Where the dragged nodes started; null between drags (React Flow may report one drag of a
   // selection both as a node drag and as a selection drag: the second stop finds null).
   const dragFrom = useRef(null);
@@ -29,9 +29,11 @@ export function useMoves(rf, emitEdit) {
       const from = dragFrom.current;
       dragFrom.current = null;
       const edit = from && moved(nodes, from);
-      if (edit) emitEdit(edit);
+      if (!edit) return;
+      const selected = takeSelection();
+      emitEdit(selected ? { ...edit, selected } : edit);
     },
-    [emitEdit],
+    [emitEdit, takeSelection],
   );
   const onSelectionDragStart = useCallback(
     (event, nodes) => onNodeDragStart(event, null, nodes),

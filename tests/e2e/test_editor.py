@@ -5,13 +5,14 @@ Screenshots of each step land in tests/e2e/screenshots/ (kept as test output).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.editor_page import RUN_TIMEOUT_MS, Editor
-from tests.fixtures.flow_files import FLOWS
+from tests.fixtures.flow_files import FLOWS, fixture_flow
 
 pytestmark = pytest.mark.e2e
 
@@ -111,3 +112,48 @@ def test_run_a_five_block_flow_and_see_its_results(editor: Editor) -> None:
     editor.reload()
     expect(editor.node("evaluate")).to_have_attribute("data-status", "succeeded")
     editor.assert_no_console_errors()
+
+
+def test_problems_point_at_their_block_and_block_the_run(editor: Editor, tmp_path: Path) -> None:
+    page = editor.page
+    doc = fixture_flow("iris_classification")
+    doc["nodes"][1]["params"]["test_size"] = 2
+    path = tmp_path / "bad-split.json"
+    path.write_text(json.dumps(doc))
+    editor.import_flow(path)
+
+    expect(page.get_by_test_id("run-button")).to_be_disabled()
+    page.get_by_test_id("tab-problems").click()
+    problem = page.get_by_test_id("problem").filter(has_text="test_size")
+    expect(problem).to_be_visible()
+    problem.click()
+    expect(editor.node("split")).to_have_attribute("data-selected", "true")
+    expect(editor.node("split")).to_have_attribute("data-problems", "1")
+    expect(page.get_by_test_id("param-error")).to_contain_text("0.95")
+    editor.shot("editor-problem-focus")
+
+    editor.param("test_size").fill("0.25")
+    expect(page.get_by_test_id("run-button")).to_be_enabled()
+    expect(editor.node("split")).to_have_attribute("data-problems", "0")
+
+
+def test_export_the_flow_and_its_pipeline(editor: Editor) -> None:
+    page = editor.page
+    editor.import_flow(FLOWS / "wine_boosting.json")
+    page.get_by_test_id("export-menu").click()
+    with page.expect_download() as download:
+        page.get_by_test_id("export-json").click()
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported["name"] == json.loads((FLOWS / "wine_boosting.json").read_text())["name"]
+    original = json.loads((FLOWS / "wine_boosting.json").read_text())
+    assert [(n["id"], n["params"]) for n in exported["nodes"]] == [
+        (n["id"], n["params"]) for n in original["nodes"]
+    ]
+
+    expect(page.get_by_test_id("export-json")).to_be_hidden()
+    page.get_by_test_id("export-menu").click()
+    expect(page.get_by_test_id("export-ir")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_test_id("export-ir").click()
+    assert download.value.suggested_filename.endswith(".yaml")
+    assert "pipelineInfo" in Path(download.value.path()).read_text()

@@ -24,16 +24,16 @@ class FilesState(EditorState):
     @rx.event
     async def import_json(self, files: list[rx.UploadFile]) -> Any:
         """Replace the open flow's content with an uploaded flow file (undo brings it back)."""
-        if not files or self._flow is None or self._history is None:
+        if not files or self._doc() is None or self._hist() is None:
             return None
         data = await files[0].read()
         flow, diagnostics = parse_flow_bytes(data)
         if flow is None:
             reasons = "; ".join(d.message for d in diagnostics[:3])
             return rx.toast.error(f"Could not import {files[0].name}: {reasons}")
-        self._history.record(self._flow, "Import")
+        self._hist().record(self._doc(), "Import")
         self._flow = flow
-        self._history = self._history
+        self._history = self._hist()
         self._push_op({"kind": "replace", "nodes": scene_nodes(flow), "edges": scene_edges(flow)})
         self._push_op({"kind": "fit"})
         self.selected = []
@@ -47,15 +47,17 @@ class FilesState(EditorState):
 
     @rx.event
     def export_json(self) -> Any:
-        if self._flow is None:
+        if self._doc() is None:
             return None
-        return rx.download(data=self._flow.to_json(), filename=f"{file_stem(self._flow.name)}.json")
+        return rx.download(
+            data=self._doc().to_json(), filename=f"{file_stem(self._doc().name)}.json"
+        )
 
     @rx.event
     async def export_ir(self) -> Any:
-        if self._flow is None:
+        if self._doc() is None:
             return None
-        flow = self._flow
+        flow = self._doc()
         try:
             compiled = await asyncio.to_thread(compile_flow, flow)
         except FlowInvalid:

@@ -24,11 +24,12 @@ SHORTCUTS = (
 def problem_row(problem: rx.Var) -> rx.Component:
     is_error = problem["severity"] == "error"
     return rx.el.button(
-        rx.icon(
-            rx.cond(is_error, "circle-x", "triangle-alert"),
-            size=16,
-            color=rx.cond(is_error, "var(--red-9)", "var(--amber-9)"),
-            flex_shrink="0",
+        # Two static icons, not rx.icon(rx.cond(...)): a dynamic name makes the build ship
+        # every lucide icon as its own file.
+        rx.cond(
+            is_error,
+            rx.icon("circle-x", size=16, color="var(--red-9)", flex_shrink="0"),
+            rx.icon("triangle-alert", size=16, color="var(--amber-9)", flex_shrink="0"),
         ),
         rx.flex(
             rx.cond(

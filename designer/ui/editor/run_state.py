@@ -19,7 +19,7 @@ from designer.store import flows as flow_store
 from designer.store import runs as run_store
 from designer.ui.context import database, launcher
 from designer.ui.editor import views
-from designer.ui.editor.state import EditorState
+from designer.ui.editor.state import EditorState, unwrapped
 
 #: Seconds between two looks at a run in progress.
 POLL_S = 0.5
@@ -57,7 +57,7 @@ class RunState(EditorState):
         """What the selected node did in the run on show: status, log, error, outputs."""
         if len(self.selected) != 1 or not self._record:
             return {}
-        return views.node_run_view(self._record, self.selected[0])
+        return views.node_run_view(unwrapped(self._record), self.selected[0])
 
     @rx.event
     def attach(self) -> Any:
@@ -83,10 +83,10 @@ class RunState(EditorState):
             if self.running:
                 yield rx.toast.info("A run is already going; wait for it or cancel it.")
                 return
-            if self.run_blocker or self._flow is None:
+            if self.run_blocker or self._doc() is None:
                 yield rx.toast.error(self.run_blocker or "The flow is not open yet.")
                 return
-            flow, flow_id = self._flow, self.flow_id
+            flow, flow_id = self._doc(), self.flow_id
             self.starting = True
             self.panel_tab = "run"
         try:
@@ -175,7 +175,7 @@ class RunState(EditorState):
         if not self._record:
             return None
         try:
-            name, data = artifact_download(RunRecord.from_dict(self._record), node_id, port)
+            name, data = artifact_download(RunRecord.from_dict(unwrapped(self._record)), node_id, port)
         except Exception as exc:
             return rx.toast.error(str(exc))
         return rx.download(data=data, filename=name)

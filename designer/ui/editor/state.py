@@ -13,6 +13,7 @@ from typing import Any
 import reflex as rx
 
 from blocks.catalogue import get_block
+from designer.flow.diagnostics import Diagnostic
 from designer.flow.document import Flow
 from designer.flow.edit import (
     EditRejected,
@@ -23,7 +24,7 @@ from designer.flow.edit import (
 )
 from designer.flow.history import History
 from designer.flow.param_form import BadValue, form_fields, read_value
-from designer.flow.validate import FlowCheck, check_flow
+from designer.flow.validate import check_flow
 from designer.store import flows as flow_store
 from designer.store.db import StoreError
 from designer.ui.canvas.scene import canvas_node, scene_edges, scene_nodes
@@ -67,7 +68,7 @@ class EditorState(rx.State):
     show_help: bool = False
 
     _flow: Flow | None = None
-    _check: FlowCheck | None = None
+    _diagnostics: list[Diagnostic] = []
     _history: History | None = None
     _seq: int = 0
     _edit_gen: int = 0
@@ -110,7 +111,15 @@ class EditorState(rx.State):
 
     @rx.event
     def canvas_edit(self, edit: dict[str, Any]) -> Any:
-        """An edit the canvas already shows (a move, a drop, a connection, a delete)."""
+        """An edit the canvas already shows (a move, a drop, a connection, a delete).
+
+        A drag that started by pressing on an unselected node carries the new selection too
+        (``selected``), so the whole gesture is one message.
+        """
+        edit = dict(edit)
+        selected = edit.pop("selected", None)
+        if isinstance(selected, list):
+            self._select(selected)
         try:
             self._apply(edit)
         except EditRejected as exc:
@@ -121,6 +130,9 @@ class EditorState(rx.State):
 
     @rx.event
     def canvas_select(self, ids: list[str]) -> None:
+        self._select(ids)
+
+    def _select(self, ids: list[str]) -> None:
         self.selected = [str(i) for i in ids][:500]
         self.field_errors = {}
         self._refresh_panel()
@@ -144,9 +156,9 @@ class EditorState(rx.State):
     def add_block(self, block_id: str) -> Any:
         """Click-to-add from the palette: place the block right of the rightmost one."""
         block = get_block(block_id)
-        if block is None or self._flow is None:
+        if block is None or self._doc() is None:
             return rx.toast.error(f"there is no block {block_id!r}")
-        nodes = self._flow.nodes
+        nodes = self._doc().nodes
         x = max((n.position.x for n in nodes), default=-ADD_GAP_X) + ADD_GAP_X
         y = sum(n.position.y for n in nodes) / len(nodes) if nodes else 0.0
         node_id = new_node_id(block_id, {n.id for n in nodes})
@@ -167,7 +179,7 @@ class EditorState(rx.State):
     @rx.event
     def set_param(self, name: str, raw: Any) -> Any:
         """A properties-form field changed: read it, apply it, show the node's new values."""
-        if len(self.selected) != 1 or self._flow is None:
+        if len(self.selected) != 1 or self._doc() is None:
             return None
         node = self._node(self.selected[0])
         block = get_block(node.block) if node else None
@@ -206,8 +218,8 @@ class EditorState(rx.State):
     @rx.event
     def rename(self, name: str) -> Any:
         name = name.strip()
-        if not name or self._flow is None or name == self._flow.name:
-            self.flow_name = self._flow.name if self._flow else self.flow_name
+        if not name or self._doc() is None or name == self._doc().name:
+            self.flow_name = self._doc().name if self._doc() else self.flow_name
             return None
         try:
             self._apply({"kind": "rename", "name": name[:200]})
@@ -217,7 +229,7 @@ class EditorState(rx.State):
 
     @rx.event
     def delete_selected(self) -> Any:
-        if not self.selected or self._flow is None:
+        if not self.selected or self._doc() is None:
             return None
         gone = [i for i in self.selected if self._node(i) is not None]
         self._apply({"kind": "remove", "nodes": gone, "edges": []})
@@ -245,13 +257,13 @@ class EditorState(rx.State):
         return self._travel(undo=False)
 
     def _travel(self, *, undo: bool) -> Any:
-        if self._history is None or self._flow is None:
+        if self._hist() is None or self._doc() is None:
             return None
-        flow = self._history.undo(self._flow) if undo else self._history.redo(self._flow)
+        flow = self._hist().undo(self._doc()) if undo else self._hist().redo(self._doc())
         if flow is None:
             return None
         self._flow = flow
-        self._history = self._history
+        self._history = self._hist()
         self._push_op({"kind": "replace", **self._scene_items()})
         self.selected = [i for i in self.selected if self._node(i) is not None]
         self._changed()
@@ -262,12 +274,12 @@ class EditorState(rx.State):
     @rx.event
     async def save(self) -> Any:
         """Save now as a new version (Ctrl+S); autosave keeps the draft between versions."""
-        if self._flow is None:
+        if self._doc() is None:
             return None
         self._edit_gen += 1
         try:
             self.version = await asyncio.to_thread(
-                flow_store.save_version, database(), self.flow_id, self._flow
+                flow_store.save_version, database(), self.flow_id, self._doc()
             )
         except StoreError as exc:
             self.save_state = "error"
@@ -279,9 +291,9 @@ class EditorState(rx.State):
     async def autosave(self, generation: int) -> None:
         await asyncio.sleep(AUTOSAVE_DELAY_S)
         async with self:
-            if generation != self._edit_gen or self._flow is None:
+            if generation != self._edit_gen or self._doc() is None:
                 return
-            flow, flow_id = self._flow, self.flow_id
+            flow, flow_id = self._doc(), self.flow_id
             self.save_state = "saving"
         try:
             await asyncio.to_thread(flow_store.save_draft, database(), flow_id, flow)
@@ -309,11 +321,11 @@ class EditorState(rx.State):
     # ----- helpers --------------------------------------------------------------------------
 
     def _apply(self, edit: dict[str, Any], merge_key: str = "") -> None:
-        if self._flow is None or self._history is None:
+        if self._doc() is None or self._hist() is None:
             raise EditRejected("the flow is not open yet")
-        after = apply_edit(self._flow, edit)
-        self._history.record(self._flow, describe_edit(edit), merge_key)
-        self._history = self._history
+        after = apply_edit(self._doc(), edit)
+        self._hist().record(self._doc(), describe_edit(edit), merge_key)
+        self._history = self._hist()
         self._flow = after
         self._changed()
 
@@ -327,35 +339,45 @@ class EditorState(rx.State):
         self.save_state = "unsaved"
 
     def _refresh(self) -> None:
-        assert self._flow is not None
-        self._check = check_flow(self._flow)
-        diagnostics = self._check.diagnostics
+        assert self._doc() is not None
+        diagnostics = check_flow(self._doc()).diagnostics
+        self._diagnostics = diagnostics
         self.problems = views.problems_by_node(diagnostics)
         self.diagnostics = views.diagnostics_view(diagnostics)
         self.error_count = sum(1 for d in self.diagnostics if d["severity"] == "error")
-        self.run_blocker = views.run_blocker(self._check)
-        self.node_count = len(self._flow.nodes)
-        self.flow_name = self._flow.name
-        if self._history is not None:
-            self.can_undo, self.can_redo = self._history.can_undo, self._history.can_redo
-            self.undo_label, self.redo_label = self._history.undo_label, self._history.redo_label
+        self.run_blocker = views.run_blocker(diagnostics)
+        self.node_count = len(self._doc().nodes)
+        self.flow_name = self._doc().name
+        if self._hist() is not None:
+            self.can_undo, self.can_redo = self._hist().can_undo, self._hist().can_redo
+            self.undo_label, self.redo_label = self._hist().undo_label, self._hist().redo_label
         self._refresh_panel()
 
     def _refresh_panel(self) -> None:
-        if self._flow is None or self._check is None or len(self.selected) != 1:
+        if self._doc() is None or len(self.selected) != 1:
             self.panel = {"count": len(self.selected)} if self.selected else {}
             return
-        panel = views.properties_view(self._flow, self.selected[0], self._check)
+        diagnostics = unwrapped(self._diagnostics)
+        panel = views.properties_view(self._doc(), self.selected[0], list(diagnostics))
         for field in panel.get("fields", []):
             field["error"] = self.field_errors.get(field["name"]) or field["error"]
         self.panel = panel
 
+    def _doc(self) -> Flow | None:
+        """The open flow itself: Reflex hands backend vars out wrapped in a change-tracking
+        proxy, and the core must see plain lists and dicts (strict pydantic checks refuse a
+        proxied list)."""
+        return unwrapped(self._flow)
+
+    def _hist(self) -> History | None:
+        return unwrapped(self._history)
+
     def _node(self, node_id: str) -> Any:
-        return self._flow.node(node_id) if self._flow else None
+        return self._doc().node(node_id) if self._doc() else None
 
     def _scene_items(self) -> dict[str, Any]:
-        assert self._flow is not None
-        return {"nodes": scene_nodes(self._flow), "edges": scene_edges(self._flow)}
+        assert self._doc() is not None
+        return {"nodes": scene_nodes(self._doc()), "edges": scene_edges(self._doc())}
 
     def _push_update(self, node_id: str) -> None:
         node = self._node(node_id)
@@ -366,3 +388,7 @@ class EditorState(rx.State):
     def _push_op(self, op: dict[str, Any]) -> None:
         self._seq += 1
         self.ops = [*self.ops[-(OPS_KEPT - 1) :], {"seq": self._seq, **op}]
+
+
+def unwrapped(value: Any) -> Any:
+    return getattr(value, "__wrapped__", value)

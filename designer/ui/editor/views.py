@@ -14,7 +14,6 @@ from designer.flow.diagnostics import Diagnostic, Severity
 from designer.flow.document import Flow
 from designer.flow.param_form import FormField, form_fields
 from designer.flow.params import param_reference
-from designer.flow.validate import FlowCheck
 from designer.runs.record import RunRecord, Status
 
 
@@ -42,9 +41,9 @@ def diagnostics_view(diagnostics: list[Diagnostic]) -> list[dict[str, str]]:
     ]
 
 
-def run_blocker(check: FlowCheck) -> str:
+def run_blocker(diagnostics: list[Diagnostic]) -> str:
     """Why the flow cannot run yet, in one sentence; empty when it can."""
-    errors = [d for d in check.diagnostics if d.severity is Severity.ERROR]
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if not errors:
         return ""
     first = errors[0]
@@ -53,7 +52,7 @@ def run_blocker(check: FlowCheck) -> str:
     return f"Fix first: {where}{first.message}" + (more if len(errors) > 1 else "")
 
 
-def properties_view(flow: Flow, node_id: str, check: FlowCheck) -> dict[str, Any]:
+def properties_view(flow: Flow, node_id: str, diagnostics: list[Diagnostic]) -> dict[str, Any]:
     """The properties panel for one node: its form fields with values and errors, its ports."""
     node = flow.node(node_id)
     block = get_block(node.block) if node else None
@@ -61,7 +60,7 @@ def properties_view(flow: Flow, node_id: str, check: FlowCheck) -> dict[str, Any
         return {}
     param_errors: dict[str, str] = {}
     general: list[str] = []
-    for d in check.diagnostics:
+    for d in diagnostics:
         if d.node != node_id or d.severity is not Severity.ERROR:
             continue
         if d.param:

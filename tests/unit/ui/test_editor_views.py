@@ -18,7 +18,7 @@ def iris() -> Flow:
 
 
 def test_properties_show_values_defaults_refs_and_ports(iris: Flow) -> None:
-    panel = views.properties_view(iris, "split", check_flow(iris))
+    panel = views.properties_view(iris, "split", check_flow(iris).diagnostics)
     fields = {f["name"]: f for f in panel["fields"]}
     assert fields["test_size"]["value"] == "0.3"
     assert fields["test_size"]["bounds"] == "0.05 to 0.95"
@@ -37,14 +37,16 @@ def test_properties_show_values_defaults_refs_and_ports(iris: Flow) -> None:
 def test_a_bad_value_shows_on_its_field_and_blocks_the_run(iris: Flow) -> None:
     bad = apply_edit(iris, {"kind": "params", "node": "split", "params": {"test_size": 2}})
     check = check_flow(bad)
-    fields = {f["name"]: f for f in views.properties_view(bad, "split", check)["fields"]}
+    fields = {
+        f["name"]: f for f in views.properties_view(bad, "split", check.diagnostics)["fields"]
+    }
     assert "0.95" in fields["test_size"]["error"]
-    assert views.run_blocker(check).startswith("Fix first: split:")
+    assert views.run_blocker(check.diagnostics).startswith("Fix first: split:")
     assert views.problems_by_node(check.diagnostics) == {"split": [fields["test_size"]["error"]]}
 
 
 def test_unknown_node_has_no_panel(iris: Flow) -> None:
-    assert views.properties_view(iris, "ghost", check_flow(iris)) == {}
+    assert views.properties_view(iris, "ghost", check_flow(iris).diagnostics) == {}
 
 
 def test_diagnostics_list_errors_first() -> None:
