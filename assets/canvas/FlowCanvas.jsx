@@ -374,7 +374,8 @@ function Canvas(props) {
           act={act}
         />
         <RefusalPill explain={explain} flash={flash} />
-        <EmptyHint />
+        {/* Until the first scene arrives (seq 0) the flow is loading, not empty. */}
+        {mounted.current.seq ? <EmptyHint /> : null}
       </ReactFlow>
     </CanvasContext.Provider>
   );

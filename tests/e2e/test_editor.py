@@ -102,6 +102,9 @@ def test_run_a_five_block_flow_and_see_its_results(editor: Editor) -> None:
     expect(page.get_by_test_id("confusion-matrix")).to_be_visible()
     expect(page.get_by_test_id("roc-curve").locator("svg").first).to_be_visible()
     editor.shot("editor-run-succeeded")
+    with page.expect_download() as download:
+        page.get_by_test_id("download-artifact").first.click()
+    assert download.value.suggested_filename.startswith("load-data")
 
     editor.select(editor.node("train"))
     page.get_by_test_id("tab-run").click()
@@ -157,3 +160,36 @@ def test_export_the_flow_and_its_pipeline(editor: Editor) -> None:
         page.get_by_test_id("export-ir").click()
     assert download.value.suggested_filename.endswith(".yaml")
     assert "pipelineInfo" in Path(download.value.path()).read_text()
+
+
+def test_keyboard_duplicate_delete_layout_and_shortcuts(editor: Editor) -> None:
+    page = editor.page
+    editor.import_flow(FLOWS / "iris_classification.json")
+    editor.fit()
+    expect(editor.nodes).to_have_count(5)
+
+    editor.select(editor.node("train"))
+    page.keyboard.press("Control+d")
+    editor.fit()
+    expect(editor.nodes).to_have_count(6)
+    copy = editor.node("train_2")
+    expect(copy).to_have_attribute("data-selected", "true")
+    page.keyboard.press("Delete")
+    expect(editor.nodes).to_have_count(5)
+    page.get_by_test_id("tool-undo").click()
+    editor.fit()
+    expect(editor.nodes).to_have_count(6)
+
+    page.get_by_test_id("tool-layout").click()
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "unsaved")
+    expect(page.get_by_test_id("save-state")).to_have_attribute(
+        "data-state", "saved", timeout=10_000
+    )
+    editor.shot("editor-after-layout")
+
+    page.locator("body").press("?")
+    expect(page.get_by_test_id("shortcuts-dialog")).to_be_visible()
+    expect(page.get_by_test_id("shortcuts-dialog")).to_contain_text("Duplicate")
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("shortcuts-dialog")).to_be_hidden()
+    editor.assert_no_console_errors()

@@ -21,8 +21,9 @@ from designer.ui.context import database, launcher
 from designer.ui.editor import views
 from designer.ui.editor.state import EditorState, unwrapped
 
-#: Seconds between two looks at a run in progress.
-POLL_S = 0.5
+#: Seconds between two looks at a run in progress: a local record is a file read, a Kubeflow
+#: one is a request to the cluster's API.
+POLL_S = {"local": 0.5, "kubeflow": 3.0}
 
 
 class RunState(EditorState):
@@ -133,7 +134,7 @@ class RunState(EditorState):
                 last = current
             if record.status.finished:
                 break
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(POLL_S.get(record.engine, 2.0))
         summaries = await asyncio.to_thread(run_store.list_runs, database(), flow_id)
         async with self:
             self.runs = views.run_history_view(summaries)
@@ -175,7 +176,8 @@ class RunState(EditorState):
         if not self._record:
             return None
         try:
-            name, data = artifact_download(RunRecord.from_dict(unwrapped(self._record)), node_id, port)
+            record = RunRecord.from_dict(unwrapped(self._record))
+            name, data = artifact_download(record, node_id, port)
         except Exception as exc:
             return rx.toast.error(str(exc))
         return rx.download(data=data, filename=name)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from designer.flow.compile import FlowInvalid, compile_flow
+from designer.flow.document import parse_flow_bytes
 from designer.flow.validate import check_data, check_text
 from tests.fixtures.flow_files import fixture_flow, flow_names
 
@@ -125,3 +127,17 @@ def test_flows_with_plausible_params_compile_exactly_when_valid(doc: dict[str, A
         assert compiled.ir_yaml.startswith("# PIPELINE DEFINITION")
     else:
         assert any(d.node for d in check.diagnostics if d.severity == "error")
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=400) | st.text(max_size=200).map(lambda t: t.encode("utf-16")))
+def test_any_uploaded_bytes_get_diagnostics_not_a_traceback(data: bytes) -> None:
+    flow, diagnostics = parse_flow_bytes(data)
+    assert flow is not None or diagnostics
+    assert all(d.message for d in diagnostics)
+
+
+def test_an_uploaded_fixture_reads_back_with_a_byte_order_mark() -> None:
+    raw = json.dumps(fixture_flow("iris_classification")).encode("utf-8-sig")
+    flow, diagnostics = parse_flow_bytes(raw)
+    assert flow is not None and diagnostics == []
