@@ -1,12 +1,46 @@
 // One block on the canvas: icon and title, typed ports as handles, run status and problems.
 import { memo, useContext } from 'react';
-import { Handle, Position } from '@xyflow/react';
+import { Handle, Position, useStore } from '@xyflow/react';
 import { Ban, Check, Clock, LoaderCircle, SkipForward, TriangleAlert, X } from 'lucide-react';
 import { CanvasContext } from './context.js';
 import { blockIcon } from './icons.js';
 import { useKeyed } from './stores.js';
 
 const NO_PORTS = [];
+
+// Below this zoom (FAR_ZOOM in FlowCanvas.jsx) nothing on a node can be read: it is drawn as a
+// plain tinted box of the same size with bare handles, a fifth of the markup, which is what
+// keeps a thousand nodes in view quick to show. Crossing the zoom re-measures the handles.
+export const FAR_ZOOM = 0.3;
+export const isFarOf = (state) => state.transform[2] < FAR_ZOOM;
+// The full node's geometry (canvas.css): header, then one 22 px port row every 24 px.
+const HEAD_PX = 53;
+const PORTS_TOP_PX = 6;
+const ROW_PX = 24;
+const ROW_HEIGHT_PX = 22;
+const PORTS_BOTTOM_PX = 8;
+
+function farHeight(rows) {
+  return rows ? HEAD_PX + PORTS_TOP_PX + rows * ROW_PX - 2 + PORTS_BOTTOM_PX + 1 : HEAD_PX + 1;
+}
+
+function FarHandles({ ports, direction }) {
+  const input = direction === 'input';
+  return ports.map((port, row) => (
+    <Handle
+      key={port.name}
+      type={input ? 'target' : 'source'}
+      position={input ? Position.Left : Position.Right}
+      id={port.name}
+      className="dc-handle dc-handle-far"
+      style={{ '--port-color': port.color, top: HEAD_PX + PORTS_TOP_PX + row * ROW_PX + ROW_HEIGHT_PX / 2 }}
+      data-testid="port-handle"
+      data-port={port.name}
+      data-port-type={port.type}
+      data-direction={direction}
+    />
+  ));
+}
 
 const STATUS = {
   pending: { icon: Clock, label: 'Waiting to run' },
@@ -66,7 +100,7 @@ function BlockNode({ id, data, selected }) {
   const status = useKeyed(canvas.statuses, id);
   const messages = useKeyed(canvas.problems, id);
   const block = canvas.blocks.get(data.block);
-  const Icon = blockIcon(block?.icon);
+  const far = useStore(isFarOf);
   const tint = canvas.tints.get(block?.category) ?? 'gray';
   const inputs = block?.inputs ?? NO_PORTS;
   const outputs = block?.outputs ?? NO_PORTS;
@@ -76,17 +110,27 @@ function BlockNode({ id, data, selected }) {
   if (status) classes.push(`dc-node-${status}`);
   if (count) classes.push('dc-node-problems');
   if (!block) classes.push('dc-node-unknown');
+  const root = {
+    className: classes.join(' '),
+    'data-testid': 'canvas-node',
+    'data-node-id': id,
+    'data-block-id': data.block,
+    'data-status': status ?? '',
+    'data-problems': count,
+    'data-selected': selected ? 'true' : 'false',
+  };
+  if (far) {
+    const rows = Math.max(inputs.length, outputs.length);
+    return (
+      <div {...root} style={{ '--node-tint': `var(--${tint}-6)`, height: farHeight(rows) }}>
+        <FarHandles ports={inputs} direction="input" />
+        <FarHandles ports={outputs} direction="output" />
+      </div>
+    );
+  }
+  const Icon = blockIcon(block?.icon);
   return (
-    <div
-      className={classes.join(' ')}
-      data-testid="canvas-node"
-      data-node-id={id}
-      data-block-id={data.block}
-      data-status={status ?? ''}
-      data-problems={count}
-      data-selected={selected ? 'true' : 'false'}
-      style={{ '--node-tint': `var(--${tint}-6)` }}
-    >
+    <div {...root} style={{ '--node-tint': `var(--${tint}-6)` }}>
       <div className="dc-node-head">
         <span
           className="dc-node-icon"

@@ -11,10 +11,11 @@ import {
   useReactFlow,
   useStore,
   useStoreApi,
+  useUpdateNodeInternals,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import './canvas.css';
-import BlockNode from './BlockNode.jsx';
+import BlockNode, { isFarOf } from './BlockNode.jsx';
 import { addEdit, copyOf, defaultParams, newNodeId, pasteOf } from './clipboard.js';
 import { connectionOf, edgeId, refusal } from './connect.js';
 import { CanvasContext, STATUS_COLORS, categoryTints } from './context.js';
@@ -31,6 +32,7 @@ import { Toolbar } from './Toolbar.jsx';
 const NODE_TYPES = { block: BlockNode };
 const FIT = { padding: 0.15, maxZoom: 1, duration: 250 };
 const MOUNT_FIT = { padding: 0.15, maxZoom: 1 };
+const MIN_ZOOM = 0.05;
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const DELETE_KEYS = ['Delete', 'Backspace'];
 const PASTE_OFFSET = 40;
@@ -42,9 +44,30 @@ const PRO = { hideAttribution: true };
 const DEFAULT_EDGE = { type: 'default', interactionWidth: 16 };
 
 const hasNodesOf = (state) => state.nodes.length > 0;
-// Below this zoom the text is too small to read: draw nodes plainly, which keeps big flows fast.
-const FAR_ZOOM = 0.3;
-const isFarOf = (state) => state.transform[2] < FAR_ZOOM;
+
+// A node's size before it is measured (BlockNode is about this big).
+const GUESS_W = 220;
+const GUESS_H = 120;
+
+// The view that fits ``nodes`` in a ``size`` box, from positions alone (nodes not yet measured).
+function roughFit(nodes, size) {
+  if (!nodes.length || !size?.width || !size?.height) return undefined;
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const { position: p } of nodes) {
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x + GUESS_W);
+    y1 = Math.max(y1, p.y + GUESS_H);
+  }
+  const pad = 1 + 2 * MOUNT_FIT.padding;
+  const fit = Math.min(size.width / ((x1 - x0) * pad), size.height / ((y1 - y0) * pad));
+  const zoom = Math.max(MIN_ZOOM, Math.min(MOUNT_FIT.maxZoom, fit));
+  return {
+    x: size.width / 2 - ((x0 + x1) / 2) * zoom,
+    y: size.height / 2 - ((y0 + y1) / 2) * zoom,
+    zoom,
+  };
+}
 
 function emitter(ref, name) {
   return (value) => {
@@ -106,7 +129,9 @@ function Canvas(props) {
       nodes: scene?.nodes ?? EMPTY,
       edges: scene?.edges ?? EMPTY,
     };
+    mounted.current.view = roughFit(mounted.current.nodes, props.size);
   }
+  const startView = mounted.current.view;
   const lastSeq = useRef(mounted.current.seq);
 
   useEffect(() => {
@@ -119,10 +144,13 @@ function Canvas(props) {
       edges: scene.edges ?? EMPTY,
     };
     lastSeq.current = mounted.current.seq;
+    const { width, height } = store.getState();
+    const view = roughFit(mounted.current.nodes, { width, height });
+    if (view) rf.setViewport(view);
     rf.setNodes(mounted.current.nodes);
     rf.setEdges(mounted.current.edges);
     rf.fitView(MOUNT_FIT);
-  }, [scene, rf]);
+  }, [scene, rf, store]);
 
   useEffect(() => {
     for (const op of freshOps(ops, lastSeq.current)) {
@@ -320,6 +348,14 @@ function Canvas(props) {
 
   const hasNodes = useStore(hasNodesOf);
   const far = useStore(isFarOf);
+  // Far and full nodes put their handles in the same places, but measure again on the switch
+  // so edges meet the handles exactly.
+  const updateNodeInternals = useUpdateNodeInternals();
+  const wasFar = useRef(far);
+  useEffect(() => {
+    if (wasFar.current && !far) updateNodeInternals(rf.getNodes().map((n) => n.id));
+    wasFar.current = far;
+  }, [far, rf, updateNodeInternals]);
 
   return (
     <CanvasContext.Provider value={context}>
@@ -346,8 +382,9 @@ function Canvas(props) {
         multiSelectionKeyCode={MULTI_SELECT_KEYS}
         selectionKeyCode="Shift"
         onlyRenderVisibleElements
-        minZoom={0.05}
+        minZoom={MIN_ZOOM}
         maxZoom={2}
+        defaultViewport={startView}
         fitView
         fitViewOptions={MOUNT_FIT}
         proOptions={PRO}
@@ -384,16 +421,27 @@ function Canvas(props) {
 // Reflex passes id, className and style for the root; the canvas fills its container.
 export function FlowCanvas(props) {
   const { id, className, style } = props;
+  // The canvas's size, known before React Flow mounts, so its first view is already the fitted
+  // one (see roughFit): drawing at zoom 1 first and fitting afterwards draws a big flow twice.
+  const box = useRef(null);
+  const [size, setSize] = useState(null);
+  useLayoutEffect(() => {
+    const rect = box.current.getBoundingClientRect();
+    setSize({ width: rect.width, height: rect.height });
+  }, []);
   return (
     <div
       id={id}
+      ref={box}
       className={className ? `dc-canvas ${className}` : 'dc-canvas'}
       style={style}
       data-testid="flow-canvas"
     >
-      <ReactFlowProvider>
-        <Canvas {...props} />
-      </ReactFlowProvider>
+      {size && (
+        <ReactFlowProvider>
+          <Canvas {...props} size={size} />
+        </ReactFlowProvider>
+      )}
     </div>
   );
 }
