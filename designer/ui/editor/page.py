@@ -291,6 +291,13 @@ STYLE: dict[str, object] = {
         "background": "var(--color-panel-solid)",
         "min_height": "0",
         "overflow": "hidden",
+        "overflow_wrap": "anywhere",
+    },
+    # Radix's scroll area lays its content out as a table, which grows as wide as the longest
+    # unbroken line (a file path in an error): keep the panel's width instead.
+    ".editor-panel [data-radix-scroll-area-viewport] > div": {
+        "display": "block !important",
+        "min_width": "0 !important",
     },
     ".palette-category": {
         "font_size": "11px",
