@@ -23,20 +23,11 @@ from canvas_pages import PlainSide, Side, build_plain_page, designer_side, serve
 from canvas_probe import Measure, measure_in
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
+from designer.devtools import CHROMIUM, CHROMIUM_ARGS
 from designer.server import REPO_ROOT
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
-CHROMIUM = os.environ.get("DESIGNER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 
 

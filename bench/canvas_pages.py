@@ -8,17 +8,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import importlib.util
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,12 +20,14 @@ from typing import Any
 from flowgen import canvas_graph, generated_flow
 from playwright.sync_api import Page
 
+from designer.devtools import running_app
 from designer.flow.document import Flow, parse_flow
-from designer.server import BUNDLED_BUN, REPO_ROOT, reflex_command, reflex_env
+from designer.server import BUNDLED_BUN, reflex_env
 from designer.settings import load_settings
+from designer.store.db import engine_for
+from designer.store.flows import create_flow
 
 PLAIN_SOURCE = Path(__file__).resolve().parent / "canvas_plain"
-STARTUP_TIMEOUT_S = 300.0
 
 
 # --- the plain page ------------------------------------------------------------------------
@@ -97,93 +93,10 @@ class PlainSide:
 # --- the designer --------------------------------------------------------------------------
 
 
-def designer_missing() -> str | None:
-    """Why the designer's editor cannot be benchmarked yet, or None when it can."""
-    try:
-        for module in ("designer.store.db", "designer.store.flows"):
-            if importlib.util.find_spec(module) is None:
-                return f"{module} does not exist yet"
-    except ModuleNotFoundError as exc:
-        return f"{exc.name} does not exist yet"
-    if not hasattr(load_settings(), "database_url"):
-        return "designer.settings has no database_url yet"
-    return None
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_designer(work: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """The app in prod mode on a free port with its own build folders and DESIGNER_HOME, as
-    tests/e2e/conftest.py starts it; yields its URL and environment."""
-    port = _free_port()
-    env = reflex_env()
-    env["REFLEX_WEB_WORKDIR"] = str(work / "web")
-    env["REFLEX_STATES_WORKDIR"] = str(work / "states")
-    env["DESIGNER_HOME"] = str(work / "home")
-    url = f"http://127.0.0.1:{port}/"
-    log_path = work / "reflex.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            reflex_command("127.0.0.1", port, prod=True),
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    try:
-        _wait_for_app(url, process, log_path)
-        yield url, env
-    finally:
-        _stop(process)
-
-
-def _wait_for_app(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    started = time.monotonic()
-    while not _answers(url):
-        if process.poll() is not None:
-            raise RuntimeError(f"reflex exited with {process.returncode}:\n{_tail(log_path)}")
-        if time.monotonic() - started > STARTUP_TIMEOUT_S:
-            raise RuntimeError(f"no answer from {url} in {STARTUP_TIMEOUT_S:.0f} s")
-        time.sleep(0.5)
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop Reflex and everything it started: its whole process group."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=20)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
 def flow_store(env: dict[str, str]) -> Callable[[int], str]:
     """A function that saves a new generated flow of n nodes in the app's database and returns
     its id. Every run opens a new one: the editor saves each drag, so a flow once dragged is
     no longer the generated one."""
-    from designer.store.db import engine_for
-    from designer.store.flows import create_flow
-
     engine = engine_for(load_settings(env).database_url)
     flows: dict[int, Flow] = {}
 
@@ -218,11 +131,6 @@ Side = PlainSide | DesignerSide
 def designer_side(work: Path, designer_url: str | None) -> Iterator[Side | None]:
     """The designer side, ready to store flows: the app already running at ``designer_url``, or
     one started in ``work``. None, with the reason printed, when it is not available."""
-    missing = designer_missing()
-    if missing:
-        print(f"designer editor not available yet ({missing}): measuring the plain page only")
-        yield None
-        return
     with contextlib.ExitStack() as stack:
         try:
             if designer_url:
@@ -231,7 +139,7 @@ def designer_side(work: Path, designer_url: str | None) -> Iterator[Side | None]
                 print(
                     "starting the designer in prod mode (a first build takes minutes)", flush=True
                 )
-                url, env = stack.enter_context(running_designer(work))
+                url, env = stack.enter_context(running_app(work))
             side: Side | None = DesignerSide(url, flow_store(env))
         except Exception as exc:
             stack.close()

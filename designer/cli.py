@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,15 +177,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     arguments = _param_values(flow, args.param)
     engine = KubeflowEngine(settings)
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            package = Path(folder) / f"{compiled.pipeline_name}.yaml"
-            compiled.write(package)
-            record = engine.submit(
-                package,
-                flow_name=flow.name,
-                arguments=arguments,
-                task_to_node=compiled.task_to_node,
-            )
+        record = engine.submit_compiled(compiled, flow_name=flow.name, arguments=arguments)
         if args.wait:
             record = engine.wait(
                 record.run_id,

@@ -135,7 +135,8 @@ def describe_edit(data: dict[str, Any]) -> str:
     if kind == "remove":
         return f"Delete {_count(len(data.get('nodes', [])) or len(data.get('edges', [])), 'item')}"
     if kind == "params":
-        return "Change " + ", ".join(sorted(data.get("params", {}))) or "Change parameters"
+        names = ", ".join(sorted(data.get("params", {})))
+        return f"Change {names}" if names else "Change parameters"
     if kind == "label":
         return "Rename block"
     return "Rename flow"

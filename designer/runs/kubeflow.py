@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +24,7 @@ import urllib3
 import yaml
 from google.protobuf import json_format
 
+from designer.flow.compile import CompiledFlow
 from designer.runs.kfp_record import record_from_kfp_run, run_name
 from designer.runs.kfp_transport import (
     bound_requests,
@@ -91,6 +93,21 @@ class KubeflowEngine:
             except (ValueError, json_format.ParseError, yaml.YAMLError) as exc:
                 raise KubeflowError(f"cannot submit {package_path.name}: {exc}") from exc
         return self._record(result.run_info, flow_name, task_to_node)
+
+    def submit_compiled(
+        self, compiled: CompiledFlow, *, flow_name: str, arguments: Mapping[str, Any]
+    ) -> RunRecord:
+        """``submit`` a compiled flow: the client takes a package file, so write one to a
+        temporary folder first."""
+        with tempfile.TemporaryDirectory() as folder:
+            package = Path(folder) / f"{compiled.pipeline_name}.yaml"
+            compiled.write(package)
+            return self.submit(
+                package,
+                flow_name=flow_name,
+                arguments=arguments,
+                task_to_node=compiled.task_to_node,
+            )
 
     def status(self, run_id: str, *, flow_name: str, task_to_node: Mapping[str, str]) -> RunRecord:
         """The run as Kubeflow sees it now, one NodeRun per node of the flow."""

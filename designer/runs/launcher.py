@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -140,15 +139,8 @@ class Launcher:
         arguments: dict[str, Any],
     ) -> RunRecord:
         engine = self._kubeflow(settings)
-        with _kubeflow_errors(settings), tempfile.TemporaryDirectory() as folder:
-            package = Path(folder) / f"{compiled.pipeline_name}.yaml"
-            compiled.write(package)
-            record = engine.submit(
-                package,
-                flow_name=flow_name,
-                arguments=arguments,
-                task_to_node=compiled.task_to_node,
-            )
+        with _kubeflow_errors(settings):
+            record = engine.submit_compiled(compiled, flow_name=flow_name, arguments=arguments)
         self._save(record)
         return record
 

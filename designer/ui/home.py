@@ -11,17 +11,8 @@ from designer.flow.document import Flow, parse_flow_bytes
 from designer.store import flows as flow_store
 from designer.store.db import StoreError
 from designer.ui.context import database
-from designer.ui.editor.views import when
+from designer.ui.editor.views import STATUS_COLORS, when
 from designer.ui.shell import app_header
-
-STATUS_COLORS = {
-    "succeeded": "green",
-    "failed": "red",
-    "running": "blue",
-    "pending": "gray",
-    "cancelled": "gray",
-    "skipped": "gray",
-}
 
 
 class HomeState(rx.State):

@@ -37,7 +37,7 @@ class FilesState(EditorState):
         self._push_op({"kind": "replace", "nodes": scene_nodes(flow), "edges": scene_edges(flow)})
         self._push_op({"kind": "fit"})
         self.selected = []
-        self._changed()
+        self._refresh()
         skipped = [d for d in diagnostics if d.severity is Severity.ERROR]
         note = f"; {len(skipped)} malformed item(s) skipped" if skipped else ""
         return [

@@ -42,19 +42,6 @@ def save_indicator() -> rx.Component:
     )
 
 
-def icon_button(icon: str, tip: str, test_id: str, **props: object) -> rx.Component:
-    return rx.tooltip(
-        rx.icon_button(
-            rx.icon(icon, size=16),
-            variant="ghost",
-            color_scheme="gray",
-            custom_attrs={"data-testid": test_id, "aria-label": tip},
-            **props,
-        ),
-        content=tip,
-    )
-
-
 def run_button() -> rx.Component:
     button = rx.button(
         rx.cond(RunState.running, rx.spinner(size="2"), rx.icon("play", size=16)),

@@ -7,15 +7,7 @@ import reflex as rx
 
 from designer.ui.editor.run_state import RunState
 from designer.ui.editor.state import EditorState
-
-STATUS_COLORS = {
-    "succeeded": "green",
-    "failed": "red",
-    "running": "blue",
-    "pending": "gray",
-    "cancelled": "gray",
-    "skipped": "gray",
-}
+from designer.ui.editor.views import STATUS_COLORS
 
 
 def status_badge(status: rx.Var) -> rx.Component:

@@ -106,7 +106,8 @@ class RunState(EditorState):
         async with self:
             self.starting = False
             self.version = version
-            self.save_state = "saved" if self.save_state != "unsaved" else self.save_state
+            if self.save_state == "error":
+                self.save_state = "saved"  # the run's version wrote the draft too
             self._run_flow = flow_id
             self._show(record, version)
             self.runs = views.run_history_view(summaries)

@@ -23,7 +23,7 @@ from designer.flow.edit import (
     new_node_id,
 )
 from designer.flow.history import History
-from designer.flow.param_form import BadValue, form_fields, read_value
+from designer.flow.param_form import BadValue, read_value
 from designer.flow.validate import check_flow
 from designer.store import flows as flow_store
 from designer.store.db import StoreError
@@ -182,8 +182,8 @@ class EditorState(rx.State):
         if len(self.selected) != 1 or self._doc() is None:
             return None
         node = self._node(self.selected[0])
-        block = get_block(node.block) if node else None
-        field = next((f for f in form_fields(block.params_schema()) if f.name == name), None)
+        fields = views.block_fields(node.block) if node else ()
+        field = next((f for f in fields if f.name == name), None)
         if node is None or field is None:
             return None
         try:
@@ -266,7 +266,7 @@ class EditorState(rx.State):
         self._history = self._hist()
         self._push_op({"kind": "replace", **self._scene_items()})
         self.selected = [i for i in self.selected if self._node(i) is not None]
-        self._changed()
+        self._refresh()
         return self._after_edit()
 
     # ----- saving ---------------------------------------------------------------------------
@@ -327,16 +327,12 @@ class EditorState(rx.State):
         self._hist().record(self._doc(), describe_edit(edit), merge_key)
         self._history = self._hist()
         self._flow = after
-        self._changed()
+        self._refresh()
 
     def _after_edit(self) -> Any:
         self._edit_gen += 1
         self.save_state = "unsaved"
         return EditorState.autosave(self._edit_gen)
-
-    def _changed(self) -> None:
-        self._refresh()
-        self.save_state = "unsaved"
 
     def _refresh(self) -> None:
         assert self._doc() is not None

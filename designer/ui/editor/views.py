@@ -6,15 +6,33 @@ page's ``rx.foreach`` loops read, so the panels stay simple and these stay unit-
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
-from blocks.catalogue import get_block
+from blocks.catalogue import CATALOGUE, get_block
 from designer.flow.diagnostics import Diagnostic, Severity
 from designer.flow.document import Flow
 from designer.flow.param_form import FormField, form_fields
 from designer.flow.params import param_reference
 from designer.runs.record import RunRecord, Status
+
+#: Radix colour of each run status, for badges.
+STATUS_COLORS = {
+    "succeeded": "green",
+    "failed": "red",
+    "running": "blue",
+    "pending": "gray",
+    "cancelled": "gray",
+    "skipped": "gray",
+}
+
+
+@functools.cache
+def block_fields(block_id: str) -> tuple[FormField, ...]:
+    """A catalogue block's form fields (blocks never change while the app runs)."""
+    block = get_block(block_id)
+    return tuple(form_fields(block.params_schema())) if block else ()
 
 
 def problems_by_node(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
@@ -81,7 +99,7 @@ def properties_view(flow: Flow, node_id: str, diagnostics: list[Diagnostic]) -> 
         "icon": block.icon,
         "fields": [
             field_view(f, node.params.get(f.name), param_errors.get(f.name, ""))
-            for f in form_fields(block.params_schema())
+            for f in block_fields(block.id)
         ],
         "inputs": [
             {
@@ -141,7 +159,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value)) if not isinstance(value, bool) else str(value)
+        return str(int(value))
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -149,8 +167,6 @@ def _text(value: Any) -> str:
 
 def palette_groups() -> list[dict[str, Any]]:
     """The palette: categories in catalogue order, each with its blocks' summaries."""
-    from blocks.catalogue import CATALOGUE
-
     groups: dict[str, list[dict[str, Any]]] = {}
     for block in CATALOGUE:
         groups.setdefault(block.category, []).append(
