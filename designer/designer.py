@@ -2,23 +2,60 @@
 
 import reflex as rx
 
-from designer.ui import catalogue, home
+from designer.api.app import build_app
+from designer.ui import catalogue, home, signin, teams
 from designer.ui.editor import page as editor
 from designer.ui.editor import run_panel
 from designer.ui.editor.state import EditorState
+from designer.ui.session import SessionState
+from designer.ui.share import ShareState
 
 app = rx.App(
     style={**catalogue.STYLE, **editor.STYLE, **run_panel.STYLE},
     head_components=[rx.el.link(rel="icon", type="image/svg+xml", href="/logo.svg")],
     toaster=rx.toast.provider(position="bottom-right", close_button=True),
+    api_transformer=build_app(),
 )
+signed_in = SessionState.require_sign_in
+# Page state outlives a reload; a dialog left open must not greet the person on the next page.
+closed_dialogs = ShareState.set_open(False)
 app.add_page(
     home.page,
     route="/",
-    title="Designer · My flows",
+    title="Designer · Flows",
     description="Draw machine-learning flows from prebuilt blocks.",
     image="/logo.svg",
-    on_load=home.HomeState.load,
+    on_load=[signed_in, closed_dialogs, home.HomeState.load],
 )
-app.add_page(editor.page, route="/flows/[flow_id]", title="Designer", on_load=EditorState.load)
-app.add_page(catalogue.page, route="/blocks", title="Designer · Blocks")
+app.add_page(
+    editor.page,
+    route="/flows/[flow_id]",
+    title="Designer",
+    on_load=[signed_in, closed_dialogs, EditorState.load],
+)
+app.add_page(
+    editor.page,
+    route="/flows/[flow_id]/versions/[number]",
+    title="Designer · Version",
+    on_load=[signed_in, closed_dialogs, EditorState.load],
+)
+# A share link opens for whoever holds it, signed in or not.
+app.add_page(
+    editor.page, route="/links/[token]", title="Designer · Shared flow", on_load=EditorState.load
+)
+app.add_page(
+    teams.page, route="/teams", title="Designer · Teams", on_load=[signed_in, teams.TeamsState.load]
+)
+app.add_page(catalogue.page, route="/blocks", title="Designer · Blocks", on_load=signed_in)
+app.add_page(
+    signin.sign_in_page,
+    route="/signin",
+    title="Designer · Sign in",
+    on_load=[SessionState.load_sign_in_page, signin.SignInFormState.load],
+)
+app.add_page(
+    signin.sign_up_page,
+    route="/signup",
+    title="Designer · Create an account",
+    on_load=[SessionState.load_sign_in_page, signin.SignInFormState.load],
+)

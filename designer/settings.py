@@ -18,6 +18,19 @@ class KubeflowSettings:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """An OpenID Connect provider people may sign in with (Keycloak, Dex, any other)."""
+
+    #: The issuer URL; its ``/.well-known/openid-configuration`` says where everything else is.
+    issuer: str
+    client_id: str
+    client_secret: str
+    #: What the sign-in button calls the provider ("Sign in with <display_name>").
+    display_name: str = "single sign-on"
+    scopes: str = "openid email profile"
+
+
+@dataclass(frozen=True)
 class Settings:
     #: Root folder for runs, registered models and (by default) object storage.
     home: Path
@@ -25,6 +38,15 @@ class Settings:
     #: SQLAlchemy URL of the database that keeps flows, their versions and runs. A SQLite file
     #: under ``home`` by default, so one person needs no server; a team points it at PostgreSQL.
     database_url: str
+    #: OpenID Connect sign-in, when an issuer, client id and secret are all set.
+    oidc: OidcSettings | None = None
+    #: How long a sign-in lasts before the person is asked to sign in again.
+    session_days: float = 7.0
+    #: Whether people a flow is shared with as viewers may run it (runs never change the flow).
+    viewers_can_run: bool = True
+    #: The address people reach the designer at (https://designer.example.com), for links and
+    #: OpenID Connect callbacks; taken from each request when unset.
+    public_url: str | None = None
 
     @property
     def runs_dir(self) -> Path:
@@ -49,7 +71,30 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         else None
     )
     database_url = env.get("DESIGNER_DATABASE_URL", "").strip() or _sqlite_url(home / "designer.db")
-    return Settings(home=home, kubeflow=kubeflow, database_url=database_url)
+    return Settings(
+        home=home,
+        kubeflow=kubeflow,
+        database_url=database_url,
+        oidc=_oidc(env),
+        session_days=float(env.get("DESIGNER_SESSION_DAYS") or 7),
+        viewers_can_run=env.get("DESIGNER_VIEWERS_CAN_RUN", "true").strip().lower()
+        not in ("0", "false", "no", "off"),
+        public_url=env.get("DESIGNER_PUBLIC_URL", "").strip().rstrip("/") or None,
+    )
+
+
+def _oidc(env: dict[str, str]) -> OidcSettings | None:
+    issuer = env.get("DESIGNER_OIDC_ISSUER", "").strip()
+    client_id = env.get("DESIGNER_OIDC_CLIENT_ID", "").strip()
+    secret = env.get("DESIGNER_OIDC_CLIENT_SECRET", "").strip()
+    if not (issuer and client_id and secret):
+        return None
+    return OidcSettings(
+        issuer=issuer.rstrip("/"),
+        client_id=client_id,
+        client_secret=secret,
+        display_name=env.get("DESIGNER_OIDC_NAME", "").strip() or "single sign-on",
+    )
 
 
 def _sqlite_url(path: Path) -> str:

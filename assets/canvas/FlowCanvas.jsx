@@ -86,6 +86,7 @@ function Canvas(props) {
     problems,
     canUndo = false,
     canRedo = false,
+    readOnly = false,
   } = props;
   const rf = useReactFlow();
   const store = useStoreApi();
@@ -327,18 +328,23 @@ function Canvas(props) {
     [emit, autoLayout, rf, duplicate, removeSelection],
   );
 
-  useShortcuts({
-    undo: act.undo,
-    redo: act.redo,
-    save: act.save,
-    help: act.help,
-    layout: act.layout,
-    fit: act.fit,
-    copy: copySelection,
-    paste,
-    duplicate,
-    nudge: moves.nudge,
-  });
+  // Read-only (a viewer, an old version, a share link): look, select, copy; change nothing.
+  useShortcuts(
+    readOnly
+      ? { help: act.help, fit: act.fit, copy: copySelection }
+      : {
+          undo: act.undo,
+          redo: act.redo,
+          save: act.save,
+          help: act.help,
+          layout: act.layout,
+          fit: act.fit,
+          copy: copySelection,
+          paste,
+          duplicate,
+          nudge: moves.nudge,
+        },
+  );
 
   // A new function when statuses change, so the minimap re-colours.
   const statusColor = useCallback(
@@ -360,11 +366,13 @@ function Canvas(props) {
   return (
     <CanvasContext.Provider value={context}>
       <ReactFlow
-        className={far ? 'dc-far' : undefined}
+        className={[far ? 'dc-far' : '', readOnly ? 'dc-read-only' : ''].join(' ').trim() || undefined}
         defaultNodes={mounted.current.nodes}
         defaultEdges={mounted.current.edges}
         nodeTypes={NODE_TYPES}
         defaultEdgeOptions={DEFAULT_EDGE}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
@@ -376,9 +384,9 @@ function Canvas(props) {
         onSelectionChange={onSelectionChange}
         onSelectionStart={onSelectionStart}
         onSelectionEnd={onSelectionEnd}
-        onDragOver={onPaletteDragOver}
-        onDrop={onDrop}
-        deleteKeyCode={DELETE_KEYS}
+        onDragOver={readOnly ? undefined : onPaletteDragOver}
+        onDrop={readOnly ? undefined : onDrop}
+        deleteKeyCode={readOnly ? null : DELETE_KEYS}
         multiSelectionKeyCode={MULTI_SELECT_KEYS}
         selectionKeyCode="Shift"
         onlyRenderVisibleElements
@@ -408,6 +416,7 @@ function Canvas(props) {
           selectedNodes={counts.nodes}
           selectedEdges={counts.edges}
           hasNodes={hasNodes}
+          readOnly={!!readOnly}
           act={act}
         />
         <RefusalPill explain={explain} flash={flash} />

@@ -18,7 +18,29 @@ function Tool({ name, title, icon: Icon, onClick, disabled = false }) {
   );
 }
 
-export function Toolbar({ canUndo, canRedo, selectedNodes, selectedEdges, hasNodes, act }) {
+export function Toolbar({
+  canUndo,
+  canRedo,
+  selectedNodes,
+  selectedEdges,
+  hasNodes,
+  readOnly,
+  act,
+}) {
+  if (readOnly) {
+    return (
+      <Panel position="top-left" className="dc-toolbar" data-testid="canvas-toolbar">
+        <Tool
+          name="fit"
+          title="Fit the flow in view (F)"
+          icon={Maximize}
+          disabled={!hasNodes}
+          onClick={act.fit}
+        />
+        <Tool name="help" title="Keyboard shortcuts (?)" icon={Keyboard} onClick={act.help} />
+      </Panel>
+    );
+  }
   return (
     <Panel position="top-left" className="dc-toolbar" data-testid="canvas-toolbar">
       <Tool name="undo" title="Undo (Ctrl+Z)" icon={Undo2} disabled={!canUndo} onClick={act.undo} />

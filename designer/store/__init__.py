@@ -1,86 +1,31 @@
-"""The store: flows, their saved versions and their runs, kept in SQLite or PostgreSQL.
+"""The store: people, teams, flows with their versions and shares, and runs, in SQL.
 
-``engine_for(settings.database_url)`` gives the engine every function here takes first. The
-functions return plain frozen values and raise ``StoreError`` subclasses whose messages are
-meant for the person using the designer.
+``engine_for(settings.database_url)`` gives the engine every function takes first; functions
+that act for someone take the acting ``Actor`` (or None, for nobody signed in) second and check
+what that person may do. They return plain frozen values and raise ``StoreError`` subclasses
+whose messages are meant for the person using the designer. Import the functions from their
+modules (``designer.store.flows``, ``.versions``, ``.shares``...); this package exports the
+pieces every caller needs.
 """
 
-from designer.store.db import (
-    StoreError,
-    StoreUnavailable,
-    create_schema,
-    dispose_engine,
-    engine_for,
-    safe_url,
-    session_scope,
-)
-from designer.store.flows import (
-    DEFAULT_NAME,
-    MAX_NAME_LENGTH,
+from designer.store.access import (
+    Actor,
     FlowNotFound,
-    FlowSummary,
-    InvalidFlowName,
-    StoredFlow,
-    VersionNotFound,
-    VersionSummary,
-    check_flow_name,
-    create_flow,
-    delete_flow,
-    duplicate_flow,
-    get_flow,
-    get_version,
-    list_flows,
-    list_versions,
-    rename_flow,
-    save_draft,
-    save_version,
-    unique_name,
+    NotAllowed,
+    Role,
+    SignInRequired,
 )
-from designer.store.runs import (
-    HEADLINE_METRICS,
-    RunNotFound,
-    RunSummary,
-    get_run_record,
-    headline_metric,
-    list_runs,
-    record_run,
-    unfinished_runs,
-)
+from designer.store.db import StoreError, StoreUnavailable, dispose_engine, engine_for, safe_url
 
 __all__ = [
-    "DEFAULT_NAME",
-    "HEADLINE_METRICS",
-    "MAX_NAME_LENGTH",
+    "Actor",
     "FlowNotFound",
-    "FlowSummary",
-    "InvalidFlowName",
-    "RunNotFound",
-    "RunSummary",
+    "NotAllowed",
+    "Role",
+    "SignInRequired",
     "StoreError",
     "StoreUnavailable",
-    "StoredFlow",
-    "VersionNotFound",
-    "VersionSummary",
-    "check_flow_name",
-    "create_flow",
-    "create_schema",
-    "delete_flow",
     "dispose_engine",
-    "duplicate_flow",
     "engine_for",
-    "get_flow",
-    "get_run_record",
-    "get_version",
-    "headline_metric",
-    "list_flows",
-    "list_runs",
-    "list_versions",
-    "record_run",
-    "rename_flow",
     "safe_url",
-    "save_draft",
-    "save_version",
-    "session_scope",
-    "unfinished_runs",
-    "unique_name",
 ]

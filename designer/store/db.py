@@ -19,9 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel
-
-from designer.store.tables import STORE_TABLES
+from sqlmodel import Session
 
 #: How long a SQLite writer waits for another writer to finish before giving up. Autosaves from
 #: several browser tabs may meet; they should queue, not fail with "database is locked".
@@ -42,7 +40,7 @@ class StoreUnavailable(StoreError):
 
 
 def engine_for(url: str) -> Engine:
-    """The engine for ``url``, created (with the schema) on first use and shared afterwards.
+    """The engine for ``url``, created (its schema migrated) on first use and shared afterwards.
 
     Raises ``StoreUnavailable`` when the database cannot be reached; nothing is cached then, so
     a later call tries again once the server is up.
@@ -72,9 +70,10 @@ def dispose_engine(url: str) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the store's tables that do not exist yet; existing tables are left as they are."""
-    # Only the store's own tables: other SQLModel models (Reflex's, say) share the metadata.
-    SQLModel.metadata.create_all(engine, tables=STORE_TABLES)
+    """Bring the database's schema up to date (see ``migrate.upgrade``)."""
+    from designer.store.migrate import upgrade  # Alembic is only needed once per engine
+
+    upgrade(engine)
 
 
 @contextmanager

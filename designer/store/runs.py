@@ -19,8 +19,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from designer.runs.record import RunRecord, Status
+from designer.store.access import (
+    Actor,
+    FlowNotFound,
+    NotAllowed,
+    Role,
+    require_flow,
+    signed_in,
+)
 from designer.store.db import StoreError, session_scope
-from designer.store.flows import FlowNotFound
 from designer.store.tables import FlowRow, RunRow
 
 #: Which metric sums a run up in the run list, by preference: the first of these that any node
@@ -65,14 +72,38 @@ def headline_metric(record: RunRecord) -> tuple[str, float] | None:
     return None
 
 
-def record_run(engine: Engine, flow_id: str, flow_version: int, record: RunRecord) -> None:
+def check_may_run(
+    engine: Engine, actor: Actor | None, flow_id: str, *, viewers_can_run: bool
+) -> None:
+    """Raise unless ``actor`` may start runs of the flow (editors always; viewers if allowed)."""
+    with session_scope(engine) as session:
+        _, role = require_flow(session, actor, flow_id, Role.VIEWER)
+    if not role.allows(Role.EDITOR) and not viewers_can_run:
+        raise NotAllowed(
+            "this flow is shared with you to view only, and this designer lets only editors "
+            "run flows: duplicate it into your own flows to run it"
+        )
+
+
+def record_run(
+    engine: Engine,
+    flow_id: str,
+    flow_version: int,
+    record: RunRecord,
+    user_id: str | None = None,
+) -> None:
     """Store the run's latest record, inserting the run the first time it is seen.
+
+    The engines call this as runs progress, on behalf of whoever started the run (``user_id``,
+    checked by ``check_may_run`` before the run began).
 
     Also makes it the flow's last run, unless a run that started later is already recorded
     (an old run finishing late does not hide a newer one).
     """
     values = _run_values(flow_id, flow_version, record)
-    fixed = {"id", "flow_id"} if record.started_at is not None else {"id", "flow_id", "started_at"}
+    values["user_id"] = user_id
+    # Who started the run never changes; a record without a start time keeps the first one.
+    fixed = {"id", "flow_id", "user_id"} | ({"started_at"} if record.started_at is None else set())
     with session_scope(engine) as session:
         if session.get(FlowRow, flow_id) is None:
             raise FlowNotFound(flow_id)
@@ -94,27 +125,35 @@ def record_run(engine: Engine, flow_id: str, flow_version: int, record: RunRecor
         )
 
 
-def list_runs(engine: Engine, flow_id: str, limit: int = 50) -> list[RunSummary]:
+def list_runs(
+    engine: Engine, actor: Actor | None, flow_id: str, limit: int = 50
+) -> list[RunSummary]:
     """The flow's runs, the most recently started first."""
     with session_scope(engine) as session:
+        require_flow(session, actor, flow_id, Role.VIEWER)
         rows = session.exec(
             select(*_SUMMARY_COLUMNS)
             .where(RunRow.flow_id == flow_id)
             .order_by(col(RunRow.started_at).desc(), col(RunRow.id).desc())
             .limit(limit)
         ).all()
-        if not rows and session.get(FlowRow, flow_id) is None:
-            raise FlowNotFound(flow_id)
     return [_summary(row) for row in rows]
 
 
-def get_run_record(engine: Engine, run_id: str) -> RunRecord:
-    """The latest record stored for the run."""
+def get_run_record(engine: Engine, actor: Actor | None, run_id: str) -> RunRecord:
+    """The latest record stored for the run, for someone who may see its flow."""
+    signed_in(actor)  # nobody signed in learns nothing, not even which run ids exist
     with session_scope(engine) as session:
-        text = session.exec(select(RunRow.record).where(RunRow.id == run_id)).first()
-    if text is None:
-        raise RunNotFound(run_id)
-    return RunRecord.from_dict(json.loads(text))
+        found = session.exec(
+            select(RunRow.flow_id, RunRow.record).where(RunRow.id == run_id)
+        ).first()
+        if found is None:
+            raise RunNotFound(run_id)
+        try:
+            require_flow(session, actor, found[0], Role.VIEWER)
+        except FlowNotFound as exc:
+            raise RunNotFound(run_id) from exc
+    return RunRecord.from_dict(json.loads(found[1]))
 
 
 def unfinished_runs(engine: Engine) -> list[RunSummary]:

@@ -1,14 +1,14 @@
-"""The store's tables: flows, their saved versions, and their runs.
+"""The store's tables: people, teams, flows with their versions and shares, runs, sign-ins.
 
-A flow row holds the working draft (autosaved on every edit); a version row is a snapshot the
-person chose to keep; a run row remembers one run of one version. Rows are named after what
-people call them, and repository functions (``flows.py``, ``runs.py``) are the only code that
-touches them, so the tables can change without the app noticing.
+A flow row holds the flow's head: the document of its latest version, so opening a flow reads
+one row. Each person's unsaved edits live in their own draft row, so two people editing the
+same flow never overwrite each other's work; a version row is an immutable snapshot. Rows are
+named after what people call them, and repository functions in this package are the only code
+that touches them, so the tables can change without the app noticing.
 
-Room for accounts and teams: flow ids are random strings, not counters, so they can be shared
-in links and merged across databases; nothing is unique per database that should later be
-unique per team (flow names are not unique at all). An owner and a team column can be added to
-``flows`` as nullable columns without rewriting what is here.
+Ids of things people link to (flows, users, teams, share links) are random strings, not
+counters, so they can travel in URLs and merge across databases. The schema is changed only by
+the Alembic migrations in ``migrations/``; a test checks these models and the migrations agree.
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Index, Table, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Index,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -47,23 +56,72 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class UserRow(SQLModel, table=True):
+    """A person who signs in, with a local password, through OpenID Connect, or both."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_identity"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    #: Lower-case, unique; what people type to sign in and to share with someone.
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    #: An Argon2id hash; None for people who only sign in through OpenID Connect.
+    password_hash: str | None = Field(default=None, sa_type=Text)
+    is_admin: bool = False
+    oidc_issuer: str | None = Field(default=None, max_length=500)
+    oidc_subject: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    last_sign_in_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class TeamRow(SQLModel, table=True):
+    __tablename__ = "teams"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class TeamMemberRow(SQLModel, table=True):
+    """Someone's place in a team: "member", or "admin" (may add, remove and promote members)."""
+
+    __tablename__ = "team_members"
+
+    team_id: str = Field(
+        foreign_key="teams.id", ondelete="CASCADE", primary_key=True, max_length=32
+    )
+    user_id: str = Field(
+        foreign_key="users.id", ondelete="CASCADE", primary_key=True, index=True, max_length=32
+    )
+    role: str = Field(max_length=16)
+    added_at: datetime = Field(sa_type=UtcDateTime)
+
+
 class FlowRow(SQLModel, table=True):
-    """A flow: its current document (the draft) and what the flow list shows without parsing it."""
+    """A flow: its head document (the latest version) and what the flow list shows."""
 
     __tablename__ = "flows"
 
     #: uuid4 hex.
     id: str = Field(primary_key=True, max_length=32)
+    #: Who created it; None only for flows from before accounts, until an admin adopts them.
+    owner_id: str | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", index=True, max_length=32
+    )
     #: Kept equal to the document's ``name`` (and ``description``) on every write.
     name: str = Field(max_length=200)
     description: str = Field(default="", sa_type=Text)
-    #: The flow document as ``Flow.to_json()`` writes it.
+    #: The latest version's document, as ``Flow.to_json()`` writes it.
     document: str = Field(sa_type=Text)
     #: Number of nodes in ``document``, so the flow list need not load every document.
     node_count: int = 0
     created_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime, index=True)
-    #: Number of the latest saved version; 0 before the first save.
+    #: Number of the latest version (every flow has at least version 1).
     version: int = 0
     last_run_id: str | None = Field(default=None, max_length=200)
     last_run_status: str | None = Field(default=None, max_length=32)
@@ -84,7 +142,70 @@ class FlowVersionRow(SQLModel, table=True):
     document: str = Field(sa_type=Text)
     node_count: int = 0
     created_at: datetime = Field(sa_type=UtcDateTime)
-    note: str = Field(default="", sa_type=Text)
+    #: Who saved it; None for versions saved before accounts existed.
+    author_id: str | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", max_length=32
+    )
+    message: str = Field(default="", sa_type=Text)
+
+
+class DraftRow(SQLModel, table=True):
+    """One person's unsaved edits of one flow, autosaved as they work."""
+
+    __tablename__ = "drafts"
+
+    flow_id: str = Field(
+        foreign_key="flows.id", ondelete="CASCADE", primary_key=True, max_length=32
+    )
+    user_id: str = Field(
+        foreign_key="users.id", ondelete="CASCADE", primary_key=True, index=True, max_length=32
+    )
+    #: The version the edits started from: saving checks it is still the latest.
+    base_version: int
+    document: str = Field(sa_type=Text)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ShareRow(SQLModel, table=True):
+    """A flow shared with one person or with one team, as "viewer" or "editor"."""
+
+    __tablename__ = "shares"
+    __table_args__ = (
+        UniqueConstraint("flow_id", "user_id", name="uq_shares_flow_user"),
+        UniqueConstraint("flow_id", "team_id", name="uq_shares_flow_team"),
+        CheckConstraint("(user_id IS NULL) <> (team_id IS NULL)", name="ck_shares_user_or_team"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow_id: str = Field(foreign_key="flows.id", ondelete="CASCADE", max_length=32)
+    user_id: str | None = Field(
+        default=None, foreign_key="users.id", ondelete="CASCADE", index=True, max_length=32
+    )
+    team_id: str | None = Field(
+        default=None, foreign_key="teams.id", ondelete="CASCADE", index=True, max_length=32
+    )
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ShareLinkRow(SQLModel, table=True):
+    """A link that opens a flow for whoever holds it, until it expires or is revoked.
+
+    Only a hash of the token is kept: a copy of the database does not open anyone's flows.
+    """
+
+    __tablename__ = "share_links"
+
+    id: str = Field(primary_key=True, max_length=32)
+    flow_id: str = Field(foreign_key="flows.id", ondelete="CASCADE", index=True, max_length=32)
+    token_hash: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    created_by: str | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", max_length=32
+    )
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class RunRow(SQLModel, table=True):
@@ -102,6 +223,10 @@ class RunRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=200)
     flow_id: str = Field(foreign_key="flows.id", ondelete="CASCADE", max_length=32)
     flow_version: int
+    #: Who started it; None for runs from before accounts existed.
+    user_id: str | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", max_length=32
+    )
     #: "local" or "kubeflow".
     engine: str = Field(max_length=32)
     status: str = Field(max_length=32, index=True)
@@ -115,7 +240,50 @@ class RunRow(SQLModel, table=True):
     record: str = Field(sa_type=Text)
 
 
-#: The tables ``create_schema`` creates, parents first.
-STORE_TABLES: list[Table] = [
-    SQLModel.metadata.tables[name] for name in ("flows", "flow_versions", "runs")
-]
+class SessionRow(SQLModel, table=True):
+    """A signed-in browser (or API client). The id is a hash of the cookie's token."""
+
+    __tablename__ = "sessions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="users.id", ondelete="CASCADE", index=True, max_length=32)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
+class SignInFailureRow(SQLModel, table=True):
+    """Failed sign-ins in a row for one account name or one address, to slow guessing down."""
+
+    __tablename__ = "sign_in_failures"
+
+    key: str = Field(primary_key=True, max_length=300)
+    failures: int = 0
+    last_failure_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class OidcLoginRow(SQLModel, table=True):
+    """An OpenID Connect sign-in between the redirect to the provider and its callback."""
+
+    __tablename__ = "oidc_logins"
+
+    state: str = Field(primary_key=True, max_length=128)
+    pending: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
+#: The store's tables, parents first (other SQLModel models, Reflex's say, share the metadata).
+STORE_TABLE_NAMES = (
+    "users",
+    "teams",
+    "team_members",
+    "flows",
+    "flow_versions",
+    "drafts",
+    "shares",
+    "share_links",
+    "runs",
+    "sessions",
+    "sign_in_failures",
+    "oidc_logins",
+)
+STORE_TABLES: list[Table] = [SQLModel.metadata.tables[name] for name in STORE_TABLE_NAMES]

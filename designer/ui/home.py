@@ -1,4 +1,8 @@
-"""The home page (``/``): my flows, with new, open, rename, duplicate, import and delete."""
+"""The home page (``/``): my flows, flows shared with me, and each team's flows.
+
+New, open, rename, duplicate, share, import and delete; what a row offers follows the person's
+role on that flow (the store checks it again on every action).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,25 @@ import reflex as rx
 
 from designer.flow.document import Flow, parse_flow_bytes
 from designer.store import flows as flow_store
+from designer.store import teams as team_store
+from designer.store import versions as version_store
+from designer.store.access import Role
 from designer.store.db import StoreError
 from designer.ui.context import database
 from designer.ui.editor.views import STATUS_COLORS, when
+from designer.ui.session import actor_of
+from designer.ui.share import ShareState, share_dialog
 from designer.ui.shell import app_header
 
 
 class HomeState(rx.State):
     flows: list[dict[str, Any]] = []
+    #: The lists the tabs switch between: "mine", "shared" and one per team of the person's.
+    scopes: list[dict[str, str]] = [
+        {"value": "mine", "label": "My flows"},
+        {"value": "shared", "label": "Shared with me"},
+    ]
+    scope: str = "mine"
     loaded: bool = False
     error: str = ""
     renaming: str = ""
@@ -26,33 +41,41 @@ class HomeState(rx.State):
 
     @rx.event
     async def load(self) -> None:
+        actor = actor_of(self)
+        if actor is None:
+            return
         try:
-            summaries = await asyncio.to_thread(flow_store.list_flows, database())
+            teams = await asyncio.to_thread(team_store.list_teams, database(), actor)
+            self.scopes = [
+                *self.scopes[:2],
+                *({"value": team.id, "label": team.name} for team in teams),
+            ]
+            if self.scope not in {scope["value"] for scope in self.scopes}:
+                self.scope = "mine"
+            summaries = await asyncio.to_thread(
+                flow_store.list_flows, database(), actor, self.scope
+            )
         except StoreError as exc:
             self.error = str(exc)
             self.loaded = True
             return
         self.error = ""
-        self.flows = [
-            {
-                "id": s.id,
-                "name": s.name,
-                "description": s.description,
-                "edited": when(s.updated_at.timestamp()),
-                "nodes": s.node_count,
-                "status": str(s.last_run_status or ""),
-                "ran": when(s.last_run_at.timestamp()) if s.last_run_at else "",
-                "color": STATUS_COLORS.get(s.last_run_status or "", "gray"),
-            }
-            for s in summaries
-        ]
+        self.flows = [flow_list_row(summary) for summary in summaries]
         self.loaded = True
 
     @rx.event
+    async def show(self, scope: str) -> None:
+        self.scope = scope
+        self.loaded = False
+        await self.load()
+
+    @rx.event
     def new_flow(self) -> Any:
+        actor = actor_of(self)
         try:
             engine = database()
-            stored = flow_store.create_flow(engine, Flow(name=flow_store.unique_name(engine)))
+            name = flow_store.unique_name(engine, actor)
+            stored = flow_store.create_flow(engine, actor, Flow(name=name))
         except StoreError as exc:
             return rx.toast.error(f"Could not create a flow: {exc}")
         return rx.redirect(f"/flows/{stored.id}")
@@ -66,7 +89,9 @@ class HomeState(rx.State):
             reasons = "; ".join(d.message for d in diagnostics[:3])
             return rx.toast.error(f"Could not import {files[0].name}: {reasons}")
         try:
-            stored = flow_store.create_flow(database(), flow)
+            stored = flow_store.create_flow(
+                database(), actor_of(self), flow, message=f"Imported from {files[0].name}"
+            )
         except StoreError as exc:
             return rx.toast.error(f"Could not save the imported flow: {exc}")
         return rx.redirect(f"/flows/{stored.id}")
@@ -86,7 +111,7 @@ class HomeState(rx.State):
     @rx.event
     async def confirm_rename(self) -> Any:
         try:
-            flow_store.rename_flow(database(), self.renaming, self.new_name)
+            version_store.rename_flow(database(), actor_of(self), self.renaming, self.new_name)
         except (ValueError, StoreError) as exc:
             return rx.toast.error(str(exc))
         self.renaming = ""
@@ -96,11 +121,12 @@ class HomeState(rx.State):
     @rx.event
     async def duplicate(self, flow_id: str) -> Any:
         try:
-            copy = flow_store.duplicate_flow(database(), flow_id)
+            copy = flow_store.duplicate_flow(database(), actor_of(self), flow_id)
         except StoreError as exc:
             return rx.toast.error(str(exc))
+        self.scope = "mine"
         await self.load()
-        return rx.toast.success(f"Created “{copy.flow.name}”")
+        return rx.toast.success(f"Created “{copy.flow.name}” in your flows")
 
     @rx.event
     def ask_delete(self, flow_id: str, name: str) -> None:
@@ -113,12 +139,30 @@ class HomeState(rx.State):
     @rx.event
     async def confirm_delete(self) -> Any:
         try:
-            flow_store.delete_flow(database(), self.deleting)
+            flow_store.delete_flow(database(), actor_of(self), self.deleting)
         except StoreError as exc:
             return rx.toast.error(str(exc))
         name, self.deleting = self.deleting_name, ""
         await self.load()
         return rx.toast.success(f"Deleted “{name}”")
+
+
+def flow_list_row(summary: flow_store.FlowSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "name": summary.name,
+        "description": summary.description,
+        "edited": when(summary.updated_at.timestamp()),
+        "nodes": summary.node_count,
+        "status": str(summary.last_run_status or ""),
+        "ran": when(summary.last_run_at.timestamp()) if summary.last_run_at else "",
+        "color": STATUS_COLORS.get(summary.last_run_status or "", "gray"),
+        "owner": summary.owner,
+        "role": str(summary.role),
+        "can_edit": summary.role.allows(Role.EDITOR),
+        "is_owner": summary.role.allows(Role.OWNER),
+        "version": summary.version,
+    }
 
 
 def flow_row(flow: rx.Var) -> rx.Component:
@@ -129,7 +173,29 @@ def flow_row(flow: rx.Var) -> rx.Component:
                 href="/flows/" + flow["id"].to(str),
                 custom_attrs={"data-testid": "open-flow"},
             ),
-            rx.text(flow["nodes"].to(str) + " blocks", size="1", color_scheme="gray"),
+            rx.flex(
+                rx.text(
+                    flow["nodes"].to(str) + " blocks · v" + flow["version"].to(str),
+                    size="1",
+                    color_scheme="gray",
+                ),
+                rx.cond(
+                    HomeState.scope != "mine",
+                    rx.text("by " + flow["owner"].to(str), size="1", color_scheme="gray"),
+                ),
+                rx.cond(
+                    ~flow["is_owner"].to(bool),
+                    rx.badge(
+                        flow["role"],
+                        size="1",
+                        variant="soft",
+                        color_scheme=rx.cond(flow["can_edit"].to(bool), "green", "gray"),
+                        custom_attrs={"data-testid": "flow-role"},
+                    ),
+                ),
+                spacing="2",
+                align="center",
+            ),
         ),
         rx.table.cell(rx.text(flow["edited"], size="2", color_scheme="gray")),
         rx.table.cell(
@@ -155,20 +221,33 @@ def flow_row(flow: rx.Var) -> rx.Component:
                     )
                 ),
                 rx.dropdown_menu.content(
-                    rx.dropdown_menu.item(
-                        "Rename", on_click=HomeState.start_rename(flow["id"], flow["name"])
+                    rx.cond(
+                        flow["can_edit"].to(bool),
+                        rx.dropdown_menu.item(
+                            "Rename", on_click=HomeState.start_rename(flow["id"], flow["name"])
+                        ),
                     ),
                     rx.dropdown_menu.item(
-                        "Duplicate",
+                        rx.cond(flow["is_owner"].to(bool), "Duplicate", "Duplicate to my flows"),
                         on_click=HomeState.duplicate(flow["id"]),
                         custom_attrs={"data-testid": "duplicate-flow"},
                     ),
-                    rx.dropdown_menu.separator(),
-                    rx.dropdown_menu.item(
-                        "Delete",
-                        color="red",
-                        on_click=HomeState.ask_delete(flow["id"], flow["name"]),
-                        custom_attrs={"data-testid": "delete-flow"},
+                    rx.cond(
+                        flow["is_owner"].to(bool),
+                        rx.fragment(
+                            rx.dropdown_menu.item(
+                                "Share…",
+                                on_click=ShareState.open_for(flow["id"], flow["name"]),
+                                custom_attrs={"data-testid": "share-flow"},
+                            ),
+                            rx.dropdown_menu.separator(),
+                            rx.dropdown_menu.item(
+                                "Delete",
+                                color="red",
+                                on_click=HomeState.ask_delete(flow["id"], flow["name"]),
+                                custom_attrs={"data-testid": "delete-flow"},
+                            ),
+                        ),
                     ),
                 ),
             ),
@@ -229,15 +308,31 @@ def delete_dialog() -> rx.Component:
 def empty_state() -> rx.Component:
     return rx.flex(
         rx.center(rx.icon("workflow", size=26), class_name="empty-icon"),
-        rx.heading("No flows yet", size="5"),
-        rx.text(
-            "A flow is a chain of blocks: load data, split it, train a model, evaluate it. "
-            "Create your first one and drag blocks onto the canvas.",
-            color_scheme="gray",
-            align="center",
-            max_width="420px",
+        rx.cond(
+            HomeState.scope == "mine",
+            rx.fragment(
+                rx.heading("No flows yet", size="5"),
+                rx.text(
+                    "A flow is a chain of blocks: load data, split it, train a model, evaluate "
+                    "it. Create your first one and drag blocks onto the canvas.",
+                    color_scheme="gray",
+                    align="center",
+                    max_width="420px",
+                ),
+                rx.button(
+                    rx.icon("plus", size=16), "New flow", size="3", on_click=HomeState.new_flow
+                ),
+            ),
+            rx.fragment(
+                rx.heading("Nothing shared here yet", size="5"),
+                rx.text(
+                    "Flows teammates share with you, or with a team of yours, appear here.",
+                    color_scheme="gray",
+                    align="center",
+                    max_width="420px",
+                ),
+            ),
         ),
-        rx.button(rx.icon("plus", size=16), "New flow", size="3", on_click=HomeState.new_flow),
         direction="column",
         align="center",
         spacing="3",
@@ -267,7 +362,7 @@ def page() -> rx.Component:
         app_header(),
         rx.el.main(
             rx.flex(
-                rx.heading("My flows", size="7"),
+                rx.heading("Flows", size="7"),
                 rx.flex(
                     rx.upload.root(
                         rx.button(
@@ -292,7 +387,22 @@ def page() -> rx.Component:
                 ),
                 justify="between",
                 align="center",
-                margin_bottom="24px",
+                margin_bottom="16px",
+            ),
+            rx.tabs.root(
+                rx.tabs.list(
+                    rx.foreach(
+                        HomeState.scopes,
+                        lambda scope: rx.tabs.trigger(
+                            scope["label"],
+                            value=scope["value"],
+                            custom_attrs={"data-testid": "scope-" + scope["value"]},
+                        ),
+                    ),
+                ),
+                value=HomeState.scope,
+                on_change=HomeState.show,
+                margin_bottom="20px",
             ),
             rx.cond(
                 HomeState.error != "",
@@ -305,6 +415,7 @@ def page() -> rx.Component:
             ),
             rename_dialog(),
             delete_dialog(),
+            share_dialog(),
             max_width="1040px",
             margin="0 auto",
             padding="40px 24px 64px",

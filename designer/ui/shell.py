@@ -1,10 +1,12 @@
-"""The header shared by the flows list and the block catalogue."""
+"""The header shared by the flows list, the teams page and the block catalogue."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-NAV = (("My flows", "/"), ("Blocks", "/blocks"))
+from designer.ui.session import SessionState
+
+NAV = (("Flows", "/"), ("Teams", "/teams"), ("Blocks", "/blocks"))
 
 
 def app_header() -> rx.Component:
@@ -33,12 +35,7 @@ def app_header() -> rx.Component:
                 ),
                 align="center",
             ),
-            rx.text(
-                "Machine-learning flows from prebuilt blocks",
-                size="2",
-                color_scheme="gray",
-                display=rx.breakpoints(initial="none", sm="block"),
-            ),
+            user_menu(),
             justify="between",
             align="center",
             max_width="1136px",
@@ -47,4 +44,34 @@ def app_header() -> rx.Component:
             height="60px",
         ),
         class_name="app-header",
+    )
+
+
+def user_menu() -> rx.Component:
+    """Who is signed in, and the way out (a form post: signing out changes server state)."""
+    return rx.cond(
+        SessionState.user_name != "",
+        rx.flex(
+            rx.cond(SessionState.is_admin, rx.badge("admin", color_scheme="amber", size="1")),
+            rx.text(
+                SessionState.display_name,
+                size="2",
+                weight="medium",
+                custom_attrs={"data-testid": "signed-in-as"},
+            ),
+            rx.el.form(
+                rx.button(
+                    "Sign out",
+                    type="submit",
+                    variant="soft",
+                    color_scheme="gray",
+                    size="1",
+                    custom_attrs={"data-testid": "sign-out"},
+                ),
+                action="/auth/sign-out",
+                method="post",
+            ),
+            align="center",
+            spacing="3",
+        ),
     )

@@ -7,25 +7,77 @@ workers and a developer's own ``designer serve`` never rebuild each other's file
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from sqlalchemy import Engine
 
+from designer.api.session import SESSION_COOKIE
 from designer.devtools import CHROMIUM, CHROMIUM_ARGS, AppDidNotStart, running_app
+from designer.settings import load_settings
+from designer.store import accounts, signin
+from designer.store.db import engine_for
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start ``reflex run --env prod`` for the designer; yield its URL; stop it."""
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """Start ``reflex run --env prod`` for the designer; yield its URL and environment."""
     try:
-        with running_app(tmp_path_factory.mktemp("reflex")) as (url, _env):
-            yield url
+        with running_app(tmp_path_factory.mktemp("reflex")) as (url, env):
+            # The first account becomes the admin: take that seat, so the people the tests
+            # sign in as are ordinary members, as most people are.
+            accounts.create_user(_database(env), "site-admin", "Site admin")
+            yield url, env
     except AppDidNotStart as exc:
         pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="session")
+def app_url(app: tuple[str, dict[str, str]]) -> str:
+    return app[0]
+
+
+SignIn = Callable[[BrowserContext, str], None]
+
+
+@pytest.fixture(scope="session")
+def sign_in(app: tuple[str, dict[str, str]]) -> SignIn:
+    """Sign a browser context in as ``username`` (the account is made on first use).
+
+    The session is made in the app's database and handed to the browser as its cookie, as the
+    sign-in form would: the form itself has its own test.
+    """
+    url, env = app
+    engine = _database(env)
+
+    def sign_in_as(context: BrowserContext, username: str) -> None:
+        found = accounts.credentials(engine, username)
+        actor = found[0] if found else accounts.create_user(engine, username, username.title())
+        token = signin.create_session(engine, actor.id, timedelta(hours=2))
+        context.add_cookies(
+            [
+                {
+                    "name": SESSION_COOKIE,
+                    "value": token,
+                    "domain": urlsplit(url).hostname or "127.0.0.1",
+                    "path": "/",
+                    "httpOnly": True,
+                    "sameSite": "Lax",
+                }
+            ]
+        )
+
+    return sign_in_as
+
+
+def _database(env: dict[str, str]) -> Engine:
+    return engine_for(load_settings(env).database_url)
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +91,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, sign_in: SignIn) -> Iterator[Page]:
+    """A page signed in as "ada", an ordinary member."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    sign_in(context, "ada")
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -33,7 +33,7 @@ class Editor:
 
     def import_flow(self, path: Path) -> str:
         self.page.goto(self.app_url)
-        expect(self.page.get_by_role("heading", name="My flows")).to_be_visible()
+        expect(self.page.get_by_role("heading", name="Flows", exact=True)).to_be_visible()
         self.page.locator("#home-import input[type=file]").set_input_files(path)
         self.page.wait_for_url(re.compile(r"/flows/[0-9a-f]+$"))
         self.wait_ready()
@@ -42,6 +42,13 @@ class Editor:
     def wait_ready(self) -> None:
         expect(self.page.get_by_test_id("flow-canvas")).to_be_visible()
         self.page.wait_for_load_state("networkidle")
+
+    def save(self, message: str = "") -> None:
+        """Save a version through the Save dialog."""
+        self.page.get_by_test_id("save-button").click()
+        self.page.get_by_test_id("save-message").fill(message)
+        self.page.get_by_test_id("save-confirm").click()
+        expect(self.page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
 
     def reload(self) -> None:
         self.page.reload()

@@ -61,7 +61,7 @@ def test_draw_connect_edit_undo_save_reload(editor: Editor) -> None:
     test_size.fill("0.35")
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "unsaved")
     expect(page.get_by_test_id("save-state")).to_have_attribute(
-        "data-state", "saved", timeout=10_000
+        "data-state", "draft", timeout=10_000
     )
     test_size.fill("2")
     expect(page.get_by_test_id("param-error")).to_contain_text("at most 0.95")
@@ -72,8 +72,8 @@ def test_draw_connect_edit_undo_save_reload(editor: Editor) -> None:
     page.get_by_test_id("tool-redo").click()
     expect(editor.param("test_size")).to_have_value("0.35")
 
-    page.get_by_test_id("save-button").click()
-    expect(page.get_by_text("Saved as version 1")).to_be_visible()
+    editor.save("Bigger test split")
+    expect(page.get_by_text("Saved as version 2")).to_be_visible()
     editor.shot("editor-saved")
 
     editor.reload()
@@ -183,7 +183,7 @@ def test_keyboard_duplicate_delete_layout_and_shortcuts(editor: Editor) -> None:
     page.get_by_test_id("tool-layout").click()
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "unsaved")
     expect(page.get_by_test_id("save-state")).to_have_attribute(
-        "data-state", "saved", timeout=10_000
+        "data-state", "draft", timeout=10_000
     )
     editor.shot("editor-after-layout")
 

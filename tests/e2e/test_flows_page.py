@@ -60,7 +60,7 @@ def test_importing_a_broken_file_is_refused_and_creates_nothing(
     app_url: str, page: Page, tmp_path: Path
 ) -> None:
     page.goto(app_url)
-    expect(page.get_by_role("heading", name="My flows")).to_be_visible()
+    expect(page.get_by_role("heading", name="Flows", exact=True)).to_be_visible()
     page.wait_for_load_state("networkidle")
     before = page.get_by_test_id("flow-row").count()
     broken = tmp_path / "broken.json"

@@ -44,6 +44,9 @@ class FlowCanvas(rx.NoSSRComponent):
     problems: rx.Var[dict[str, list[str]]] = field(doc="Node id -> validation messages.")
     can_undo: rx.Var[bool] = field(doc="Enable the undo button.")
     can_redo: rx.Var[bool] = field(doc="Enable the redo button.")
+    read_only: rx.Var[bool] = field(
+        doc="Look but do not change: no dragging, connecting, deleting, dropping or pasting."
+    )
 
     on_edit: rx.EventHandler[passthrough_event_spec(dict[str, Any])] = field(
         doc="An edit dict (move, add, connect, remove) when a gesture ends."

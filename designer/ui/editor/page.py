@@ -1,4 +1,8 @@
-"""The editor page (``/flows/<id>``): palette, canvas, side panel, and the bar above them."""
+"""The editor page: palette, canvas, side panel, and the bar above them.
+
+Serves ``/flows/<id>`` (edit, or view for viewers), ``/flows/<id>/versions/<n>`` (an old version,
+read-only) and ``/links/<token>`` (a share link, read-only).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,21 @@ from designer.ui.editor.properties import properties_panel
 from designer.ui.editor.run_panel import run_panel
 from designer.ui.editor.run_state import RunState
 from designer.ui.editor.state import EditorState
+from designer.ui.editor.versions import VersionsState
+from designer.ui.editor.versions_panel import (
+    conflict_dialog,
+    history_panel,
+    mode_banner,
+    save_dialog,
+)
+from designer.ui.share import ShareState, share_dialog
 
 SAVE_LABELS = {
-    "saved": ("All changes saved", "circle-check", "gray"),
+    "saved": ("Saved", "circle-check", "gray"),
     "unsaved": ("Unsaved changes", "circle-dot", "amber"),
-    "saving": ("Saving…", "loader", "gray"),
+    "saving": ("Saving draft…", "loader", "gray"),
+    "draft": ("Draft kept · save to share it", "circle-dot", "amber"),
+    "conflict": ("Not saved: a teammate saved first", "circle-alert", "red"),
     "error": ("Not saved: database unavailable", "circle-alert", "red"),
 }
 
@@ -103,6 +117,16 @@ def import_button() -> rx.Component:
     )
 
 
+def share_button() -> rx.Component:
+    return rx.button(
+        rx.icon("users", size=16),
+        "Share",
+        variant="soft",
+        on_click=ShareState.open_for(EditorState.flow_id, EditorState.flow_name),
+        custom_attrs={"data-testid": "share-button"},
+    )
+
+
 def top_bar() -> rx.Component:
     return rx.el.header(
         rx.flex(
@@ -122,6 +146,7 @@ def top_bar() -> rx.Component:
                 value=EditorState.flow_name,
                 on_blur=EditorState.rename,
                 on_change=EditorState.set_flow_name,
+                read_only=EditorState.read_only,
                 variant="soft",
                 color_scheme="gray",
                 size="2",
@@ -129,25 +154,47 @@ def top_bar() -> rx.Component:
                 class_name="flow-name",
                 custom_attrs={"data-testid": "flow-name", "aria-label": "Flow name"},
             ),
-            save_indicator(),
+            rx.cond(~EditorState.read_only, save_indicator()),
             rx.cond(
                 EditorState.version > 0,
-                rx.badge(f"v{EditorState.version}", variant="soft", color_scheme="gray"),
+                rx.badge(
+                    f"v{EditorState.base_version}",
+                    variant="soft",
+                    color_scheme="gray",
+                    custom_attrs={"data-testid": "flow-version"},
+                ),
             ),
             align="center",
             spacing="3",
         ),
         rx.flex(
-            import_button(),
-            export_menu(),
-            rx.button(
-                rx.icon("save", size=16),
-                "Save",
-                variant="soft",
-                on_click=EditorState.save,
-                custom_attrs={"data-testid": "save-button"},
+            rx.cond(
+                EditorState.mode == "flow",
+                rx.fragment(
+                    rx.cond(~EditorState.read_only, import_button()),
+                    export_menu(),
+                    rx.cond(EditorState.role == "owner", share_button()),
+                    rx.cond(
+                        EditorState.read_only,
+                        rx.button(
+                            rx.icon("copy", size=16),
+                            "Duplicate to my flows",
+                            variant="soft",
+                            on_click=VersionsState.duplicate_mine,
+                            custom_attrs={"data-testid": "duplicate-mine"},
+                        ),
+                        rx.button(
+                            rx.icon("save", size=16),
+                            "Save",
+                            variant="soft",
+                            on_click=VersionsState.open_save,
+                            custom_attrs={"data-testid": "save-button"},
+                        ),
+                    ),
+                    run_button(),
+                ),
+                export_menu(),
             ),
-            run_button(),
             align="center",
             spacing="2",
         ),
@@ -174,6 +221,12 @@ def side_panel() -> rx.Component:
                     custom_attrs={"data-testid": "tab-problems"},
                 ),
                 rx.tabs.trigger("Run", value="run", custom_attrs={"data-testid": "tab-run"}),
+                rx.cond(
+                    EditorState.mode != "link",
+                    rx.tabs.trigger(
+                        "History", value="history", custom_attrs={"data-testid": "tab-history"}
+                    ),
+                ),
                 size="2",
             ),
             rx.scroll_area(
@@ -181,6 +234,7 @@ def side_panel() -> rx.Component:
                     rx.tabs.content(properties_panel(), value="block"),
                     rx.tabs.content(problems_panel(), value="problems"),
                     rx.tabs.content(run_panel(), value="run"),
+                    rx.tabs.content(history_panel(), value="history"),
                     padding="16px",
                 ),
                 type="hover",
@@ -188,7 +242,7 @@ def side_panel() -> rx.Component:
                 style={"height": "calc(100vh - 96px)"},
             ),
             value=EditorState.panel_tab,
-            on_change=EditorState.set_panel_tab,
+            on_change=VersionsState.set_tab,
         ),
         class_name="editor-panel",
     )
@@ -199,7 +253,7 @@ def canvas() -> rx.Component:
         rx.cond(
             EditorState.loaded,
             flow_canvas(
-                key=EditorState.flow_id,
+                key=EditorState.canvas_key,
                 blocks=block_descriptions(),
                 accepts=accepts_table(),
                 scene=EditorState.scene,
@@ -208,6 +262,7 @@ def canvas() -> rx.Component:
                 problems=EditorState.problems,
                 can_undo=EditorState.can_undo,
                 can_redo=EditorState.can_redo,
+                read_only=EditorState.read_only,
                 on_edit=EditorState.canvas_edit,
                 on_select=EditorState.canvas_select,
                 on_command=EditorState.canvas_command,
@@ -226,6 +281,10 @@ def not_found() -> rx.Component:
             rx.heading("This flow cannot be opened", size="5"),
             rx.text(EditorState.load_error, color_scheme="gray"),
             rx.link(rx.button("Back to my flows"), href="/"),
+            rx.cond(
+                EditorState.load_error.contains("sign in"),
+                rx.link(rx.button("Sign in", variant="soft"), href="/signin"),
+            ),
             direction="column",
             align="center",
             spacing="3",
@@ -240,8 +299,16 @@ def page() -> rx.Component:
         not_found(),
         rx.box(
             top_bar(),
-            rx.box(palette(), canvas(), side_panel(), class_name="editor-body"),
+            mode_banner(),
+            rx.cond(
+                EditorState.read_only,
+                rx.box(canvas(), side_panel(), class_name="editor-body viewing"),
+                rx.box(palette(), canvas(), side_panel(), class_name="editor-body"),
+            ),
             shortcuts_dialog(),
+            save_dialog(),
+            conflict_dialog(),
+            share_dialog(),
             class_name="editor",
         ),
     )
@@ -265,12 +332,20 @@ STYLE: dict[str, object] = {
         "display": "grid",
         "grid_template_columns": "240px minmax(0, 1fr) 360px",
     },
+    ".editor-body.viewing": {"grid_template_columns": "minmax(0, 1fr) 360px"},
     ".editor-palette": {
         "display": "flex",
         "flex_direction": "column",
         "border_right": "1px solid var(--gray-a5)",
         "background": "var(--color-panel-solid)",
         "min_height": "0",
+    },
+    ".editor-banner": {
+        "padding": "6px 16px",
+        "background": "var(--blue-3)",
+        "color": "var(--blue-11)",
+        "border_bottom": "1px solid var(--blue-a5)",
+        "flex_shrink": "0",
     },
     ".editor-canvas": {"position": "relative", "min_width": "0", "background": "var(--gray-2)"},
     ".editor-panel": {

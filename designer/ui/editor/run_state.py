@@ -15,11 +15,12 @@ import reflex as rx
 from designer.flow.compile import compile_flow
 from designer.runs.record import RunRecord, Status
 from designer.runs.report import artifact_download, run_report
-from designer.store import flows as flow_store
 from designer.store import runs as run_store
-from designer.ui.context import database, launcher
+from designer.store import versions as version_store
+from designer.ui.context import database, launcher, settings
 from designer.ui.editor import views
 from designer.ui.editor.state import EditorState, unwrapped
+from designer.ui.session import actor_of
 
 #: Seconds between two looks at a run in progress: a local record is a file read, a Kubeflow
 #: one is a request to the cluster's API.
@@ -65,14 +66,14 @@ class RunState(EditorState):
         """On opening a flow: list its runs, show the latest, follow it if still going."""
         self._clear()
         try:
-            summaries = run_store.list_runs(database(), self.flow_id)
+            summaries = run_store.list_runs(database(), actor_of(self), self.flow_id)
         except Exception as exc:  # the editor still works without its run history
             return rx.toast.error(f"Could not read this flow's runs: {exc}")
         self.runs = views.run_history_view(summaries)
         if not summaries:
             return None
         latest = summaries[0]
-        record = run_store.get_run_record(database(), latest.id)
+        record = run_store.get_run_record(database(), actor_of(self), latest.id)
         self._show(record, latest.flow_version)
         if not record.status.finished:
             return RunState.follow(record.run_id)
@@ -87,17 +88,28 @@ class RunState(EditorState):
             if self.run_blocker or self._doc() is None:
                 yield rx.toast.error(self.run_blocker or "The flow is not open yet.")
                 return
-            flow, flow_id = self._doc(), self.flow_id
+            if self.mode != "flow":
+                yield rx.toast.error("Open the flow itself to run it.")
+                return
+            flow, flow_id, actor = self._doc(), self.flow_id, actor_of(self)
+            base, read_only = self.base_version, self.read_only
             self.starting = True
             self.panel_tab = "run"
         try:
             version = await asyncio.to_thread(
-                flow_store.save_version, database(), flow_id, flow, "run"
+                _version_to_run, actor, flow_id, flow, base, read_only
             )
             compiled = await asyncio.to_thread(compile_flow, flow)
             record = await asyncio.to_thread(launcher().start, compiled, flow_name=flow.name)
-            await asyncio.to_thread(run_store.record_run, database(), flow_id, version, record)
-            summaries = await asyncio.to_thread(run_store.list_runs, database(), flow_id)
+            await asyncio.to_thread(
+                run_store.record_run, database(), flow_id, version, record, actor.id
+            )
+            summaries = await asyncio.to_thread(run_store.list_runs, database(), actor, flow_id)
+        except version_store.VersionConflict as exc:
+            async with self:
+                self.starting = False
+                self.conflict, self.save_state = str(exc), "conflict"
+            return
         except Exception as exc:  # shown to the person; the flow and its history are untouched
             async with self:
                 self.starting = False
@@ -105,9 +117,9 @@ class RunState(EditorState):
             return
         async with self:
             self.starting = False
-            self.version = version
-            if self.save_state == "error":
-                self.save_state = "saved"  # the run's version wrote the draft too
+            if not read_only:
+                self.version = self.base_version = version
+                self.save_state = "saved"  # the run saved the canvas as a version
             self._run_flow = flow_id
             self._show(record, version)
             self.runs = views.run_history_view(summaries)
@@ -136,7 +148,9 @@ class RunState(EditorState):
             if record.status.finished:
                 break
             await asyncio.sleep(POLL_S.get(record.engine, 2.0))
-        summaries = await asyncio.to_thread(run_store.list_runs, database(), flow_id)
+        async with self:
+            actor = actor_of(self)
+        summaries = await asyncio.to_thread(run_store.list_runs, database(), actor, flow_id)
         async with self:
             self.runs = views.run_history_view(summaries)
         if record.status is Status.SUCCEEDED:
@@ -148,7 +162,7 @@ class RunState(EditorState):
     def open_run(self, run_id: str) -> Any:
         """Show an old run's statuses on the canvas again."""
         try:
-            record = run_store.get_run_record(database(), run_id)
+            record = run_store.get_run_record(database(), actor_of(self), run_id)
         except Exception as exc:
             return rx.toast.error(str(exc))
         version = next((r["version"] for r in self.runs if r["id"] == run_id), 0)
@@ -162,6 +176,7 @@ class RunState(EditorState):
         if not self.running or not self.run_id:
             return None
         try:
+            may_run(actor_of(self), self.flow_id)
             launcher().cancel(self.run_id)
         except Exception as exc:
             return rx.toast.error(f"Could not cancel: {exc}")
@@ -210,3 +225,19 @@ class RunState(EditorState):
         self.report_rocs = view.get("rocs", [])
         self.report_residuals = view.get("residuals", [])
         self.report_artifacts = view.get("artifacts", [])
+
+
+def may_run(actor: Any, flow_id: str) -> None:
+    """Raise unless ``actor`` may start (or stop) runs of the flow."""
+    run_store.check_may_run(database(), actor, flow_id, viewers_can_run=settings().viewers_can_run)
+
+
+def _version_to_run(actor: Any, flow_id: str, flow: Any, base: int, read_only: bool) -> int:
+    """The version a run runs: the canvas saved as a version, or the latest for a viewer."""
+    may_run(actor, flow_id)
+    if read_only:
+        return base
+    saved = version_store.save_version(
+        database(), actor, flow_id, flow, base_version=base, message="Saved to run"
+    )
+    return saved.number

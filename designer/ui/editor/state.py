@@ -1,5 +1,11 @@
 """The editor's state: the open flow, its undo history, the selection and saving.
 
+The same page shows a flow three ways: to edit (``/flows/<id>``, read-only for viewers), one of
+its versions (``/flows/<id>/versions/<n>``, always read-only) and a share link
+(``/links/<token>``, read-only, no sign-in needed). Saving is optimistic: a save names the
+version the edits started from, and a teammate's newer save turns it into a conflict for the
+person to settle (``versions.py``), never into lost work.
+
 Handlers stay short: the work is done by the core (``designer.flow.edit`` applies edits,
 ``designer.flow.validate`` checks the result, ``designer.store`` saves it) and by the pure views
 in ``designer.ui.editor.views``. How the canvas and this state talk is in docs/canvas.md.
@@ -25,11 +31,13 @@ from designer.flow.edit import (
 from designer.flow.history import History
 from designer.flow.param_form import BadValue, read_value
 from designer.flow.validate import check_flow
-from designer.store import flows as flow_store
+from designer.store import versions as version_store
 from designer.store.db import StoreError
 from designer.ui.canvas.scene import canvas_node, scene_edges, scene_nodes
 from designer.ui.context import database
 from designer.ui.editor import views
+from designer.ui.editor.opening import READ_ONLY_REASON, open_from_path
+from designer.ui.session import actor_of
 
 #: Seconds without edits before the draft is written to the database.
 AUTOSAVE_DELAY_S = 1.0
@@ -44,6 +52,16 @@ class EditorState(rx.State):
 
     flow_id: str = ""
     flow_name: str = ""
+    #: "flow" (the working copy), "version" (an old version) or "link" (opened by share link).
+    mode: str = "flow"
+    #: The person's role on the flow: "viewer", "editor" or "owner" ("" via a link).
+    role: str = ""
+    owner: str = ""
+    read_only: bool = True
+    #: The version on show in "version" mode.
+    viewing: int = 0
+    #: The version the edits on the canvas started from; a save must still find it the latest.
+    base_version: int = 0
     loaded: bool = False
     load_error: str = ""
     #: The flow as the canvas mounts it, then the changes decided here (docs/canvas.md).
@@ -77,35 +95,46 @@ class EditorState(rx.State):
 
     @rx.event
     def load(self) -> Any:
-        """Open the flow named in the URL (``/flows/<id>``)."""
+        """Open what the URL names: a flow, one of its versions, or a share link."""
         self.loaded = False
         self.load_error = ""
-        flow_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:
-            stored = flow_store.get_flow(database(), flow_id)
+            opened = open_from_path(self.router.url.path, actor_of(self))
         except StoreError as exc:
             self.load_error = str(exc)
             return None
-        self.flow_id = stored.id
-        self.version = stored.version
+        self.mode, self.viewing = opened.mode, opened.viewing
+        self.role, self.owner = opened.role, opened.owner
+        self.read_only = opened.read_only
+        self._open(opened.flow_id, opened.flow, opened.version, opened.base_version)
+        self.save_state = "saved" if opened.saved else "unsaved"
+        self.loaded = True
+        if self.mode == "link":
+            return None
+        from designer.ui.editor.run_state import RunState
+        from designer.ui.editor.versions import VersionsState
+
+        return [VersionsState.reset_history, RunState.attach]
+
+    def _open(self, flow_id: str, flow: Flow, version: int, base_version: int) -> None:
+        """Show ``flow`` on a fresh canvas with a fresh undo history."""
+        self.flow_id = flow_id
+        self.version = version
+        self.base_version = base_version
         self._history = History()
-        self._flow = stored.flow
+        self._flow = flow
         self._seq += 1
-        self.scene = {
-            "seq": self._seq,
-            "nodes": scene_nodes(stored.flow),
-            "edges": scene_edges(stored.flow),
-        }
+        self.scene = {"seq": self._seq, "nodes": scene_nodes(flow), "edges": scene_edges(flow)}
         self.ops = []
         self.selected = []
         self.field_errors = {}
         self.panel_tab = "block"
-        self.save_state = "saved"
         self._refresh()
-        self.loaded = True
-        from designer.ui.editor.run_state import RunState
 
-        return RunState.attach
+    @rx.var
+    def canvas_key(self) -> str:
+        """Remount the canvas when another flow, version or mode is opened."""
+        return f"{self.flow_id}:{self.mode}:{self.viewing}"
 
     # ----- edits ----------------------------------------------------------------------------
 
@@ -142,11 +171,12 @@ class EditorState(rx.State):
     @rx.event
     def canvas_command(self, name: str) -> Any:
         from designer.ui.editor.run_state import RunState
+        from designer.ui.editor.versions import VersionsState
 
         handlers = {
             "undo": EditorState.undo,
             "redo": EditorState.redo,
-            "save": EditorState.save,
+            "save": VersionsState.save,
             "help": EditorState.open_help,
             "run": RunState.start_run,
         }
@@ -155,6 +185,8 @@ class EditorState(rx.State):
     @rx.event
     def add_block(self, block_id: str) -> Any:
         """Click-to-add from the palette: place the block right of the rightmost one."""
+        if self.read_only:
+            return rx.toast.error(READ_ONLY_REASON[self.mode])
         block = get_block(block_id)
         if block is None or self._doc() is None:
             return rx.toast.error(f"there is no block {block_id!r}")
@@ -179,6 +211,8 @@ class EditorState(rx.State):
     @rx.event
     def set_param(self, name: str, raw: Any) -> Any:
         """A properties-form field changed: read it, apply it, show the node's new values."""
+        if self.read_only:
+            return rx.toast.error(READ_ONLY_REASON[self.mode])
         if len(self.selected) != 1 or self._doc() is None:
             return None
         node = self._node(self.selected[0])
@@ -200,6 +234,8 @@ class EditorState(rx.State):
 
     @rx.event
     def set_label(self, label: str) -> Any:
+        if self.read_only:
+            return rx.toast.error(READ_ONLY_REASON[self.mode])
         if len(self.selected) != 1:
             return None
         node_id = self.selected[0]
@@ -217,6 +253,8 @@ class EditorState(rx.State):
 
     @rx.event
     def rename(self, name: str) -> Any:
+        if self.read_only:
+            return rx.toast.error(READ_ONLY_REASON[self.mode])
         name = name.strip()
         if not name or self._doc() is None or name == self._doc().name:
             self.flow_name = self._doc().name if self._doc() else self.flow_name
@@ -229,6 +267,8 @@ class EditorState(rx.State):
 
     @rx.event
     def delete_selected(self) -> Any:
+        if self.read_only:
+            return rx.toast.error(READ_ONLY_REASON[self.mode])
         if not self.selected or self._doc() is None:
             return None
         gone = [i for i in self.selected if self._node(i) is not None]
@@ -257,6 +297,8 @@ class EditorState(rx.State):
         return self._travel(undo=False)
 
     def _travel(self, *, undo: bool) -> Any:
+        if self.read_only:
+            return rx.toast.error(READ_ONLY_REASON[self.mode])
         if self._hist() is None or self._doc() is None:
             return None
         flow = self._hist().undo(self._doc()) if undo else self._hist().redo(self._doc())
@@ -271,33 +313,22 @@ class EditorState(rx.State):
 
     # ----- saving ---------------------------------------------------------------------------
 
-    @rx.event
-    async def save(self) -> Any:
-        """Save now as a new version (Ctrl+S); autosave keeps the draft between versions."""
-        if self._doc() is None:
-            return None
-        self._edit_gen += 1
-        try:
-            self.version = await asyncio.to_thread(
-                flow_store.save_version, database(), self.flow_id, self._doc()
-            )
-        except StoreError as exc:
-            self.save_state = "error"
-            return rx.toast.error(f"Could not save: {exc}")
-        self.save_state = "saved"
-        return rx.toast.success(f"Saved as version {self.version}")
-
     @rx.event(background=True)
     async def autosave(self, generation: int) -> None:
         await asyncio.sleep(AUTOSAVE_DELAY_S)
         async with self:
             if generation != self._edit_gen or self._doc() is None:
                 return
-            flow, flow_id = self._doc(), self.flow_id
+            if self.read_only:
+                return
+            flow, flow_id, base = self._doc(), self.flow_id, self.base_version
+            actor = actor_of(self)
             self.save_state = "saving"
         try:
-            await asyncio.to_thread(flow_store.save_draft, database(), flow_id, flow)
-            outcome = "saved"
+            await asyncio.to_thread(
+                version_store.save_draft, database(), actor, flow_id, flow, base
+            )
+            outcome = "draft"
         except StoreError:
             outcome = "error"
         async with self:
@@ -323,6 +354,8 @@ class EditorState(rx.State):
     def _apply(self, edit: dict[str, Any], merge_key: str = "") -> None:
         if self._doc() is None or self._hist() is None:
             raise EditRejected("the flow is not open yet")
+        if self.read_only:
+            raise EditRejected(READ_ONLY_REASON[self.mode])
         after = apply_edit(self._doc(), edit)
         self._hist().record(self._doc(), describe_edit(edit), merge_key)
         self._history = self._hist()

@@ -216,6 +216,30 @@ def run_history_view(summaries: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def version_history_view(
+    summaries: list[Any], latest: int, viewing: int = 0
+) -> list[dict[str, Any]]:
+    """Rows of the History tab: number, message, who and when, and which one is on show."""
+    return [
+        {
+            "number": v.number,
+            "message": v.message or "(no message)",
+            "author": v.author or "someone before accounts",
+            "when": when(v.created_at.timestamp()),
+            "nodes": v.node_count,
+            "latest": v.number == latest,
+            "viewing": v.number == viewing,
+        }
+        for v in summaries
+    ]
+
+
+def copy_name(name: str, why: str, limit: int = 200) -> str:
+    """``name`` with ``(why)`` after it, the name shortened so the whole fits ``limit``."""
+    suffix = f" ({why})"
+    return name[: limit - len(suffix)] + suffix
+
+
 def run_failure(record: RunRecord) -> str:
     """Why a run did not succeed, in one line: the first failed node's error."""
     for node_id, node in record.nodes.items():

@@ -1,0 +1,173 @@
+"""Sign-in endpoints for the browser: form posts and OpenID Connect redirects.
+
+The sign-in and sign-up pages post plain HTML forms here; the answer is a redirect that sets or
+clears the session cookie, back to the page the person wanted (or to the form with the reason it
+failed). Only this HTTP layer can set an HttpOnly cookie: the pages' websocket cannot.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from designer.api.session import (
+    clear_session_cookie,
+    public_url,
+    request_token,
+    set_session_cookie,
+)
+from designer.auth import signin
+from designer.auth.oidc import OidcClient, OidcError, PendingLogin
+from designer.auth.passwords import WeakPassword
+from designer.settings import Settings, load_settings
+from designer.store import accounts
+from designer.store import signin as signin_store
+from designer.store.db import StoreError, engine_for
+
+CALLBACK_PATH = "/auth/oidc/callback"
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never another site's URL)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+async def sign_in(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username", ""))
+    target = safe_next(str(form.get("next", "")))
+    settings = load_settings()
+    address = request.client.host if request.client else "unknown"
+    try:
+        done = await run_in_threadpool(
+            signin.sign_in,
+            engine_for(settings.database_url),
+            settings,
+            username,
+            str(form.get("password", "")),
+            address,
+        )
+    except (signin.SignInFailed, signin.TooManyAttempts, StoreError) as exc:
+        return _back("/signin", str(exc), target, username=username)
+    return _signed_in(request, settings, done.token, target)
+
+
+async def sign_up(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username", ""))
+    target = safe_next(str(form.get("next", "")))
+    settings = load_settings()
+    try:
+        done = await run_in_threadpool(
+            lambda: signin.sign_up(
+                engine_for(settings.database_url),
+                settings,
+                username,
+                str(form.get("password", "")),
+                confirm=str(form.get("confirm", "")),
+                display_name=str(form.get("display_name", "")),
+            )
+        )
+    except (WeakPassword, StoreError) as exc:
+        return _back("/signup", str(exc), target, username=username)
+    return _signed_in(request, settings, done.token, target)
+
+
+async def sign_out(request: Request) -> Response:
+    settings = load_settings()
+    token = request_token(request)
+    await run_in_threadpool(signin.sign_out, engine_for(settings.database_url), token)
+    response = RedirectResponse("/signin", status_code=303)
+    clear_session_cookie(response, request, settings)
+    return response
+
+
+async def oidc_start(request: Request) -> Response:
+    settings = load_settings()
+    target = safe_next(request.query_params.get("next"))
+    if settings.oidc is None:
+        return _back("/signin", "single sign-on is not set up on this designer", target)
+    client = _client(settings)
+    redirect_uri = public_url(request, settings) + CALLBACK_PATH
+    try:
+        url, pending = await run_in_threadpool(client.begin, redirect_uri)
+    except OidcError as exc:
+        return _back("/signin", str(exc), target)
+    saved = json.dumps({"pending": pending.to_json(), "next": target})
+    engine = engine_for(settings.database_url)
+    await run_in_threadpool(signin_store.save_pending_login, engine, pending.state, saved)
+    return RedirectResponse(url, status_code=302)
+
+
+async def oidc_callback(request: Request) -> Response:
+    settings = load_settings()
+    if settings.oidc is None:
+        return _back("/signin", "single sign-on is not set up on this designer", "/")
+    engine = engine_for(settings.database_url)
+    state = request.query_params.get("state", "")
+    saved = await run_in_threadpool(signin_store.take_pending_login, engine, state)
+    if saved is None:
+        return _back(
+            "/signin", "that sign-in took too long or was already used: please sign in again", "/"
+        )
+    data = json.loads(saved)
+    target = safe_next(data.get("next"))
+    try:
+        identity = await run_in_threadpool(
+            _client(settings).finish,
+            PendingLogin.from_json(data["pending"]),
+            dict(request.query_params),
+        )
+        actor = await run_in_threadpool(
+            lambda: accounts.user_for_oidc(
+                engine,
+                identity.issuer,
+                identity.subject,
+                username_hint=identity.preferred_username,
+                display_name=identity.name,
+                email=identity.email,
+            )
+        )
+        done = await run_in_threadpool(signin.start_session, engine, settings, actor)
+    except (OidcError, StoreError) as exc:
+        return _back("/signin", str(exc), target)
+    return _signed_in(request, settings, done.token, target)
+
+
+_clients: dict[object, OidcClient] = {}
+
+
+def _client(settings: Settings) -> OidcClient:
+    """One client per provider configuration, so its discovery document is cached."""
+    assert settings.oidc is not None
+    client = _clients.get(settings.oidc)
+    if client is None:
+        client = _clients[settings.oidc] = OidcClient(settings.oidc)
+    return client
+
+
+def _signed_in(request: Request, settings: Settings, token: str, target: str) -> Response:
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, request, token, settings)
+    return response
+
+
+def _back(page: str, error: str, target: str, **fields: str) -> Response:
+    query = {"error": error, **({"next": target} if target != "/" else {}), **fields}
+    return RedirectResponse(f"{page}?{urlencode(query)}", status_code=303)
+
+
+ROUTES = [
+    Route("/auth/sign-in", sign_in, methods=["POST"]),
+    Route("/auth/sign-up", sign_up, methods=["POST"]),
+    Route("/auth/sign-out", sign_out, methods=["POST"]),
+    Route("/auth/oidc/start", oidc_start, methods=["GET"]),
+    Route(CALLBACK_PATH, oidc_callback, methods=["GET"]),
+]

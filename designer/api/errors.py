@@ -1,0 +1,147 @@
+"""The REST API's errors: one table from what went wrong to an HTTP status and a JSON body.
+
+Every error body has the same shape, ``{"error": {"code": ..., "message": ...}}``, sometimes with
+more fields (a version conflict says who saved the latest version and when). The store's errors
+are mapped by their kind: a lookup that found nothing is 404, a permission problem 403, a value
+that cannot be used 422, a database that cannot be reached 503. Anything else is a bug: it is
+logged and answered with a JSON 500 that says nothing about the server's insides.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from designer.auth.passwords import WeakPassword
+from designer.auth.signin import SignInFailed, TooManyAttempts
+from designer.store.access import FlowNotFound, NotAllowed, SignInRequired
+from designer.store.accounts import UsernameTaken
+from designer.store.db import StoreError, StoreUnavailable
+from designer.store.runs import RunNotFound
+from designer.store.versions import VersionConflict
+
+log = logging.getLogger(__name__)
+
+#: Said for every flow (and run) someone may not see, real or made up, so the answer for a
+#: real flow id is byte for byte the answer for an invented one.
+FLOW_NOT_FOUND = "no such flow: it may have been deleted, or it is not shared with you"
+RUN_NOT_FOUND = "no such run: it was never recorded, or its flow is not shared with you"
+#: Seconds an API client should wait before retrying when the database is unreachable.
+UNAVAILABLE_RETRY_S = 5
+
+
+class ApiError(Exception):
+    """An error the API answers as it is: status, code, message, extra body fields, headers."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def bad_request(message: str, code: str = "bad_request") -> ApiError:
+    """The request cannot be read (malformed JSON, wrong content type...)."""
+    return ApiError(400, code, message)
+
+
+def invalid(message: str, code: str = "invalid_request", **extra: Any) -> ApiError:
+    """The request was read but a value in it cannot be used."""
+    return ApiError(422, code, message, **extra)
+
+
+def api_error(exc: BaseException) -> ApiError:
+    """What ``exc`` means for an API client."""
+    match exc:
+        case ApiError():
+            return exc
+        case SignInRequired():
+            return ApiError(401, "sign_in_required", str(exc), headers=_BEARER)
+        case SignInFailed():
+            return ApiError(401, "sign_in_failed", str(exc), headers=_BEARER)
+        case TooManyAttempts():
+            retry = {"Retry-After": str(exc.retry_after_s)}
+            return ApiError(429, "too_many_attempts", str(exc), headers=retry)
+        case FlowNotFound():
+            return ApiError(404, "flow_not_found", FLOW_NOT_FOUND)
+        case RunNotFound():
+            return ApiError(404, "run_not_found", RUN_NOT_FOUND)
+        case VersionConflict():
+            latest = exc.latest
+            return ApiError(
+                409,
+                "version_conflict",
+                str(exc),
+                base_version=exc.base_version,
+                latest={
+                    "number": latest.number,
+                    "author": latest.author,
+                    "created_at": latest.created_at.isoformat(),
+                    "message": latest.message,
+                },
+            )
+        case UsernameTaken():
+            return ApiError(409, "username_taken", str(exc))
+        case WeakPassword():
+            return ApiError(422, "weak_password", str(exc))
+        case StoreUnavailable():
+            retry = {"Retry-After": str(UNAVAILABLE_RETRY_S)}
+            return ApiError(503, "store_unavailable", str(exc), headers=retry)
+        # The store's other errors say what they are by the builtin they also derive from.
+        case StoreError() if isinstance(exc, NotAllowed | PermissionError):
+            return ApiError(403, "not_allowed", str(exc))
+        case StoreError() if isinstance(exc, LookupError):
+            return ApiError(404, _code(exc), str(exc))
+        case StoreError() if isinstance(exc, ValueError):
+            return ApiError(422, _code(exc), str(exc))
+        case StoreError():  # a misconfigured database URL or driver: nothing the client can fix
+            return ApiError(503, "store_unavailable", str(exc))
+    log.exception("the REST API failed on an unexpected error", exc_info=exc)
+    return ApiError(500, "internal_error", "something went wrong in the designer; it was logged")
+
+
+def error_response(exc: BaseException) -> Response:
+    error = api_error(exc)
+    body = {"error": {"code": error.code, "message": error.message, **error.extra}}
+    return JSONResponse(body, status_code=error.status, headers=error.headers)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    """The router's own 404 (no such endpoint) and 405 (wrong method), as JSON errors."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        error = ApiError(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed here; this endpoint takes {allowed}",
+            headers=dict(exc.headers or {}),
+        )
+    elif exc.status_code == 404:
+        error = ApiError(404, "no_such_endpoint", f"there is no endpoint at {request.url.path}")
+    else:
+        error = ApiError(exc.status_code, "http_error", str(exc.detail), headers=exc.headers)
+    return error_response(error)
+
+
+_BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+def _code(exc: BaseException) -> str:
+    """``TeamNotFound`` → ``team_not_found``."""
+    name = type(exc).__name__
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")

@@ -1,0 +1,1 @@
+"""Who people are: local accounts, OpenID Connect sign-in and sessions."""

@@ -1,0 +1,54 @@
+"""Password hashing with Argon2id, a memory-hard function (RFC 9106).
+
+Memory-hard means each guess costs tens of megabytes as well as time, which is what makes
+guessing on graphics cards and custom chips expensive. argon2-cffi's defaults follow the RFC's
+second recommended option; a hash made with older parameters is upgraded at the next sign-in.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 8
+#: Longer passwords only slow hashing down; nobody types a kilobyte.
+MAX_LENGTH = 1024
+
+_hasher = PasswordHasher()
+#: Verified against when the account does not exist, so a wrong user name takes as long as a
+#: wrong password and the timing does not tell which names exist.
+_DUMMY_HASH = _hasher.hash("a password nobody has")
+
+
+class WeakPassword(ValueError):
+    """A password the designer will not accept; the message says why."""
+
+
+def check_new_password(password: str, confirm: str | None = None) -> str:
+    if confirm is not None and password != confirm:
+        raise WeakPassword("the two passwords differ: type the same password twice")
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(f"a password needs at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(f"a password can be at most {MAX_LENGTH} characters")
+    if not password.strip():
+        raise WeakPassword("a password cannot be only spaces")
+    return password
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash`` (always False when there is no hash)."""
+    if len(password) > MAX_LENGTH:
+        return False
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)

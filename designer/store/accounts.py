@@ -1,0 +1,216 @@
+"""People: create accounts, find them to sign in or to share with, link OpenID identities.
+
+Passwords arrive here already hashed (``designer.auth.passwords``); the store never sees one in
+the clear. The first account ever created becomes an admin and adopts the flows made before
+accounts existed, so an upgraded installation loses nobody's work.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from designer.store.access import Actor, signed_in
+from designer.store.db import StoreError, session_scope
+from designer.store.tables import FlowRow, UserRow
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$")
+MAX_DISPLAY_NAME = 200
+
+
+class InvalidAccount(StoreError, ValueError):
+    """A user name, display name or e-mail that cannot be used; the message says why."""
+
+
+class UsernameTaken(InvalidAccount):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"the user name {username!r} is taken: choose another")
+        self.username = username
+
+
+class UserNotFound(StoreError, LookupError):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"nobody has the user name {username!r}")
+        self.username = username
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    id: str
+    username: str
+    display_name: str
+
+
+def normalize_username(username: str) -> str:
+    """``username`` in lower case, if it can be one; otherwise ``InvalidAccount`` saying why."""
+    name = username.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(name):
+        raise InvalidAccount(
+            "a user name is 3 to 64 characters: letters, digits, dots, dashes and underscores, "
+            f"starting and ending with a letter or digit; {username!r} is not one"
+        )
+    return name
+
+
+def create_user(
+    engine: Engine,
+    username: str,
+    display_name: str = "",
+    *,
+    password_hash: str | None = None,
+    email: str | None = None,
+    oidc_identity: tuple[str, str] | None = None,
+) -> Actor:
+    """Create an account; the very first one is an admin and adopts flows without an owner."""
+    name = normalize_username(username)
+    shown = _display_name(display_name or name)
+    row = UserRow(
+        id=uuid.uuid4().hex,
+        username=name,
+        display_name=shown,
+        email=(email or None),
+        password_hash=password_hash,
+        oidc_issuer=oidc_identity[0] if oidc_identity else None,
+        oidc_subject=oidc_identity[1] if oidc_identity else None,
+        created_at=datetime.now(UTC),
+    )
+    try:
+        with session_scope(engine) as session:
+            row.is_admin = session.exec(select(func.count()).select_from(UserRow)).one() == 0
+            session.add(row)
+            session.flush()
+            if row.is_admin:
+                session.exec(
+                    update(FlowRow).where(col(FlowRow.owner_id).is_(None)).values(owner_id=row.id)
+                )
+    except IntegrityError as exc:
+        if _taken(engine, name):
+            raise UsernameTaken(name) from exc
+        raise
+    return _actor(row)
+
+
+def credentials(engine: Engine, username: str) -> tuple[Actor, str | None] | None:
+    """The account named ``username`` and its password hash, or None if there is none."""
+    name = username.strip().lower()
+    with session_scope(engine) as session:
+        row = session.exec(select(UserRow).where(UserRow.username == name)).first()
+        return (_actor(row), row.password_hash) if row is not None else None
+
+
+def set_password_hash(engine: Engine, user_id: str, password_hash: str) -> None:
+    with session_scope(engine) as session:
+        session.exec(
+            update(UserRow).where(col(UserRow.id) == user_id).values(password_hash=password_hash)
+        )
+
+
+def user_for_oidc(
+    engine: Engine,
+    issuer: str,
+    subject: str,
+    *,
+    username_hint: str | None,
+    display_name: str | None,
+    email: str | None,
+) -> Actor:
+    """The account linked to this OpenID identity, created on its first sign-in.
+
+    The new account's user name comes from the provider's preferred user name or e-mail,
+    made valid and unique ("ada", "ada-2"...); it never takes over an existing local account.
+    """
+    with session_scope(engine) as session:
+        row = session.exec(
+            select(UserRow).where(UserRow.oidc_issuer == issuer, UserRow.oidc_subject == subject)
+        ).first()
+        if row is not None:
+            return _actor(row)
+    base = _username_from(username_hint or (email or "").split("@")[0] or "user")
+    for attempt in range(1, 50):
+        candidate = base if attempt == 1 else f"{base[:58]}-{attempt}"
+        if _taken(engine, candidate):
+            continue
+        try:
+            return create_user(
+                engine,
+                candidate,
+                display_name or candidate,
+                email=email,
+                oidc_identity=(issuer, subject),
+            )
+        except UsernameTaken:
+            continue  # someone took it between the check and the insert
+        except IntegrityError:  # the same identity signed in twice at once
+            return user_for_oidc(
+                engine, issuer, subject, username_hint=None, display_name=None, email=None
+            )
+    raise InvalidAccount(f"could not find a free user name starting with {base!r}")
+
+
+def get_actor(engine: Engine, user_id: str) -> Actor | None:
+    with session_scope(engine) as session:
+        row = session.get(UserRow, user_id)
+        return _actor(row) if row is not None else None
+
+
+def find_users(
+    engine: Engine, actor: Actor | None, query: str, limit: int = 8
+) -> list[UserSummary]:
+    """People whose user name or display name starts with ``query``, to share with them."""
+    signed_in(actor)
+    text = query.strip().lower()
+    if not text:
+        return []
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(UserRow.id, UserRow.username, UserRow.display_name)
+            .where(
+                col(UserRow.username).startswith(text, autoescape=True)
+                | func.lower(UserRow.display_name).startswith(text, autoescape=True)
+            )
+            .order_by(col(UserRow.username))
+            .limit(limit)
+        ).all()
+    return [UserSummary(*row) for row in rows]
+
+
+def user_by_name(session: Session, username: str) -> UserRow:
+    row = session.exec(select(UserRow).where(UserRow.username == username.strip().lower())).first()
+    if row is None:
+        raise UserNotFound(username.strip())
+    return row
+
+
+def _taken(engine: Engine, username: str) -> bool:
+    with session_scope(engine) as session:
+        return (
+            session.exec(select(UserRow.id).where(UserRow.username == username)).first() is not None
+        )
+
+
+def _display_name(name: str) -> str:
+    shown = " ".join(name.split())
+    if not shown:
+        raise InvalidAccount("a display name cannot be blank")
+    if len(shown) > MAX_DISPLAY_NAME:
+        raise InvalidAccount(f"a display name can be at most {MAX_DISPLAY_NAME} characters")
+    return shown
+
+
+def _username_from(hint: str) -> str:
+    name = re.sub(r"[^a-z0-9._-]+", "-", hint.strip().lower()).strip("._-")[:64]
+    while len(name) < 3:
+        name += "0"
+    return name
+
+
+def _actor(row: UserRow) -> Actor:
+    return Actor(
+        id=row.id, username=row.username, display_name=row.display_name, is_admin=row.is_admin
+    )

@@ -1,0 +1,127 @@
+"""What signing in leaves in the database: sessions, failed attempts, OpenID logins under way.
+
+Session tokens are random and only their SHA-256 is stored, so a copy of the database cannot be
+used to sign in as anyone. The policy for how long to slow down someone who keeps guessing lives
+in ``designer.auth``; this module only counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete
+from sqlmodel import col, select
+
+from designer.store.access import Actor
+from designer.store.db import session_scope
+from designer.store.tables import OidcLoginRow, SessionRow, SignInFailureRow, UserRow
+
+#: Bytes of randomness in a session token (256 bits).
+TOKEN_BYTES = 32
+#: How long an OpenID Connect sign-in may take between the redirect and the callback.
+PENDING_LOGIN_TTL = timedelta(minutes=10)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_session(engine: Engine, user_id: str, lifetime: timedelta) -> str:
+    """Start a session for the user and return its token (for the cookie); notes the sign-in."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        session.add(
+            SessionRow(
+                id=token_hash(token), user_id=user_id, created_at=now, expires_at=now + lifetime
+            )
+        )
+        user = session.get(UserRow, user_id)
+        if user is not None:
+            user.last_sign_in_at = now
+        # Expired sessions of anyone are swept now and then, rather than by a timer.
+        session.exec(delete(SessionRow).where(col(SessionRow.expires_at) < now))
+    return token
+
+
+def actor_for_session(engine: Engine, token: str | None) -> Actor | None:
+    """Who the session token belongs to, or None if it is unknown or expired."""
+    if not token:
+        return None
+    with session_scope(engine) as session:
+        row = session.exec(
+            select(UserRow, SessionRow.expires_at)
+            .join(SessionRow, col(SessionRow.user_id) == col(UserRow.id))
+            .where(SessionRow.id == token_hash(token))
+        ).first()
+        if row is None or row[1] <= datetime.now(UTC):
+            return None
+        user = row[0]
+        return Actor(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            is_admin=user.is_admin,
+        )
+
+
+def end_session(engine: Engine, token: str | None) -> None:
+    if token:
+        with session_scope(engine) as session:
+            session.exec(delete(SessionRow).where(col(SessionRow.id) == token_hash(token)))
+
+
+def record_failures(engine: Engine, keys: list[str]) -> int:
+    """Count one more failed sign-in against each key; returns the highest count."""
+    now = datetime.now(UTC)
+    highest = 0
+    with session_scope(engine) as session:
+        for key in keys:
+            row = session.get(SignInFailureRow, key, with_for_update=True)
+            if row is None:
+                row = SignInFailureRow(key=key, failures=0, last_failure_at=now)
+                session.add(row)
+            row.failures += 1
+            row.last_failure_at = now
+            highest = max(highest, row.failures)
+    return highest
+
+
+def failures(engine: Engine, keys: list[str]) -> tuple[int, datetime | None]:
+    """The most failures in a row among ``keys`` and when the latest of them happened."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(SignInFailureRow).where(col(SignInFailureRow.key).in_(keys))
+        ).all()
+    if not rows:
+        return 0, None
+    worst = max(rows, key=lambda row: row.failures)
+    return worst.failures, max(row.last_failure_at for row in rows)
+
+
+def clear_failures(engine: Engine, keys: list[str]) -> None:
+    with session_scope(engine) as session:
+        session.exec(delete(SignInFailureRow).where(col(SignInFailureRow.key).in_(keys)))
+
+
+def save_pending_login(engine: Engine, state: str, pending: str) -> None:
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        session.exec(
+            delete(OidcLoginRow).where(col(OidcLoginRow.created_at) < now - PENDING_LOGIN_TTL)
+        )
+        session.add(OidcLoginRow(state=state, pending=pending, created_at=now))
+
+
+def take_pending_login(engine: Engine, state: str) -> str | None:
+    """The pending login saved under ``state``, removed so it cannot be used twice."""
+    with session_scope(engine) as session:
+        row = session.get(OidcLoginRow, state)
+        if row is None:
+            return None
+        session.delete(row)
+        if row.created_at < datetime.now(UTC) - PENDING_LOGIN_TTL:
+            return None
+        return row.pending

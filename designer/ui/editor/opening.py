@@ -1,0 +1,91 @@
+"""What the editor opens for a URL: a flow to edit, one of its versions, or a share link.
+
+Kept apart from the editor's state so the rules (who sees what, read-only or not) can be read
+and tested without a browser: the store decides access, this only picks the right call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from designer.flow.document import Flow
+from designer.store import flows as flow_store
+from designer.store import shares as share_store
+from designer.store import versions as version_store
+from designer.store.access import Actor, FlowNotFound, Role
+from designer.ui.context import database
+
+READ_ONLY_REASON = {
+    "flow": "this flow is shared with you to view only: duplicate it to change it",
+    "version": "this is an old version: restore it, or go back to the latest to edit",
+    "link": "a shared link opens a flow to view only",
+}
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What the editor shows for a URL."""
+
+    mode: str
+    flow_id: str
+    flow: Flow
+    version: int
+    base_version: int
+    role: str
+    owner: str
+    read_only: bool
+    saved: bool
+    viewing: int = 0
+
+
+def open_from_path(path: str, actor: Actor | None) -> Opened:
+    """Read what ``path`` names from the store, as ``actor`` may see it.
+
+    ``/flows/<id>``, ``/flows/<id>/versions/<n>`` or ``/links/<token>``; anything else is
+    reported as a flow that does not exist.
+    """
+    parts = [part for part in path.split("/") if part]
+    engine = database()
+    if len(parts) == 2 and parts[0] == "links":
+        linked = share_store.flow_for_link(engine, parts[1])
+        return Opened(
+            "link",
+            linked.id,
+            linked.flow,
+            linked.version,
+            linked.version,
+            "",
+            linked.owner,
+            read_only=True,
+            saved=True,
+        )
+    if len(parts) < 2 or parts[0] != "flows":
+        raise FlowNotFound(path)
+    stored = flow_store.get_flow(engine, actor, parts[1])
+    role = stored.role
+    if len(parts) == 4 and parts[2] == "versions" and parts[3].isdigit():
+        number = int(parts[3])
+        flow = version_store.get_version(engine, actor, stored.id, number)
+        return Opened(
+            "version",
+            stored.id,
+            flow,
+            stored.version,
+            stored.version,
+            str(role),
+            stored.owner,
+            read_only=True,
+            saved=True,
+            viewing=number,
+        )
+    return Opened(
+        "flow",
+        stored.id,
+        stored.flow,
+        stored.version,
+        stored.base_version,
+        str(role),
+        stored.owner,
+        read_only=not role.allows(Role.EDITOR),
+        saved=stored.saved,
+    )
