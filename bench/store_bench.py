@@ -345,11 +345,12 @@ def pool_size(engine: Engine, size: int) -> None:
 
 def pool_description(engine: Engine, users: int) -> str:
     pool = engine.pool
-    kept, overflow = pool.size(), getattr(pool, "_max_overflow", 0)  # type: ignore[attr-defined]
+    kept, overflow = pool.size(), getattr(pool, "_max_overflow", 0)
     total = kept + max(overflow, 0)
-    text_ = f"pool: {kept} kept + {overflow} overflow = {total} connections for {users} users"
+    people = f"{users} user" + ("" if users == 1 else "s")
+    text_ = f"pool: {kept} kept + {overflow} overflow = {total} connections for {people}"
     if total < users:
-        text_ += f" ({users - total} of them wait for a connection at any time)"
+        text_ += f" (when all are busy, {users - total} wait for a connection)"
     return text_
 
 

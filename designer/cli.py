@@ -90,6 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int, help="model version (default: the latest)")
     p.set_defaults(handler=cmd_predict)
 
+    p = sub.add_parser("db", help="bring the database up to date (Alembic migrations)")
+    p.add_argument("action", choices=("upgrade",), help="apply the migrations it lacks")
+    p.set_defaults(handler=cmd_db)
+
     p = sub.add_parser("serve", help="start the designer web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
@@ -228,9 +232,30 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """``designer db upgrade``: apply every migration the database lacks (safe to rerun)."""
+    from designer.store.db import StoreError, engine_for, safe_url
+    from designer.store.migrate import current_revision, head_revision
+
+    url = load_settings().database_url
+    try:
+        engine = engine_for(url)  # migrates on first use
+        current = current_revision(engine)
+    except StoreError as exc:
+        print(f"designer: {exc}", file=sys.stderr)
+        return 1
+    state = "up to date" if current == head_revision() else f"behind {head_revision()}"
+    print(f"{safe_url(url)}: schema revision {current} ({state})")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from designer.server import serve
 
+    # Migrate before the web app starts, so a database that cannot be reached is said now,
+    # in one line, rather than on the first page someone opens.
+    if cmd_db(argparse.Namespace(action="upgrade")) != 0:
+        return 1
     return serve(args.host, args.port, prod=not args.dev)
 
 

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from designer.auth.passwords import WeakPassword
 from designer.auth.signin import SignInFailed, TooManyAttempts
-from designer.store.access import FlowNotFound, NotAllowed, SignInRequired
+from designer.store.access import FlowNotFound, SignInRequired
 from designer.store.accounts import UsernameTaken
 from designer.store.db import StoreError, StoreUnavailable
 from designer.store.runs import RunNotFound
@@ -102,7 +102,7 @@ def api_error(exc: BaseException) -> ApiError:
             retry = {"Retry-After": str(UNAVAILABLE_RETRY_S)}
             return ApiError(503, "store_unavailable", str(exc), headers=retry)
         # The store's other errors say what they are by the builtin they also derive from.
-        case StoreError() if isinstance(exc, NotAllowed | PermissionError):
+        case StoreError() if isinstance(exc, PermissionError):  # NotAllowed
             return ApiError(403, "not_allowed", str(exc))
         case StoreError() if isinstance(exc, LookupError):
             return ApiError(404, _code(exc), str(exc))

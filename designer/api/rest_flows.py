@@ -11,18 +11,21 @@ from starlette.responses import Response
 
 from designer.api.errors import invalid
 from designer.api.rest_base import (
-    MAX_FLOW_BODY_BYTES,
     call,
     endpoint,
-    flow_document,
     no_content,
+    reply,
+    resource,
+    signed_in_actor,
+)
+from designer.api.rest_input import (
+    MAX_FLOW_BODY_BYTES,
+    Body,
+    flow_document,
     number_param,
     path_param,
     query_text,
     read_body,
-    reply,
-    resource,
-    signed_in_actor,
 )
 from designer.api.session import request_actor
 from designer.flow.document import Flow
@@ -49,14 +52,7 @@ async def list_flows(request: Request) -> Response:
 async def create_flow(request: Request) -> Response:
     """The body is a whole flow document, or ``{"name": ..., "description": ...}``."""
     actor = await signed_in_actor(request)
-    body = await read_body(request, limit=MAX_FLOW_BODY_BYTES, required=False)
-    if "schema_version" in body.data or "nodes" in body.data:
-        flow = flow_document(body.data)
-    else:
-        name = body.text("name", flows.DEFAULT_NAME, limit=1000)
-        flow = flow_document(
-            {"schema_version": 1, "name": name, "description": body.text("description", "")}
-        )
+    flow = new_flow(await read_body(request, limit=MAX_FLOW_BODY_BYTES, required=False))
     created = await call(flows.create_flow, actor, flow)
     return reply(created, 201, {"Location": f"/api/v1/flows/{created.id}"})
 
@@ -154,6 +150,17 @@ async def get_run(request: Request) -> Response:
     run_id = path_param(request, "run_id", RunNotFound)
     record = await call(runs.get_run_record, await request_actor(request), run_id)
     return reply(record.to_dict())
+
+
+def new_flow(body: Body) -> Flow:
+    """The flow a ``POST /flows`` body describes: a document, or a name for an empty flow."""
+    if "schema_version" in body.data or "nodes" in body.data:
+        return flow_document(body.data)
+    if unknown := sorted(set(body.data) - {"name", "description"}):
+        raise invalid(f"send a flow document, or just 'name' and 'description'; not {unknown[0]!r}")
+    name = body.text("name", flows.DEFAULT_NAME, limit=1000)
+    description = body.text("description", "")
+    return flow_document({"schema_version": 1, "name": name, "description": description})
 
 
 ROUTES = [

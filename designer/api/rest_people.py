@@ -14,13 +14,15 @@ from designer.api.rest_base import (
     call,
     endpoint,
     no_content,
+    reply,
+    resource,
+    signed_in_actor,
+)
+from designer.api.rest_input import (
     number_param,
     path_param,
     query_text,
     read_body,
-    reply,
-    resource,
-    signed_in_actor,
 )
 from designer.api.session import (
     clear_session_cookie,

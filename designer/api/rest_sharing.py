@@ -16,14 +16,16 @@ from designer.api.rest_base import (
     call,
     endpoint,
     no_content,
-    path_param,
     public_base,
-    read_body,
     reply,
     resource,
     signed_in_actor,
 )
 from designer.api.rest_flows import flow_id
+from designer.api.rest_input import (
+    path_param,
+    read_body,
+)
 from designer.api.session import request_actor
 from designer.store import shares
 from designer.store.access import SHARE_ROLES, Role

@@ -132,6 +132,8 @@ def user_for_oidc(
         if row is not None:
             return _actor(row)
     base = _username_from(username_hint or (email or "").split("@")[0] or "user")
+    # What the provider calls the person, made fit to show; it cannot stop them signing in.
+    shown = " ".join((display_name or "").split())[:MAX_DISPLAY_NAME].strip()
     for attempt in range(1, 50):
         candidate = base if attempt == 1 else f"{base[:58]}-{attempt}"
         if _taken(engine, candidate):
@@ -140,7 +142,7 @@ def user_for_oidc(
             return create_user(
                 engine,
                 candidate,
-                display_name or candidate,
+                shown or candidate,
                 email=email,
                 oidc_identity=(issuer, subject),
             )
@@ -204,7 +206,7 @@ def _display_name(name: str) -> str:
 
 
 def _username_from(hint: str) -> str:
-    name = re.sub(r"[^a-z0-9._-]+", "-", hint.strip().lower()).strip("._-")[:64]
+    name = re.sub(r"[^a-z0-9._-]+", "-", hint.strip().lower())[:64].strip("._-")
     while len(name) < 3:
         name += "0"
     return name

@@ -12,6 +12,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from designer.store.access import Actor
@@ -74,19 +75,29 @@ def end_session(engine: Engine, token: str | None) -> None:
 
 
 def record_failures(engine: Engine, keys: list[str]) -> int:
-    """Count one more failed sign-in against each key; returns the highest count."""
+    """Count one more failed sign-in against each key; returns the highest count.
+
+    One statement per key inserts or increments, so guesses arriving in parallel are each
+    counted, and the first failures for a name at once do not collide on inserting its row.
+    """
     now = datetime.now(UTC)
-    highest = 0
     with session_scope(engine) as session:
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         for key in keys:
-            row = session.get(SignInFailureRow, key, with_for_update=True)
-            if row is None:
-                row = SignInFailureRow(key=key, failures=0, last_failure_at=now)
-                session.add(row)
-            row.failures += 1
-            row.last_failure_at = now
-            highest = max(highest, row.failures)
-    return highest
+            statement = insert(SignInFailureRow).values(key=key, failures=1, last_failure_at=now)
+            session.exec(
+                statement.on_conflict_do_update(
+                    index_elements=[SignInFailureRow.key],
+                    set_={
+                        "failures": col(SignInFailureRow.failures) + 1,
+                        "last_failure_at": statement.excluded.last_failure_at,
+                    },
+                )
+            )
+        counts = session.exec(
+            select(SignInFailureRow.failures).where(col(SignInFailureRow.key).in_(keys))
+        ).all()
+    return max(counts, default=0)
 
 
 def failures(engine: Engine, keys: list[str]) -> tuple[int, datetime | None]:

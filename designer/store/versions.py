@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from designer.flow.diff import FlowDiff, diff_flows
@@ -69,13 +70,25 @@ def save_draft(
     with session_scope(engine) as session:
         require_flow(session, actor, flow_id, Role.EDITOR)
         assert actor is not None
-        draft = session.get(DraftRow, (flow_id, actor.id))
-        if draft is None:
-            draft = DraftRow(flow_id=flow_id, user_id=actor.id, base_version=base_version)
-            session.add(draft)
-        draft.base_version = base_version
-        draft.document = flow.to_json()
-        draft.updated_at = now
+        # One statement inserts or replaces: two tabs of one person autosaving the first edit
+        # at once must not both try to insert the draft.
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        statement = insert(DraftRow).values(
+            flow_id=flow_id,
+            user_id=actor.id,
+            base_version=base_version,
+            document=flow.to_json(),
+            updated_at=now,
+        )
+        session.exec(
+            statement.on_conflict_do_update(
+                index_elements=[DraftRow.flow_id, DraftRow.user_id],
+                set_={
+                    key: statement.excluded[key]
+                    for key in ("base_version", "document", "updated_at")
+                },
+            )
+        )
     return now
 
 

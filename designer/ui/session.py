@@ -24,7 +24,9 @@ def actor_of(state: rx.State) -> Actor | None:
 
 
 def sign_in_url(path: str) -> str:
-    return "/signin" if path in ("", "/") else f"/signin?next={quote(path, safe='/')}"
+    """The sign-in page, remembering ``path`` (the static server may add a trailing slash)."""
+    path = path.rstrip("/")
+    return f"/signin?next={quote(path, safe='/')}" if path else "/signin"
 
 
 class SessionState(rx.State):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from designer.ui.session import SessionState
+from designer.ui.signin import PostedForm
 
 NAV = (("Flows", "/"), ("Teams", "/teams"), ("Blocks", "/blocks"))
 
@@ -59,7 +60,7 @@ def user_menu() -> rx.Component:
                 weight="medium",
                 custom_attrs={"data-testid": "signed-in-as"},
             ),
-            rx.el.form(
+            PostedForm.create(
                 rx.button(
                     "Sign out",
                     type="submit",

@@ -8,8 +8,22 @@ redirect to the form with the reason and the typed user name in the query string
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.el.elements.base import BaseHTML
 
 from designer.ui.session import SessionState
+
+
+class PostedForm(BaseHTML):
+    """A plain HTML form that the browser posts itself.
+
+    ``rx.el.form`` always handles submit in the page (it prevents the default even without an
+    ``on_submit``); these forms must reach the server as a real navigation, whose response sets
+    the HttpOnly cookie.
+    """
+
+    tag = "form"
+    action: rx.Var[str]
+    method: rx.Var[str]
 
 
 class SignInFormState(rx.State):
@@ -78,7 +92,7 @@ def sign_in_page() -> rx.Component:
     return _card(
         "Sign in",
         "to your machine-learning flows",
-        rx.el.form(
+        PostedForm.create(
             _field(
                 "User name",
                 "username",
@@ -141,7 +155,7 @@ def sign_up_page() -> rx.Component:
     return _card(
         "Create an account",
         "The first account on a new designer becomes its admin.",
-        rx.el.form(
+        PostedForm.create(
             _field(
                 "User name",
                 "username",

@@ -50,24 +50,16 @@ SIGN_IN = SignInRequired
 HIDDEN = FlowNotFound
 DENIED = NotAllowed
 
+# The columns, in the order of PERSONAS:
+#   anonymous, owner, editor, viewer, team_viewer, team_editor, stranger, admin.
 # fmt: off
 #: Who may view: everyone with a role; strangers are told the flow does not exist.
-VIEW = (SIGN_IN, OK, OK, OK, OK, OK, HIDDEN, OK)
-#: Who may edit: owner, editors (direct or through a team), admins.
-EDIT = (SIGN_IN, OK, OK, DENIED, DENIED, OK, HIDDEN, OK)
-#: Who may manage (share, links, delete): the owner and site admins only.
-OWN = (SIGN_IN, OK, DENIED, DENIED, DENIED, DENIED, HIDDEN, OK)
+VIEW = (SIGN_IN, OK, OK,     OK,     OK,     OK,     HIDDEN, OK)
+#: Who may edit: the owner, editors (directly or through a team), site admins.
+EDIT = (SIGN_IN, OK, OK,     DENIED, DENIED, OK,     HIDDEN, OK)
+#: Who may manage (share, make links, delete): the owner and site admins only.
+OWN  = (SIGN_IN, OK, DENIED, DENIED, DENIED, DENIED, HIDDEN, OK)
 # fmt: on
-assert PERSONAS == (
-    "anonymous",
-    "owner",
-    "editor",
-    "viewer",
-    "team_viewer",
-    "team_editor",
-    "stranger",
-    "admin",
-)  # fmt: skip
 
 EDITED = sample_flow("Shared flow", "load", "split", "train")
 

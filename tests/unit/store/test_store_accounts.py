@@ -121,7 +121,8 @@ def test_the_first_account_is_an_admin_and_adopts_flows_without_an_owner(engine:
     assert get_flow(engine, first, ownerless).owner == "ada"
     assert list_flows(engine, second, "mine") == []
     with session_scope(engine) as session:
-        assert session.get(FlowRow, later_ownerless).owner_id is None  # type: ignore[union-attr]
+        orphan = session.get(FlowRow, later_ownerless)
+        assert orphan is not None and orphan.owner_id is None
 
 
 def test_an_openid_identity_gets_one_account_made_on_its_first_sign_in(engine: Engine) -> None:
@@ -157,6 +158,7 @@ def test_an_openid_identity_gets_one_account_made_on_its_first_sign_in(engine: E
         (None, None, "user"),
         ("..", None, "000"),
         ("a" * 80, None, "a" * 64),
+        ("a" * 63 + ".b", None, "a" * 63),  # cut to 64 characters, then made to end well
     ],
 )
 def test_an_openid_account_gets_a_valid_unused_user_name(
@@ -171,6 +173,26 @@ def test_an_openid_account_gets_a_valid_unused_user_name(
     assert actor.username == username == normalize_username(username)
     assert actor.display_name == username
     assert actor.id != local.id
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("  Ada \n Lovelace ", "Ada Lovelace"),
+        (" \t ", "ada"),
+        ("", "ada"),
+        ("x" * 300, "x" * 200),
+    ],
+    ids=["spaced", "blank", "empty", "too long"],
+)
+def test_whatever_name_the_provider_gives_the_person_can_sign_in(
+    engine: Engine, given: str, shown: str
+) -> None:
+    actor = user_for_oidc(
+        engine, ISSUER, "subject-1", username_hint="ada", display_name=given, email=None
+    )
+
+    assert actor.display_name == shown
 
 
 def test_the_same_subject_at_another_provider_is_another_person(engine: Engine) -> None:

@@ -112,7 +112,8 @@ def test_adding_someone_who_cannot_be_added_says_why(
 
 
 #: What a plain member may not do to the team (only its admins may).
-ADMIN_ONLY: dict[str, Callable[[Engine, Actor, str, dict[str, Actor]], object]] = {
+Change = Callable[[Engine, Actor | None, str, dict[str, Actor]], object]
+ADMIN_ONLY: dict[str, Change] = {
     "add a member": lambda e, a, t, p: add_member(e, a, t, "dee"),
     "promote someone": lambda e, a, t, p: set_member_role(e, a, t, p["cy0"].id, ADMIN),
     "demote an admin": lambda e, a, t, p: set_member_role(e, a, t, p["ada"].id, MEMBER),
@@ -124,7 +125,7 @@ ADMIN_ONLY: dict[str, Callable[[Engine, Actor, str, dict[str, Actor]], object]] 
 def test_only_team_admins_and_site_admins_change_who_is_in_it(
     engine: Engine,
     people: dict[str, Actor],
-    change: Callable[[Engine, Actor, str, dict[str, Actor]], object],
+    change: Change,
 ) -> None:
     ada = people["ada"]
     team = create_team(engine, ada, "Team").id
@@ -138,7 +139,7 @@ def test_only_team_admins_and_site_admins_change_who_is_in_it(
     with pytest.raises(TeamNotFound):
         change(engine, people["dee"], team, people)
     with pytest.raises(SignInRequired):
-        change(engine, None, team, people)  # type: ignore[arg-type]
+        change(engine, None, team, people)
     assert team_members(engine, ada, team) == before
 
     change(engine, people["siteadmin"], team, people)

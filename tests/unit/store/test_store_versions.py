@@ -70,6 +70,19 @@ def test_a_later_autosave_replaces_the_draft(world: World) -> None:
     assert get_flow(world.engine, world.editor, flow_id).flow == edit("Team flow", "a", "b")
 
 
+def test_two_tabs_autosaving_the_first_edit_at_once_keep_one_draft(world: World) -> None:
+    for attempt in range(3):
+        flow_id = shared_with_editor(world)
+        tabs = [edit("Team flow", f"tab{tab}-{attempt}") for tab in (1, 2)]
+
+        results = at_once(
+            [partial(save_draft, world.engine, world.editor, flow_id, t, 1) for t in tabs]
+        )
+
+        assert not [r for r in results if isinstance(r, Exception)], results
+        assert get_flow(world.engine, world.editor, flow_id).flow in tabs
+
+
 def test_discarding_a_draft_shows_the_latest_version_again(world: World) -> None:
     flow_id = shared_with_editor(world)
     save_draft(world.engine, world.editor, flow_id, edit("Team flow", "x"), base_version=1)

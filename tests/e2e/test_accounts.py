@@ -1,0 +1,106 @@
+"""Accounts in the browser: the sign-up and sign-in forms, sign-out, and teams.
+
+The forms post to the server for real (no cookie is planted here): the session cookie the
+browser ends up with is the one the designer set, HttpOnly, so page scripts cannot read it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.conftest import SignIn
+from tests.e2e.editor_page import Editor
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sign_up_sign_out_and_sign_in_again(
+    browser: Browser, app_url: str, screenshot_path: Path
+) -> None:
+    name = f"grace-{uuid.uuid4().hex[:6]}"
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    page.goto(app_url.rstrip("/") + "/teams")  # not signed in: sent to sign in, and back afterwards
+    page.wait_for_url(re.compile(r"/signin\?next=/teams$"))
+    page.get_by_test_id("to-signup").click()
+    page.wait_for_url(re.compile(r"/signup"))
+    page.get_by_test_id("signup-username").fill(name)
+    page.get_by_test_id("signup-name").fill("Grace Hopper")
+    page.get_by_test_id("signup-password").fill("compilers-1952")
+    page.get_by_test_id("signup-confirm").fill("compilers-1952")
+    page.get_by_test_id("signup-submit").click()
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("Grace Hopper")
+    cookie = next(c for c in context.cookies() if c["name"] == "designer_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie").find("designer_session") == -1
+
+    page.get_by_test_id("sign-out").click()
+    page.wait_for_url(re.compile(r"/signin/?$"))
+    page.goto(app_url)
+    page.wait_for_url(re.compile(r"/signin/?$"))  # the session really ended
+
+    page.get_by_test_id("signin-username").fill(name)
+    page.get_by_test_id("signin-password").fill("not-the-password")
+    page.get_by_test_id("signin-submit").click()
+    expect(page.get_by_test_id("signin-error")).to_contain_text("wrong")
+    expect(page.get_by_test_id("signin-username")).to_have_value(name)
+    page.screenshot(path=screenshot_path / "sign-in-error.png")
+
+    page.get_by_test_id("signin-password").fill("compilers-1952")
+    page.get_by_test_id("signin-submit").click()
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("Grace Hopper")
+    context.close()
+
+
+def test_a_flow_shared_with_a_team_shows_under_the_team(
+    browser: Browser, sign_in: SignIn, app_url: str, screenshot_path: Path
+) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    owner, member, team = f"olga-{suffix}", f"mo-{suffix}", f"Vision {suffix}"
+    pages = []
+    for name in (owner, member):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        sign_in(context, name)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        pages.append(page)
+    olga, mo = pages
+    mo.goto(app_url)  # Mo exists (an account is made on first sign-in)
+
+    olga.goto(app_url.rstrip("/") + "/teams")
+    olga.get_by_test_id("team-new-name").fill(team)
+    olga.get_by_test_id("team-create").click()
+    olga.locator(f'[data-testid="team-row"][data-name="{team}"]').click()
+    olga.get_by_test_id("member-add-name").fill(member)
+    olga.get_by_test_id("member-add").click()
+    expect(olga.locator(f'[data-testid="member-row"][data-name="{member}"]')).to_be_visible()
+    olga.screenshot(path=screenshot_path / "teams.png")
+
+    editor = Editor(olga, app_url, screenshot_path)
+    flow_url = editor.new_flow()
+    olga.get_by_test_id("share-button").click()
+    dialog = olga.get_by_test_id("share-dialog")
+    dialog.get_by_test_id("share-search").fill(team)
+    dialog.locator(f'[data-testid="share-match"][data-name="{team}"]').click()
+    dialog.get_by_test_id("share-submit").click()
+    expect(dialog.locator('[data-testid="access-row"][data-kind="team"]')).to_have_count(1)
+
+    mo.goto(app_url)
+    tab = mo.get_by_role("tab", name=team)
+    tab.click()
+    rows = mo.get_by_test_id("flow-row")
+    expect(rows).to_have_count(1)
+    rows.get_by_test_id("open-flow").click()
+    mo.wait_for_url(flow_url)
+    expect(mo.get_by_test_id("read-only-banner")).to_be_visible()
+    for page in pages:
+        page.context.close()
