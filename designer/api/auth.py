@@ -7,6 +7,7 @@ failed). Only this HTTP layer can set an HttpOnly cookie: the pages' websocket c
 
 from __future__ import annotations
 
+import contextlib
 import json
 from urllib.parse import urlencode
 
@@ -45,14 +46,12 @@ async def sign_in(request: Request) -> Response:
     target = safe_next(str(form.get("next", "")))
     settings = load_settings()
     address = request.client.host if request.client else "unknown"
+    password = str(form.get("password", ""))
     try:
         done = await run_in_threadpool(
-            signin.sign_in,
-            engine_for(settings.database_url),
-            settings,
-            username,
-            str(form.get("password", "")),
-            address,
+            lambda: signin.sign_in(
+                engine_for(settings.database_url), settings, username, password, address
+            )
         )
     except (signin.SignInFailed, signin.TooManyAttempts, StoreError) as exc:
         return _back("/signin", str(exc), target, username=username)
@@ -66,7 +65,7 @@ async def sign_up(request: Request) -> Response:
     settings = load_settings()
     try:
         done = await run_in_threadpool(
-            lambda: signin.sign_up(
+            lambda: signin.sign_up(  # engine_for below runs in the threadpool too
                 engine_for(settings.database_url),
                 settings,
                 username,
@@ -83,7 +82,9 @@ async def sign_up(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     settings = load_settings()
     token = request_token(request)
-    await run_in_threadpool(signin.sign_out, engine_for(settings.database_url), token)
+    # The cookie goes whatever happens; a session the database could not end expires anyway.
+    with contextlib.suppress(StoreError):
+        await run_in_threadpool(lambda: signin.sign_out(engine_for(settings.database_url), token))
     response = RedirectResponse("/signin", status_code=303)
     clear_session_cookie(response, request, settings)
     return response
@@ -101,8 +102,14 @@ async def oidc_start(request: Request) -> Response:
     except OidcError as exc:
         return _back("/signin", str(exc), target)
     saved = json.dumps({"pending": pending.to_json(), "next": target})
-    engine = engine_for(settings.database_url)
-    await run_in_threadpool(signin_store.save_pending_login, engine, pending.state, saved)
+    try:
+        await run_in_threadpool(
+            lambda: signin_store.save_pending_login(
+                engine_for(settings.database_url), pending.state, saved
+            )
+        )
+    except StoreError as exc:
+        return _back("/signin", str(exc), target)
     return RedirectResponse(url, status_code=302)
 
 
@@ -110,9 +117,12 @@ async def oidc_callback(request: Request) -> Response:
     settings = load_settings()
     if settings.oidc is None:
         return _back("/signin", "single sign-on is not set up on this designer", "/")
-    engine = engine_for(settings.database_url)
     state = request.query_params.get("state", "")
-    saved = await run_in_threadpool(signin_store.take_pending_login, engine, state)
+    try:
+        engine = await run_in_threadpool(engine_for, settings.database_url)
+        saved = await run_in_threadpool(signin_store.take_pending_login, engine, state)
+    except StoreError as exc:
+        return _back("/signin", str(exc), "/")
     if saved is None:
         return _back(
             "/signin", "that sign-in took too long or was already used: please sign in again", "/"

@@ -47,8 +47,9 @@ async def request_actor(request: Request) -> Actor | None:
     token = request_token(request)
     if token is None:
         return None
-    current = load_settings()
-    return await run_in_threadpool(signin.actor_for, engine_for(current.database_url), token)
+    url = load_settings().database_url
+    # engine_for may connect (and migrate) the first time: never on the event loop.
+    return await run_in_threadpool(lambda: signin.actor_for(engine_for(url), token))
 
 
 def set_session_cookie(

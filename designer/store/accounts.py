@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from designer.store.access import Actor, signed_in
 from designer.store.db import StoreError, session_scope
+from designer.store.flows import is_plain_line
 from designer.store.tables import FlowRow, UserRow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$")
@@ -99,6 +100,8 @@ def create_user(
 def credentials(engine: Engine, username: str) -> tuple[Actor, str | None] | None:
     """The account named ``username`` and its password hash, or None if there is none."""
     name = username.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(name):
+        return None  # cannot be anyone's name (and a NUL would not even reach PostgreSQL)
     with session_scope(engine) as session:
         row = session.exec(select(UserRow).where(UserRow.username == name)).first()
         return (_actor(row), row.password_hash) if row is not None else None
@@ -133,7 +136,8 @@ def user_for_oidc(
             return _actor(row)
     base = _username_from(username_hint or (email or "").split("@")[0] or "user")
     # What the provider calls the person, made fit to show; it cannot stop them signing in.
-    shown = " ".join((display_name or "").split())[:MAX_DISPLAY_NAME].strip()
+    plain = "".join(char if is_plain_line(char) else " " for char in display_name or "")
+    shown = " ".join(plain.split())[:MAX_DISPLAY_NAME].strip()
     for attempt in range(1, 50):
         candidate = base if attempt == 1 else f"{base[:58]}-{attempt}"
         if _taken(engine, candidate):
@@ -183,6 +187,8 @@ def find_users(
 
 
 def user_by_name(session: Session, username: str) -> UserRow:
+    if not USERNAME_PATTERN.fullmatch(username.strip().lower()):
+        raise UserNotFound(username.strip())
     row = session.exec(select(UserRow).where(UserRow.username == username.strip().lower())).first()
     if row is None:
         raise UserNotFound(username.strip())
@@ -198,6 +204,8 @@ def _taken(engine: Engine, username: str) -> bool:
 
 def _display_name(name: str) -> str:
     shown = " ".join(name.split())
+    if not is_plain_line(shown):
+        raise InvalidAccount("a display name is one line of plain text, without control characters")
     if not shown:
         raise InvalidAccount("a display name cannot be blank")
     if len(shown) > MAX_DISPLAY_NAME:

@@ -24,6 +24,11 @@ from sqlmodel import Session
 #: How long a SQLite writer waits for another writer to finish before giving up. Autosaves from
 #: several browser tabs may meet; they should queue, not fail with "database is locked".
 SQLITE_BUSY_TIMEOUT_S = 15.0
+#: Connections kept open, and how many more may open under load. The web app calls the store
+#: from thread pools of up to 40 threads (Starlette's) at once; with SQLAlchemy's default of
+#: 5 + 10, bench/store_bench.py saw people wait seconds for a connection with 20 at work.
+POOL_SIZE = 10
+POOL_OVERFLOW = 30
 #: How long to wait for a PostgreSQL server to answer before saying it is unavailable.
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
@@ -141,6 +146,8 @@ def _sqlite_engine(url: URL) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
         )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -168,7 +175,13 @@ def _postgres_engine(url: URL) -> Engine:
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
     # pre_ping: a server restart or an idle timeout closes pooled connections behind our back.
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+    )
 
 
 def _report_unavailable(url: URL) -> Callable[[ExceptionContext], None]:

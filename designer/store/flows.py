@@ -26,7 +26,6 @@ from designer.runs.record import Status
 from designer.store.access import (
     Actor,
     FlowNotFound,
-    NotAllowed,
     Role,
     flow_role,
     require_flow,
@@ -39,6 +38,7 @@ from designer.store.tables import (
     FlowVersionRow,
     ShareRow,
     TeamMemberRow,
+    TeamRow,
     UserRow,
 )
 
@@ -91,6 +91,11 @@ class StoredFlow:
     saved: bool
     role: Role
     owner: str
+
+
+def is_plain_line(text: str) -> bool:
+    """Whether ``text`` is one line of plain text (no control characters, NUL included)."""
+    return not any(unicodedata.category(char) in _NOT_IN_NAMES for char in text)
 
 
 def check_flow_name(name: str) -> str:
@@ -190,10 +195,13 @@ def list_flows(engine: Engine, actor: Actor | None, scope: Scope = "mine") -> li
         )
         where = col(FlowRow.id).in_(shared) & (col(FlowRow.owner_id) != person.id)
     else:
+        from designer.store.teams import TeamNotFound  # teams.py imports this module
+
         with session_scope(engine) as session:
-            member = session.get(TeamMemberRow, (scope, person.id))
-        if member is None and not person.is_admin:
-            raise NotAllowed("only the team's members can see the flows shared with it")
+            team = session.get(TeamRow, scope) if is_plain_line(scope) else None
+            member = session.get(TeamMemberRow, (scope, person.id)) if team else None
+        if team is None or (member is None and not person.is_admin):
+            raise TeamNotFound(scope)
         where = col(FlowRow.id).in_(select(ShareRow.flow_id).where(ShareRow.team_id == scope))
     statement = (
         select(FlowRow, UserRow.display_name)

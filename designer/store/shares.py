@@ -36,6 +36,10 @@ DEFAULT_LINK_LIFETIME = timedelta(days=7)
 MAX_LINK_LIFETIME = timedelta(days=365)
 
 
+class InvalidShare(StoreError, ValueError):
+    """A role or link lifetime that cannot be used; the message lists what can."""
+
+
 class LinkNotValid(StoreError, LookupError):
     """A share link that opens nothing; the message says whether it expired or was revoked."""
 
@@ -175,7 +179,7 @@ def create_link(
 ) -> tuple[LinkSummary, str]:
     """A new view-only link to the flow, and its token (shown this once, never stored)."""
     if lifetime is not None and not timedelta(0) < lifetime <= MAX_LINK_LIFETIME:
-        raise NotAllowed(f"a link can last from a minute to {MAX_LINK_LIFETIME.days} days")
+        raise InvalidShare(f"a link can last from a minute to {MAX_LINK_LIFETIME.days} days")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = datetime.now(UTC)
     with session_scope(engine) as session:
@@ -249,7 +253,7 @@ def _share_role(role: Role | str) -> Role:
     except ValueError:
         chosen = None
     if chosen not in SHARE_ROLES:
-        raise NotAllowed(
+        raise InvalidShare(
             f"a flow can be shared as {' or '.join(SHARE_ROLES)}, not as {str(role)!r}"
         )
     assert chosen is not None

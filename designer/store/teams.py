@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from designer.store.access import Actor, NotAllowed, signed_in
 from designer.store.accounts import user_by_name
 from designer.store.db import StoreError, session_scope
+from designer.store.flows import is_plain_line
 from designer.store.tables import TeamMemberRow, TeamRow, UserRow
 
 MAX_TEAM_NAME = 100
@@ -59,7 +60,7 @@ def create_team(engine: Engine, actor: Actor | None, name: str) -> TeamSummary:
     """A new team with ``actor`` as its first admin."""
     person = signed_in(actor)
     shown = " ".join(name.split())
-    if not shown or len(shown) > MAX_TEAM_NAME:
+    if not shown or len(shown) > MAX_TEAM_NAME or not is_plain_line(shown):
         raise InvalidTeam(f"a team name is 1 to {MAX_TEAM_NAME} characters of plain text")
     now = datetime.now(UTC)
     team = TeamRow(id=uuid.uuid4().hex, name=shown, created_at=now)

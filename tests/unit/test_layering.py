@@ -9,6 +9,9 @@ import pytest
 
 CORE_MODULES = [
     "blocks.catalogue",
+    "designer.api.app",
+    "designer.auth.oidc",
+    "designer.auth.signin",
     "designer.cli",
     "designer.flow.compile",
     "designer.flow.edit",
@@ -21,9 +24,15 @@ CORE_MODULES = [
     "designer.runs.report",
     "designer.settings",
     "designer.store.flows",
+    "designer.store.migrate",
     "designer.store.runs",
+    "designer.store.shares",
+    "designer.store.teams",
+    "designer.store.versions",
     "designer.ui.canvas.scene",
+    "designer.ui.editor.opening",
     "designer.ui.editor.views",
+    "designer.ui.sharing_views",
 ]
 
 

@@ -47,7 +47,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
     ("GET", "/me", None, ANYONE_SIGNED_IN),
     ("GET", "/flows?scope=mine", None, ANYONE_SIGNED_IN),
     ("GET", "/flows?scope=shared", None, ANYONE_SIGNED_IN),
-    ("GET", "/flows?scope={team}", None, (401, 200, 403, 403, 200, 403, 403, 200)),
+    ("GET", "/flows?scope={team}", None, (401, 200, 404, 404, 200, 404, 404, 200)),
     ("POST", "/flows", {"name": "Brand new"}, _created(ANYONE_SIGNED_IN)),
     ("GET", "/flows/{flow}", None, VIEW),
     (

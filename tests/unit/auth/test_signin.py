@@ -34,10 +34,15 @@ from designer.store import signin as sign_in_store
 from designer.store.accounts import UsernameTaken, create_user, credentials
 from designer.store.db import session_scope
 from designer.store.tables import SessionRow, SignInFailureRow
-from tests.fixtures.databases import database_url, engine
+from tests.fixtures.databases import (
+    database_url,
+    engine,
+    migrated_database_url,
+    migrated_template,
+)
 from tests.fixtures.threads import at_once
 
-__all__ = ["database_url", "engine"]
+__all__ = ["database_url", "engine", "migrated_database_url", "migrated_template"]
 
 PASSWORD = "correct horse battery"
 ADDRESS = "203.0.113.7"
@@ -219,9 +224,9 @@ def test_an_expired_session_signs_nobody_in(engine: Engine, ada: SignedIn) -> No
     assert actor_for(engine, ada.token) is None
 
 
-@pytest.mark.parametrize("token", [None, "", "not-a-session", "x" * 1000])
-def test_an_unknown_token_signs_nobody_in(engine: Engine, ada: SignedIn, token: str | None) -> None:
-    assert actor_for(engine, token) is None
+def test_an_unknown_token_signs_nobody_in(engine: Engine, ada: SignedIn) -> None:
+    for token in (None, "", "not-a-session", "x" * 1000, ada.token[:-1]):
+        assert actor_for(engine, token) is None, token
 
 
 def test_only_a_hash_of_the_session_token_is_stored(

@@ -182,8 +182,9 @@ def test_an_openid_account_gets_a_valid_unused_user_name(
         (" \t ", "ada"),
         ("", "ada"),
         ("x" * 300, "x" * 200),
+        ("Ada\x00Lovelace\x07", "Ada Lovelace"),
     ],
-    ids=["spaced", "blank", "empty", "too long"],
+    ids=["spaced", "blank", "empty", "too long", "control characters"],
 )
 def test_whatever_name_the_provider_gives_the_person_can_sign_in(
     engine: Engine, given: str, shown: str

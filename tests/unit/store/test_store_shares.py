@@ -15,6 +15,7 @@ from designer.store.db import session_scope
 from designer.store.flows import create_flow, delete_flow, get_flow, list_flows
 from designer.store.shares import (
     AccessEntry,
+    InvalidShare,
     LinkNotValid,
     flow_for_link,
     list_access,
@@ -107,8 +108,8 @@ def test_sharing_with_a_team_gives_every_member_the_role(world: World) -> None:
     ("whom", "role", "error", "reason"),
     [
         ("owner", Role.VIEWER, NotAllowed, "Olive Owner owns this flow already"),
-        ("viewer", Role.OWNER, NotAllowed, "can be shared as viewer or editor, not as 'owner'"),
-        ("viewer", "admin", NotAllowed, "can be shared as viewer or editor, not as 'admin'"),
+        ("viewer", Role.OWNER, InvalidShare, "can be shared as viewer or editor, not as 'owner'"),
+        ("viewer", "admin", InvalidShare, "can be shared as viewer or editor, not as 'admin'"),
         ("nobody", Role.VIEWER, UserNotFound, "nobody has the user name 'nobody'"),
     ],
 )
@@ -209,7 +210,7 @@ def test_a_link_lasts_as_long_as_asked(world: World) -> None:
     assert forever.expires_at is None and forever.active()
     assert flow_for_link(engine, token).id == flow_id
     for too_long in (timedelta(0), timedelta(days=366), timedelta(seconds=-1)):
-        with pytest.raises(NotAllowed, match="a link can last"):
+        with pytest.raises(InvalidShare, match="a link can last"):
             make_link(engine, owner, flow_id, too_long)
 
 

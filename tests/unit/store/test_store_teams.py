@@ -210,8 +210,9 @@ def test_only_members_list_the_flows_shared_with_a_team(
 
     assert list_flows(engine, people["ada"], team) == []
     assert list_flows(engine, people["siteadmin"], team) == []
-    with pytest.raises(NotAllowed, match="only the team's members can see the flows shared"):
-        list_flows(engine, people["bob"], team)
+    for outsider_asks in (team, "0123456789abcdef0123456789abcdef"):
+        with pytest.raises(TeamNotFound):
+            list_flows(engine, people["bob"], outsider_asks)
 
 
 def test_nobody_signed_in_sees_no_teams(engine: Engine) -> None:
