@@ -5,13 +5,13 @@ import reflex as rx
 from designer.api.app import build_app
 from designer.ui import catalogue, home, signin, teams
 from designer.ui.editor import page as editor
-from designer.ui.editor import run_panel
+from designer.ui.editor import run_panel, style
 from designer.ui.editor.state import EditorState
 from designer.ui.session import SessionState
 from designer.ui.share import ShareState
 
 app = rx.App(
-    style={**catalogue.STYLE, **editor.STYLE, **run_panel.STYLE},
+    style={**catalogue.STYLE, **style.STYLE, **run_panel.STYLE},
     head_components=[rx.el.link(rel="icon", type="image/svg+xml", href="/logo.svg")],
     toaster=rx.toast.provider(position="bottom-right", close_button=True),
     api_transformer=build_app(),

@@ -91,6 +91,8 @@ def test_share_as_viewer_then_editor_and_settle_a_conflict(
     expect(bob.page.get_by_test_id("save-button")).to_have_count(0)
     expect(bob.page.get_by_test_id("palette-item")).to_have_count(0)
     expect(bob.page.get_by_test_id("tool-delete")).to_have_count(0)
+    bob.select(bob.node_of_block("load.sklearn_dataset"))
+    expect(bob.page.get_by_test_id("param-input").first).to_be_disabled()
     bob.page.locator("body").press("Control+s")
     expect(bob.page.get_by_test_id("duplicate-mine")).to_be_visible()
     bob.shot("sharing-viewer")

@@ -149,26 +149,43 @@ def node_properties() -> rx.Component:
 def properties_panel() -> rx.Component:
     return rx.cond(
         EditorState.panel.contains("id"),
-        node_properties(),
+        # A disabled fieldset disables every control inside it: read-only flows show their
+        # settings without offering to change them.
+        rx.el.fieldset(
+            node_properties(),
+            disabled=EditorState.read_only,
+            style={"border": "none", "margin": "0", "padding": "0", "min_width": "0"},
+        ),
         rx.cond(
             EditorState.selected.length() > 1,
             rx.flex(
                 rx.text(f"{EditorState.selected.length()} blocks selected", size="3"),
-                rx.button(
-                    rx.icon("trash-2", size=14),
-                    "Delete selected",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=EditorState.delete_selected,
+                rx.cond(
+                    ~EditorState.read_only,
+                    rx.button(
+                        rx.icon("trash-2", size=14),
+                        "Delete selected",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=EditorState.delete_selected,
+                    ),
                 ),
                 direction="column",
                 spacing="3",
             ),
-            empty_hint(
-                "mouse-pointer-click",
-                "Select a block to see its settings",
-                "Click a block on the canvas. New here? Drag “Sample dataset” from the left, then "
-                "“Train/test split”, and connect them.",
+            rx.cond(
+                EditorState.read_only,
+                empty_hint(
+                    "mouse-pointer-click",
+                    "Select a block to see its settings",
+                    "Click a block on the canvas to see how it is set up.",
+                ),
+                empty_hint(
+                    "mouse-pointer-click",
+                    "Select a block to see its settings",
+                    "Click a block on the canvas. New here? Drag “Sample dataset” from the left, "
+                    "then “Train/test split”, and connect them.",
+                ),
             ),
         ),
     )
