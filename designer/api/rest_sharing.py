@@ -31,8 +31,9 @@ from designer.store import shares
 from designer.store.access import SHARE_ROLES, Role
 from designer.store.shares import LinkNotValid
 
-#: Where a link's token opens the flow (this API's own endpoint, which needs no sign-in).
-LINK_PATH = "/api/v1/links/"
+#: Where a link's token opens the flow in the browser (the editor, read-only, no sign-in);
+#: ``GET /api/v1/links/<token>`` gives the same flow as JSON.
+LINK_PATH = "/links/"
 ROLE_NAMES = tuple(str(role) for role in SHARE_ROLES)
 
 

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import SignIn
 from tests.e2e.editor_page import Editor
@@ -104,3 +104,31 @@ def test_a_flow_shared_with_a_team_shows_under_the_team(
     expect(mo.get_by_test_id("read-only-banner")).to_be_visible()
     for page in pages:
         page.context.close()
+
+
+def test_a_view_only_link_opens_for_anyone_until_revoked(
+    browser: Browser, page: Page, app_url: str, screenshot_path: Path
+) -> None:
+    editor = Editor(page, app_url, screenshot_path)
+    editor.new_flow()
+    page.get_by_test_id("palette-item").filter(has_text="Sample dataset").click()
+    editor.save("For the link")
+    page.get_by_test_id("share-button").click()
+    page.get_by_test_id("link-create").click()
+    link = page.get_by_test_id("link-url")
+    expect(link).to_have_value(re.compile(r"/links/[A-Za-z0-9_-]{43,}$"))
+    url = link.input_value()
+
+    stranger = browser.new_context(viewport={"width": 1280, "height": 800})  # not signed in
+    visitor = stranger.new_page()
+    visitor.goto(url)
+    expect(visitor.get_by_test_id("read-only-banner")).to_contain_text("by link")
+    expect(visitor.locator('[data-testid="canvas-node"]')).to_have_count(1)
+    expect(visitor.get_by_test_id("save-button")).to_have_count(0)
+    visitor.screenshot(path=screenshot_path / "link-view.png")
+
+    page.get_by_test_id("link-revoke").first.click()
+    expect(page.get_by_test_id("link-row").first).to_have_attribute("data-status", "revoked")
+    visitor.goto(url)
+    expect(visitor.get_by_text("revoked")).to_be_visible()
+    stranger.close()
