@@ -234,6 +234,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     """``designer db upgrade``: apply every migration the database lacks (safe to rerun)."""
+    return _upgrade_database()
+
+
+def _upgrade_database() -> int:
     from designer.store.db import StoreError, engine_for, safe_url
     from designer.store.migrate import current_revision, head_revision
 
@@ -254,7 +258,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     # Migrate before the web app starts, so a database that cannot be reached is said now,
     # in one line, rather than on the first page someone opens.
-    if cmd_db(argparse.Namespace(action="upgrade")) != 0:
+    if _upgrade_database() != 0:
         return 1
     return serve(args.host, args.port, prod=not args.dev)
 

@@ -18,6 +18,7 @@ function Tool({ name, title, icon: Icon, onClick, disabled = false }) {
   );
 }
 
+// Read-only canvases (a viewer, an old version, a share link) keep only the tools that look.
 export function Toolbar({
   canUndo,
   canRedo,
@@ -27,38 +28,34 @@ export function Toolbar({
   readOnly,
   act,
 }) {
-  if (readOnly) {
-    return (
-      <Panel position="top-left" className="dc-toolbar" data-testid="canvas-toolbar">
-        <Tool
-          name="fit"
-          title="Fit the flow in view (F)"
-          icon={Maximize}
-          disabled={!hasNodes}
-          onClick={act.fit}
-        />
-        <Tool name="help" title="Keyboard shortcuts (?)" icon={Keyboard} onClick={act.help} />
-      </Panel>
-    );
-  }
   return (
     <Panel position="top-left" className="dc-toolbar" data-testid="canvas-toolbar">
-      <Tool name="undo" title="Undo (Ctrl+Z)" icon={Undo2} disabled={!canUndo} onClick={act.undo} />
-      <Tool
-        name="redo"
-        title="Redo (Ctrl+Shift+Z)"
-        icon={Redo2}
-        disabled={!canRedo}
-        onClick={act.redo}
-      />
-      <span className="dc-tool-sep" />
-      <Tool
-        name="layout"
-        title="Tidy up the layout (L)"
-        icon={Network}
-        disabled={!hasNodes}
-        onClick={act.layout}
-      />
+      {!readOnly && (
+        <>
+          <Tool
+            name="undo"
+            title="Undo (Ctrl+Z)"
+            icon={Undo2}
+            disabled={!canUndo}
+            onClick={act.undo}
+          />
+          <Tool
+            name="redo"
+            title="Redo (Ctrl+Shift+Z)"
+            icon={Redo2}
+            disabled={!canRedo}
+            onClick={act.redo}
+          />
+          <span className="dc-tool-sep" />
+          <Tool
+            name="layout"
+            title="Tidy up the layout (L)"
+            icon={Network}
+            disabled={!hasNodes}
+            onClick={act.layout}
+          />
+        </>
+      )}
       <Tool
         name="fit"
         title="Fit the flow in view (F)"
@@ -66,21 +63,25 @@ export function Toolbar({
         disabled={!hasNodes}
         onClick={act.fit}
       />
-      <span className="dc-tool-sep" />
-      <Tool
-        name="duplicate"
-        title="Duplicate the selection (Ctrl+D)"
-        icon={CopyPlus}
-        disabled={!selectedNodes}
-        onClick={act.duplicate}
-      />
-      <Tool
-        name="delete"
-        title="Delete the selection (Delete)"
-        icon={Trash2}
-        disabled={!selectedNodes && !selectedEdges}
-        onClick={act.remove}
-      />
+      {!readOnly && (
+        <>
+          <span className="dc-tool-sep" />
+          <Tool
+            name="duplicate"
+            title="Duplicate the selection (Ctrl+D)"
+            icon={CopyPlus}
+            disabled={!selectedNodes}
+            onClick={act.duplicate}
+          />
+          <Tool
+            name="delete"
+            title="Delete the selection (Delete)"
+            icon={Trash2}
+            disabled={!selectedNodes && !selectedEdges}
+            onClick={act.remove}
+          />
+        </>
+      )}
       <span className="dc-tool-sep" />
       <Tool name="help" title="Keyboard shortcuts (?)" icon={Keyboard} onClick={act.help} />
     </Panel>

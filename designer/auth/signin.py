@@ -66,7 +66,7 @@ def sign_up(
     actor = accounts.create_user(
         engine, username, display_name, password_hash=hash_password(password), email=email
     )
-    return _start(engine, settings, actor)
+    return start_session(engine, settings, actor)
 
 
 def sign_in(
@@ -87,7 +87,7 @@ def sign_in(
     signin.clear_failures(engine, keys[:1])
     if needs_rehash(password_hash):
         accounts.set_password_hash(engine, actor.id, hash_password(password))
-    return _start(engine, settings, actor)
+    return start_session(engine, settings, actor)
 
 
 def sign_out(engine: Engine, token: str | None) -> None:
@@ -110,11 +110,7 @@ def retry_after(engine: Engine, keys: list[str], now: datetime | None = None) ->
 
 
 def start_session(engine: Engine, settings: Settings, actor: Actor) -> SignedIn:
-    """A new session for someone whose identity was proven elsewhere (OpenID Connect)."""
-    return _start(engine, settings, actor)
-
-
-def _start(engine: Engine, settings: Settings, actor: Actor) -> SignedIn:
+    """A new session for someone whose identity is proven (a password, OpenID Connect)."""
     lifetime = timedelta(days=settings.session_days)
     return SignedIn(actor=actor, token=signin.create_session(engine, actor.id, lifetime))
 

@@ -11,6 +11,7 @@ stranger cannot probe which flow ids are real.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -77,17 +78,27 @@ def signed_in(actor: Actor | None) -> Actor:
 
 def flow_role(session: Session, actor: Actor, flow: FlowRow) -> Role | None:
     """``actor``'s role on ``flow``, or None when they have none."""
-    if flow.owner_id == actor.id or actor.is_admin:
-        return Role.OWNER
+    return flow_roles(session, actor, [flow]).get(flow.id)
+
+
+def flow_roles(session: Session, actor: Actor, flows: Sequence[FlowRow]) -> dict[str, Role]:
+    """``actor``'s role on each of ``flows`` that they have one on, in one query at most."""
+    roles = {f.id: Role.OWNER for f in flows if f.owner_id == actor.id or actor.is_admin}
+    others = [f.id for f in flows if f.id not in roles]
+    if not others:
+        return roles
     teams = select(TeamMemberRow.team_id).where(TeamMemberRow.user_id == actor.id)
     shared = session.exec(
-        select(ShareRow.role).where(
-            ShareRow.flow_id == flow.id,
+        select(ShareRow.flow_id, ShareRow.role).where(
+            col(ShareRow.flow_id).in_(others),
             (col(ShareRow.user_id) == actor.id) | col(ShareRow.team_id).in_(teams),
         )
     ).all()
-    roles = [Role(role) for role in shared]
-    return max(roles, key=lambda role: role.rank) if roles else None
+    for flow_id, name in shared:
+        role = Role(name)
+        if flow_id not in roles or role.rank > roles[flow_id].rank:
+            roles[flow_id] = role
+    return roles
 
 
 def require_flow(

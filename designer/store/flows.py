@@ -27,7 +27,7 @@ from designer.store.access import (
     Actor,
     FlowNotFound,
     Role,
-    flow_role,
+    flow_roles,
     require_flow,
     signed_in,
 )
@@ -212,9 +212,8 @@ def list_flows(engine: Engine, actor: Actor | None, scope: Scope = "mine") -> li
     )
     with session_scope(engine) as session:
         rows = session.exec(statement).all()
-        return [
-            _summary(row, owner or "", _role_in_list(session, person, row)) for row, owner in rows
-        ]
+        roles = flow_roles(session, person, [row for row, _ in rows])
+        return [_summary(row, owner or "", roles.get(row.id, Role.VIEWER)) for row, owner in rows]
 
 
 def get_flow(engine: Engine, actor: Actor | None, flow_id: str) -> StoredFlow:
@@ -278,12 +277,6 @@ def lock_flow(session: Session, flow_id: str, now: datetime) -> None:
     result = session.exec(update(FlowRow).where(col(FlowRow.id) == flow_id).values(updated_at=now))
     if result.rowcount == 0:
         raise FlowNotFound(flow_id)
-
-
-def _role_in_list(session: Session, actor: Actor, row: FlowRow) -> Role:
-    if row.owner_id == actor.id:
-        return Role.OWNER
-    return flow_role(session, actor, row) or Role.VIEWER
 
 
 def _owner_name(session: Session, row: FlowRow) -> str:

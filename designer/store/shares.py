@@ -248,16 +248,11 @@ def flow_for_link(engine: Engine, token: str) -> LinkedFlow:
 
 
 def _share_role(role: Role | str) -> Role:
-    try:
-        chosen = Role(role)
-    except ValueError:
-        chosen = None
-    if chosen not in SHARE_ROLES:
+    if role not in SHARE_ROLES:  # a Role is a str, so both compare alike
         raise InvalidShare(
             f"a flow can be shared as {' or '.join(SHARE_ROLES)}, not as {str(role)!r}"
         )
-    assert chosen is not None
-    return chosen
+    return Role(role)
 
 
 def _link(row: ShareLinkRow, maker: str) -> LinkSummary:

@@ -119,10 +119,7 @@ def save_version(
     now = _now()
     document = flow.to_json()
     with session_scope(engine) as session:
-        row, _ = require_flow(session, actor, flow_id, Role.EDITOR)
-        assert actor is not None
-        lock_flow(session, flow_id, now)
-        session.refresh(row)
+        row, actor = _locked_for_editing(session, actor, flow_id, now)
         if row.version != base_version:
             raise VersionConflict(base_version, _summaries(session, flow_id, limit=1)[0])
         _drop_draft(session, flow_id, actor.id)
@@ -140,10 +137,7 @@ def restore_version(engine: Engine, actor: Actor | None, flow_id: str, number: i
     """
     now = _now()
     with session_scope(engine) as session:
-        row, _ = require_flow(session, actor, flow_id, Role.EDITOR)
-        assert actor is not None
-        lock_flow(session, flow_id, now)
-        session.refresh(row)
+        row, actor = _locked_for_editing(session, actor, flow_id, now)
         document = _version_document(session, flow_id, number)
         restored = Flow.model_validate_json(document)
         _drop_draft(session, flow_id, actor.id)
@@ -161,10 +155,7 @@ def rename_flow(engine: Engine, actor: Actor | None, flow_id: str, name: str) ->
     check_flow_name(name)
     now = _now()
     with session_scope(engine) as session:
-        row, _ = require_flow(session, actor, flow_id, Role.EDITOR)
-        assert actor is not None
-        lock_flow(session, flow_id, now)
-        session.refresh(row)
+        row, actor = _locked_for_editing(session, actor, flow_id, now)
         renamed = Flow.model_validate_json(row.document).model_copy(update={"name": name})
         number = row.version + 1
         message = f"Renamed to {name}"
@@ -205,6 +196,17 @@ def compare_versions(
 def same_document(stored: str, other: str) -> bool:
     """Whether two stored documents say the same thing (key order and spacing aside)."""
     return stored == other or _canonical(stored) == _canonical(other)
+
+
+def _locked_for_editing(
+    session: Session, actor: Actor | None, flow_id: str, now: datetime
+) -> tuple[FlowRow, Actor]:
+    """The flow's row, write-locked and re-read, once ``actor`` is known to be an editor."""
+    row, _ = require_flow(session, actor, flow_id, Role.EDITOR)
+    assert actor is not None  # require_flow refuses nobody
+    lock_flow(session, flow_id, now)
+    session.refresh(row)
+    return row, actor
 
 
 def _add_version(

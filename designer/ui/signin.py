@@ -88,20 +88,41 @@ def _card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
     )
 
 
+def _username_field(test_id: str) -> rx.Component:
+    return _field(
+        "User name",
+        "username",
+        default_value=SignInFormState.username,
+        auto_complete="username",
+        required=True,
+        auto_focus=True,
+        custom_attrs={"data-testid": test_id},
+    )
+
+
+def _account_form(action: str, submit: str, test_id: str, *fields: rx.Component) -> rx.Component:
+    """A form posted to ``action``, carrying where to go afterwards, with its submit button."""
+    return PostedForm.create(
+        *fields,
+        rx.el.input(type="hidden", name="next", value=SignInFormState.next_path),
+        rx.button(
+            submit, type="submit", size="3", width="100%", custom_attrs={"data-testid": test_id}
+        ),
+        action=action,
+        method="post",
+        style={"display": "flex", "flexDirection": "column", "gap": "14px", "width": "100%"},
+    )
+
+
 def sign_in_page() -> rx.Component:
     return _card(
         "Sign in",
         "to your machine-learning flows",
-        PostedForm.create(
-            _field(
-                "User name",
-                "username",
-                default_value=SignInFormState.username,
-                auto_complete="username",
-                required=True,
-                auto_focus=True,
-                custom_attrs={"data-testid": "signin-username"},
-            ),
+        _account_form(
+            "/auth/sign-in",
+            "Sign in",
+            "signin-submit",
+            _username_field("signin-username"),
             _field(
                 "Password",
                 "password",
@@ -110,17 +131,6 @@ def sign_in_page() -> rx.Component:
                 required=True,
                 custom_attrs={"data-testid": "signin-password"},
             ),
-            rx.el.input(type="hidden", name="next", value=SignInFormState.next_path),
-            rx.button(
-                "Sign in",
-                type="submit",
-                size="3",
-                width="100%",
-                custom_attrs={"data-testid": "signin-submit"},
-            ),
-            action="/auth/sign-in",
-            method="post",
-            style={"display": "flex", "flexDirection": "column", "gap": "14px", "width": "100%"},
         ),
         rx.cond(
             SessionState.sso_name != "",
@@ -155,16 +165,11 @@ def sign_up_page() -> rx.Component:
     return _card(
         "Create an account",
         "The first account on a new designer becomes its admin.",
-        PostedForm.create(
-            _field(
-                "User name",
-                "username",
-                default_value=SignInFormState.username,
-                auto_complete="username",
-                required=True,
-                auto_focus=True,
-                custom_attrs={"data-testid": "signup-username"},
-            ),
+        _account_form(
+            "/auth/sign-up",
+            "Create account",
+            "signup-submit",
+            _username_field("signup-username"),
             _field(
                 "Your name (shown to teammates)",
                 "display_name",
@@ -187,17 +192,6 @@ def sign_up_page() -> rx.Component:
                 required=True,
                 custom_attrs={"data-testid": "signup-confirm"},
             ),
-            rx.el.input(type="hidden", name="next", value=SignInFormState.next_path),
-            rx.button(
-                "Create account",
-                type="submit",
-                size="3",
-                width="100%",
-                custom_attrs={"data-testid": "signup-submit"},
-            ),
-            action="/auth/sign-up",
-            method="post",
-            style={"display": "flex", "flexDirection": "column", "gap": "14px", "width": "100%"},
         ),
         rx.text("Have an account? ", rx.link("Sign in", href="/signin"), size="2"),
     )

@@ -94,7 +94,8 @@ def test_share_as_viewer_then_editor_and_settle_a_conflict(
     bob.select(bob.node_of_block("load.sklearn_dataset"))
     settings = bob.page.locator("fieldset[disabled]")
     expect(settings.get_by_role("combobox").first).to_be_disabled()
-    bob.page.locator("body").press("Control+s")
+    bob.page.locator("body").press("Control+s")  # a viewer's Ctrl+S saves nothing
+    expect(bob.page.get_by_test_id("flow-version")).to_have_text("v2")
     expect(bob.page.get_by_test_id("duplicate-mine")).to_be_visible()
     bob.shot("sharing-viewer")
 
@@ -124,10 +125,11 @@ def test_share_as_viewer_then_editor_and_settle_a_conflict(
 
     # Bob reloads Alice's version; his block is one undo away, and saving it loses nothing.
     conflict.get_by_test_id("conflict-reload").click()
-    expect(bob.node_of_block("train.gradient_boosting")).to_have_count(1)
+    expect(bob.node_of_block("train.gradient_boosting")).to_have_count(1, timeout=10_000)
     expect(bob.node_of_block("train.logistic_regression")).to_have_count(0)
+    expect(bob.page.get_by_test_id("tool-undo")).to_be_enabled()
     bob.page.get_by_test_id("tool-undo").click()
-    expect(bob.node_of_block("train.logistic_regression")).to_have_count(1)
+    expect(bob.node_of_block("train.logistic_regression")).to_have_count(1, timeout=10_000)
     bob.save("Bob's regression, on top of Alice's version")
     expect(bob.page.get_by_text("Saved as version 5")).to_be_visible()
 
