@@ -31,6 +31,27 @@ class OidcSettings:
 
 
 @dataclass(frozen=True)
+class StorageSettings:
+    """An S3-compatible object store (MinIO, AWS S3, Ceph...) for datasets and run artifacts."""
+
+    #: ``host:port`` or a URL (``https://minio.example.com``); a URL's scheme decides TLS.
+    endpoint: str
+    access_key: str | None = None
+    secret_key: str | None = None
+    #: The one bucket the designer uses; created on first use when missing.
+    bucket: str = "designer"
+    #: Use HTTPS for a ``host:port`` endpoint.
+    secure: bool = False
+    #: Check the server's TLS certificate (turn off only for a self-signed test server).
+    verify_tls: bool = True
+    region: str | None = None
+
+
+#: Largest upload accepted by default: 500 MB.
+DEFAULT_MAX_UPLOAD_MB = 500.0
+
+
+@dataclass(frozen=True)
 class Settings:
     #: Root folder for runs, registered models and (by default) object storage.
     home: Path
@@ -47,6 +68,14 @@ class Settings:
     #: The address people reach the designer at (https://designer.example.com), for links and
     #: OpenID Connect callbacks; taken from each request when unset.
     public_url: str | None = None
+    #: Object storage for datasets and run artifacts: S3/MinIO when set, else ``home/objects``.
+    storage: StorageSettings | None = None
+    #: Largest dataset upload the server accepts, in bytes.
+    max_upload_bytes: int = int(DEFAULT_MAX_UPLOAD_MB * 1_000_000)
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.home / "objects"
 
     @property
     def runs_dir(self) -> Path:
@@ -77,10 +106,48 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         database_url=database_url,
         oidc=_oidc(env),
         session_days=float(env.get("DESIGNER_SESSION_DAYS") or 7),
-        viewers_can_run=env.get("DESIGNER_VIEWERS_CAN_RUN", "true").strip().lower()
-        not in ("0", "false", "no", "off"),
+        viewers_can_run=_flag(env, "DESIGNER_VIEWERS_CAN_RUN", True),
         public_url=env.get("DESIGNER_PUBLIC_URL", "").strip().rstrip("/") or None,
+        storage=_storage(env),
+        max_upload_bytes=_max_upload_bytes(env),
     )
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw not in ("0", "false", "no", "off")
+
+
+def _storage(env: dict[str, str]) -> StorageSettings | None:
+    endpoint = env.get("DESIGNER_S3_ENDPOINT", "").strip()
+    if not endpoint:
+        return None
+    return StorageSettings(
+        endpoint=endpoint,
+        access_key=env.get("DESIGNER_S3_ACCESS_KEY") or None,
+        secret_key=env.get("DESIGNER_S3_SECRET_KEY") or None,
+        bucket=env.get("DESIGNER_S3_BUCKET", "").strip() or "designer",
+        secure=_flag(env, "DESIGNER_S3_SECURE", False),
+        verify_tls=_flag(env, "DESIGNER_S3_VERIFY_TLS", True),
+        region=env.get("DESIGNER_S3_REGION", "").strip() or None,
+    )
+
+
+def _max_upload_bytes(env: dict[str, str]) -> int:
+    raw = env.get("DESIGNER_MAX_UPLOAD_MB", "").strip()
+    try:
+        megabytes = float(raw) if raw else DEFAULT_MAX_UPLOAD_MB
+    except ValueError:
+        raise ValueError(
+            f"DESIGNER_MAX_UPLOAD_MB must be a number of megabytes; found {raw!r}"
+        ) from None
+    if not 0 < megabytes < 1e12:  # also refuses nan and inf
+        raise ValueError(
+            f"DESIGNER_MAX_UPLOAD_MB must be more than 0; found {raw!r}"
+        )
+    return int(megabytes * 1_000_000)
 
 
 def _oidc(env: dict[str, str]) -> OidcSettings | None:

@@ -18,6 +18,11 @@ def designer_home(
         "DESIGNER_KFP_TOKEN",
         "DESIGNER_BLOCK_IMAGE",
         "DESIGNER_DATABASE_URL",
+        "DESIGNER_S3_ENDPOINT",
+        "DESIGNER_S3_ACCESS_KEY",
+        "DESIGNER_S3_SECRET_KEY",
+        "DESIGNER_S3_BUCKET",
+        "DESIGNER_MAX_UPLOAD_MB",
     ):
         monkeypatch.delenv(name, raising=False)
     return home

@@ -1,0 +1,16 @@
+"""The object store the settings name: S3/MinIO when an endpoint is set, else a local folder."""
+
+from __future__ import annotations
+
+from designer.objects.base import ObjectStore
+from designer.objects.local import LocalFolderStore
+from designer.settings import Settings
+
+
+def open_store(settings: Settings) -> ObjectStore:
+    """The configured store; cheap, and never touches the network (call ``check`` for that)."""
+    if settings.storage is None:
+        return LocalFolderStore(settings.objects_dir)
+    from designer.objects.s3 import S3Store
+
+    return S3Store(settings.storage)
