@@ -11,9 +11,10 @@ stranger cannot probe which flow ids are real.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -83,21 +84,42 @@ def flow_role(session: Session, actor: Actor, flow: FlowRow) -> Role | None:
 
 def flow_roles(session: Session, actor: Actor, flows: Sequence[FlowRow]) -> dict[str, Role]:
     """``actor``'s role on each of ``flows`` that they have one on, in one query at most."""
-    roles = {f.id: Role.OWNER for f in flows if f.owner_id == actor.id or actor.is_admin}
-    others = [f.id for f in flows if f.id not in roles]
+    return owned_or_shared_roles(
+        session, actor, {f.id: f.owner_id for f in flows}, ShareRow, col(ShareRow.flow_id)
+    )
+
+
+def owned_or_shared_roles(
+    session: Session,
+    actor: Actor,
+    owners: Mapping[str, str | None],
+    share: Any,
+    shared_id: Any,
+) -> dict[str, Role]:
+    """The strongest role ``actor`` has on each thing in ``owners`` (id -> owner id).
+
+    Owning a thing (or being a site admin) makes one its owner; otherwise the strongest share
+    with them or one of their teams counts. ``share`` is a share table with ``user_id``,
+    ``team_id`` and ``role`` columns, and ``shared_id`` its column naming the shared thing.
+    Flows and datasets are shared by the same rules through this one function.
+    """
+    roles = {
+        thing: Role.OWNER for thing, owner in owners.items() if owner == actor.id or actor.is_admin
+    }
+    others = [thing for thing in owners if thing not in roles]
     if not others:
         return roles
     teams = select(TeamMemberRow.team_id).where(TeamMemberRow.user_id == actor.id)
     shared = session.exec(
-        select(ShareRow.flow_id, ShareRow.role).where(
-            col(ShareRow.flow_id).in_(others),
-            (col(ShareRow.user_id) == actor.id) | col(ShareRow.team_id).in_(teams),
+        select(shared_id, share.role).where(
+            shared_id.in_(others),
+            (col(share.user_id) == actor.id) | col(share.team_id).in_(teams),
         )
     ).all()
-    for flow_id, name in shared:
+    for thing, name in shared:
         role = Role(name)
-        if flow_id not in roles or role.rank > roles[flow_id].rank:
-            roles[flow_id] = role
+        if thing not in roles or role.rank > roles[thing].rank:
+            roles[thing] = role
     return roles
 
 

@@ -165,6 +165,12 @@ def get_actor(engine: Engine, user_id: str) -> Actor | None:
         return _actor(row) if row is not None else None
 
 
+def actor_named(engine: Engine, username: str) -> Actor:
+    """The person called ``username``, to act as them (the command line's ``--as``)."""
+    with session_scope(engine) as session:
+        return _actor(user_by_name(session, username))
+
+
 def find_users(
     engine: Engine, actor: Actor | None, query: str, limit: int = 8
 ) -> list[UserSummary]:

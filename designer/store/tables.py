@@ -271,6 +271,81 @@ class OidcLoginRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class DatasetRow(SQLModel, table=True):
+    """A dataset in the library: a name its owner chose and a history of uploaded versions."""
+
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_datasets_owner_name"),)
+
+    #: uuid4 hex.
+    id: str = Field(primary_key=True, max_length=32)
+    owner_id: str = Field(foreign_key="users.id", ondelete="CASCADE", max_length=32)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    #: Number of the newest version (every dataset has at least version 1).
+    version: int = 0
+
+
+class DatasetVersionRow(SQLModel, table=True):
+    """One uploaded file of a dataset: immutable, identified by the SHA-256 of its bytes.
+
+    The bytes live in object storage under a key made of that hash (``object_key``), so two
+    versions with the same content, in any datasets, share one stored object.
+    """
+
+    __tablename__ = "dataset_versions"
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "number", name="uq_dataset_versions_number"),
+        UniqueConstraint("dataset_id", "sha256", name="uq_dataset_versions_content"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: str = Field(foreign_key="datasets.id", ondelete="CASCADE", max_length=32)
+    number: int
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    #: "csv" or "parquet".
+    format: str = Field(max_length=16)
+    #: The uploaded file's name, as shown (never used to build a storage key).
+    filename: str = Field(max_length=255)
+    rows: int
+    #: Column names as a pipeline will read them, as a JSON list.
+    columns: str = Field(sa_type=Text)
+    #: ``TableProfile.to_dict()`` as JSON: types, missing values, statistics, preview rows.
+    profile: str = Field(sa_type=Text)
+    object_key: str = Field(max_length=300)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    author_id: str | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", max_length=32
+    )
+
+
+class DatasetShareRow(SQLModel, table=True):
+    """A dataset shared with one person or one team, as "viewer" or "editor"."""
+
+    __tablename__ = "dataset_shares"
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "user_id", name="uq_dataset_shares_user"),
+        UniqueConstraint("dataset_id", "team_id", name="uq_dataset_shares_team"),
+        CheckConstraint(
+            "(user_id IS NULL) <> (team_id IS NULL)", name="ck_dataset_shares_user_or_team"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: str = Field(foreign_key="datasets.id", ondelete="CASCADE", max_length=32)
+    user_id: str | None = Field(
+        default=None, foreign_key="users.id", ondelete="CASCADE", index=True, max_length=32
+    )
+    team_id: str | None = Field(
+        default=None, foreign_key="teams.id", ondelete="CASCADE", index=True, max_length=32
+    )
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
 #: The store's tables, parents first (other SQLModel models, Reflex's say, share the metadata).
 STORE_TABLE_NAMES = (
     "users",
@@ -285,5 +360,8 @@ STORE_TABLE_NAMES = (
     "sessions",
     "sign_in_failures",
     "oidc_logins",
+    "datasets",
+    "dataset_versions",
+    "dataset_shares",
 )
 STORE_TABLES: list[Table] = [SQLModel.metadata.tables[name] for name in STORE_TABLE_NAMES]
