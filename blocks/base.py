@@ -12,7 +12,7 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from kfp import dsl
 from pydantic import BaseModel
@@ -132,6 +132,48 @@ InferFn = Callable[[Any, Mapping[str, TableSchema | None]], Inference]
 
 
 @dataclass(frozen=True)
+class StoredTable:
+    """One version of a dataset from the designer's library, as a block that reads it sees it."""
+
+    dataset_id: str
+    name: str
+    version: int
+    #: Where the component reads the file: a path on this machine or an s3:// address.
+    uri: str
+    #: "csv" or "parquet", and the CSV field separator ("" for Parquet).
+    format: str
+    delimiter: str
+    columns: tuple[str, ...]
+    suggested_target: str | None = None
+    #: The task a column would be as the target when Task is auto, from its type and how many
+    #: different values it holds (the same rule the block applies when it runs).
+    tasks: Mapping[str, str] = field(default_factory=dict)
+
+    def arguments(self) -> dict[str, Any]:
+        """What the reading component is given besides its parameters (the version is the one
+        found, so a run of "latest" records which upload it read)."""
+        return {
+            "version": self.version,
+            "uri": self.uri,
+            "file_format": self.format,
+            "delimiter": self.delimiter,
+        }
+
+
+class DatasetLookup(Protocol):
+    """Finds a dataset version the person checking a flow may use (version 0: the newest).
+
+    Raises LookupError with a message for the person when there is none.
+    """
+
+    def __call__(self, dataset_id: str, version: int) -> StoredTable: ...
+
+
+#: ``infer_dataset(params, table)``: the table is None when it could not be found.
+InferDatasetFn = Callable[[Any, StoredTable | None], Inference]
+
+
+@dataclass(frozen=True)
 class Block:
     """One entry of the catalogue."""
 
@@ -146,6 +188,10 @@ class Block:
     params: type[BaseModel]
     function: Callable[..., Any]
     infer: InferFn | None = None
+    #: Set (instead of ``infer``) by a block that reads a dataset from the library. Its params
+    #: hold ``dataset`` (an id) and ``version``; the checker finds that version with a
+    #: ``DatasetLookup``, and its component takes ``StoredTable.arguments()`` as well.
+    infer_dataset: InferDatasetFn | None = None
 
     def input(self, name: str) -> Port | None:
         return next((p for p in self.inputs if p.name == name), None)

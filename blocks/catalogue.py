@@ -3,7 +3,7 @@
 from blocks.base import Block
 from blocks.deploy import local_model
 from blocks.evaluate import classification, regression
-from blocks.load import sklearn_dataset, table_file
+from blocks.load import dataset, sklearn_dataset, table_file
 from blocks.preprocess import prepare_columns
 from blocks.split import train_test
 from blocks.train import (
@@ -16,6 +16,7 @@ from blocks.train import (
 
 CATALOGUE: tuple[Block, ...] = (
     sklearn_dataset.BLOCK,
+    dataset.BLOCK,
     table_file.BLOCK,
     train_test.BLOCK,
     prepare_columns.BLOCK,

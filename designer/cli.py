@@ -1,6 +1,7 @@
 """The ``designer`` command. Its output and exit codes are a contract scripts depend on.
 
-Exit codes: 0 success, 1 the flow (or run) has problems, 2 usage errors and unreadable files.
+Exit codes: 0 success, 1 the flow (or run, or file) has problems, 2 usage errors and unreadable
+files, 3 the database or object storage cannot be reached.
 Every subcommand calls the same core functions as the web app.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from designer import __version__
+from designer.cli_datasets import add_as_option, add_parsers, dataset_lookup_for
 from designer.flow.document import Flow, flow_json_schema
 from designer.flow.validate import FlowCheck, check_text
 from designer.runs.record import RunRecord, Status
@@ -53,17 +55,20 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a flow and list its problems")
     p.add_argument("flow", type=Path)
     p.add_argument("--json", action="store_true")
+    add_as_option(p)
     p.set_defaults(handler=cmd_validate)
 
     p = sub.add_parser("compile", help="compile a flow to Kubeflow Pipelines IR YAML")
     p.add_argument("flow", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="where to write the YAML")
+    add_as_option(p)
     p.set_defaults(handler=cmd_compile)
 
     p = sub.add_parser("run", help="run a flow on this machine (kfp.local)")
     p.add_argument("flow", type=Path)
     p.add_argument("--json", action="store_true")
     _add_param_option(p)
+    add_as_option(p)
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("submit", help="submit a flow to a Kubeflow Pipelines cluster")
@@ -75,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--poll-interval", type=float, default=5.0, help="seconds between polls")
     p.add_argument("--json", action="store_true")
     _add_param_option(p)
+    add_as_option(p)
     p.set_defaults(handler=cmd_submit)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the flow document")
@@ -93,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("db", help="bring the database up to date (Alembic migrations)")
     p.add_argument("action", choices=("upgrade",), help="apply the migrations it lacks")
     p.set_defaults(handler=cmd_db)
+
+    add_parsers(sub)
 
     p = sub.add_parser("serve", help="start the designer web app")
     p.add_argument("--host", default="127.0.0.1")
@@ -130,7 +138,7 @@ def cmd_blocks(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    check = _check_file(args.flow)
+    check = _check_file(args.flow, args.as_user)
     if args.json:
         _print_json(check.to_dict())
     else:
@@ -141,7 +149,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    check = _check_file(args.flow)
+    check = _check_file(args.flow, args.as_user)
     if not check.valid:
         _print_diagnostics(check)
         return 1
@@ -157,11 +165,14 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from designer.runs.local import LocalEngine
 
-    checked = _checked_and_compiled(args.flow)
+    checked = _checked_and_compiled(args.flow, args.as_user)
     if checked is None:
         return 1
     flow, compiled = checked
-    engine = LocalEngine(load_settings().runs_dir)
+    from designer.objects.configured import open_store
+
+    settings = load_settings()
+    engine = LocalEngine(settings.runs_dir, store=open_store(settings))
     run = engine.start(compiled, flow_name=flow.name, arguments=_param_values(flow, args.param))
     if not args.json:
         print(f"run {run.run_id} started; artifacts in {run.run_dir}", file=sys.stderr)
@@ -174,7 +185,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     from designer.runs.kubeflow import KubeflowEngine, KubeflowError
 
     settings = _kubeflow_settings(args)
-    checked = _checked_and_compiled(args.flow)
+    checked = _checked_and_compiled(args.flow, args.as_user)
     if checked is None:
         return 1
     flow, compiled = checked
@@ -279,8 +290,12 @@ def _read_text(path: Path) -> str:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def _check_file(path: Path) -> FlowCheck:
-    return check_text(_read_text(path))
+def _check_file(path: Path, as_user: str | None = None) -> FlowCheck:
+    text = _read_text(path)
+    try:
+        return check_text(text, dataset_lookup_for(as_user))
+    except LookupError as exc:  # no such user
+        raise UsageError(str(exc).strip("'\"")) from exc
 
 
 def _compile(check: FlowCheck) -> CompiledFlow:
@@ -290,9 +305,11 @@ def _compile(check: FlowCheck) -> CompiledFlow:
     return compile_flow(check.flow, check)
 
 
-def _checked_and_compiled(path: Path) -> tuple[Flow, CompiledFlow] | None:
+def _checked_and_compiled(
+    path: Path, as_user: str | None = None
+) -> tuple[Flow, CompiledFlow] | None:
     """The flow and its pipeline, or None (with the problems printed) when it has errors."""
-    check = _check_file(path)
+    check = _check_file(path, as_user)
     if not check.valid or check.flow is None:
         _print_diagnostics(check)
         return None

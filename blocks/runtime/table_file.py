@@ -43,15 +43,17 @@ def local_path(uri: str) -> Path | None:
     return Path(uri).expanduser()
 
 
-def read_table_file(uri: str, fmt: str = "auto", target: str = "", task: str = "auto") -> Table:
-    """Load the table at ``uri`` and mark its target column and task."""
+def read_table_file(
+    uri: str, fmt: str = "auto", target: str = "", task: str = "auto", sep: str = ","
+) -> Table:
+    """Load the table at ``uri`` and mark its target column and task (``sep``: CSV only)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     data = fetch(uri)
     head = data[:4] if isinstance(data, bytes) else _read_head(data)
-    frame = parse(data, resolve_format(uri, fmt, head), uri)
+    frame = parse(data, resolve_format(uri, fmt, head), uri, sep)
     frame.columns = [str(c) for c in frame.columns]
     if not target:
         return Table(frame)
@@ -111,13 +113,13 @@ def fetch(uri: str) -> bytes | Path:
     return path
 
 
-def parse(data: bytes | Path, fmt: str, uri: str) -> pd.DataFrame:
+def parse(data: bytes | Path, fmt: str, uri: str, sep: str = ",") -> pd.DataFrame:
     gzip = str(uri).lower().endswith(".gz")
     source: io.BytesIO | Path = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
         if fmt == "parquet":
             return pd.read_parquet(source)
-        return pd.read_csv(source, compression="gzip" if gzip else "infer")
+        return pd.read_csv(source, sep=sep or ",", compression="gzip" if gzip else "infer")
     except pd.errors.EmptyDataError:
         raise ValueError(f"{uri} is empty: it has no columns to read") from None
     except (pd.errors.ParserError, UnicodeDecodeError, pa.ArrowException, OSError) as exc:

@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 from kfp import compiler, dsl
 
+from blocks.base import DatasetLookup
 from blocks.catalogue import get_block
 from designer.flow.diagnostics import Diagnostic
 from designer.flow.document import Flow, FlowParam
@@ -61,9 +62,14 @@ def pipeline_name(flow_name: str) -> str:
     return (name or "flow")[:100]
 
 
-def compile_flow(flow: Flow, check: FlowCheck | None = None) -> CompiledFlow:
-    """Check ``flow`` and compile it; raise FlowInvalid listing every error if it has any."""
-    check = check or check_flow(flow)
+def compile_flow(
+    flow: Flow, check: FlowCheck | None = None, datasets: DatasetLookup | None = None
+) -> CompiledFlow:
+    """Check ``flow`` and compile it; raise FlowInvalid listing every error if it has any.
+
+    ``datasets`` finds the library datasets the flow reads (see ``check_flow``).
+    """
+    check = check or check_flow(flow, datasets)
     if not check.valid:
         raise FlowInvalid([d for d in check.diagnostics if d.severity == "error"])
     task_to_node: dict[str, str] = {}
@@ -102,6 +108,8 @@ def _pipeline_body(
             block = get_block(node.block)
             assert block is not None  # check_flow guarantees it
             arguments = _node_arguments(node.params, check.params[node_id], by_name)
+            if node_id in check.tables:
+                arguments.update(check.tables[node_id].arguments())
             for source, _target, data in check.graph.in_edges(node_id, data=True):
                 edge = data["edge"]
                 arguments[edge.target_port] = tasks[source].outputs[edge.source_port]

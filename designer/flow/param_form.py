@@ -13,8 +13,15 @@ from typing import Any
 
 from designer.flow.params import param_reference
 
+#: Fields whose choices come from the dataset library, named by the ``widget`` their schema
+#: carries: which dataset, which of its versions, which of its columns.
+LIBRARY_KINDS = ("dataset", "dataset_version", "dataset_column")
+#: What a library select sends for "none" (a select cannot send an empty value).
+NO_CHOICE = "__none__"
+_NUMERIC = ("integer", "number", "dataset_version")
+
 #: Which control a field gets.
-KINDS = ("integer", "number", "select", "switch", "text", "list", "reference")
+KINDS = ("integer", "number", "select", "switch", "text", "list", "reference", *LIBRARY_KINDS)
 
 
 class BadValue(ValueError):
@@ -71,7 +78,8 @@ def _field(name: str, prop: dict[str, Any], required: bool, defs: dict[str, Any]
         non_null = [_resolve(o, defs) for o in options if o.get("type") != "null"]
         nullable = len(non_null) < len(options)
         base = {**prop, **(non_null[0] if len(non_null) == 1 else {})}
-    kind = _kind(base)
+    widget = prop.get("widget")
+    kind = widget if widget in LIBRARY_KINDS else _kind(base)
     bounds = {
         "minimum": base.get("minimum", base.get("exclusiveMinimum")),
         "maximum": base.get("maximum", base.get("exclusiveMaximum")),
@@ -83,8 +91,8 @@ def _field(name: str, prop: dict[str, Any], required: bool, defs: dict[str, Any]
         help=prop.get("description", ""),
         default=prop.get("default"),
         required=required,
-        minimum=bounds["minimum"] if kind in ("integer", "number") else None,
-        maximum=bounds["maximum"] if kind in ("integer", "number") else None,
+        minimum=bounds["minimum"] if kind in _NUMERIC else None,
+        maximum=bounds["maximum"] if kind in _NUMERIC else None,
         options=tuple(str(v) for v in base.get("enum", ())),
         nullable=nullable,
     )
@@ -110,6 +118,8 @@ def read_value(field: FormField, raw: Any) -> Any:
     """
     if param_reference(raw) is not None:
         return raw
+    if raw == NO_CHOICE:
+        raw = ""
     if field.kind == "switch":
         return _read_switch(raw)
     if isinstance(raw, str):
@@ -118,7 +128,7 @@ def read_value(field: FormField, raw: Any) -> Any:
         if field.nullable or not field.required:
             return None
         raise BadValue(f"{field.title} is required")
-    if field.kind in ("integer", "number"):
+    if field.kind in _NUMERIC:
         return _read_number(field, raw)
     if field.kind == "select":
         if str(raw) not in field.options:
@@ -149,7 +159,7 @@ def _read_number(field: FormField, raw: Any) -> int | float:
         raise BadValue(f"{field.title} must be a number; found {raw!r}") from None
     if not math.isfinite(number):
         raise BadValue(f"{field.title} must be a finite number")
-    if field.kind == "integer":
+    if field.kind != "number":
         if not number.is_integer():
             raise BadValue(f"{field.title} must be a whole number; found {raw}")
         value: int | float = int(number)

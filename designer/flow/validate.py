@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import networkx as nx
 from pydantic import BaseModel
 
-from blocks.base import Block, Port, TableSchema
+from blocks.base import Block, DatasetLookup, Inference, Port, StoredTable, TableSchema
 from blocks.catalogue import block_ids, get_block
 from designer.flow.diagnostics import Diagnostic, choices, error, has_errors, warning
 from designer.flow.document import Edge, Flow, Node, parse_flow, parse_flow_text
@@ -34,6 +35,8 @@ class FlowCheck:
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     #: What is known of the table on each (node, output port), from schema inference.
     schemas: dict[tuple[str, str], TableSchema | None] = field(default_factory=dict)
+    #: The library dataset each dataset-reading node was found to read.
+    tables: dict[str, StoredTable] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -43,26 +46,30 @@ class FlowCheck:
         return {"valid": self.valid, "diagnostics": [d.to_dict() for d in self.diagnostics]}
 
 
-def check_text(text: str) -> FlowCheck:
+def check_text(text: str, datasets: DatasetLookup | None = None) -> FlowCheck:
     flow, problems = parse_flow_text(text)
-    return _finish(flow, problems)
+    return _finish(flow, problems, datasets)
 
 
-def check_data(data: Any) -> FlowCheck:
+def check_data(data: Any, datasets: DatasetLookup | None = None) -> FlowCheck:
     flow, problems = parse_flow(data)
-    return _finish(flow, problems)
+    return _finish(flow, problems, datasets)
 
 
-def check_flow(flow: Flow) -> FlowCheck:
-    return _finish(flow, [])
+def check_flow(flow: Flow, datasets: DatasetLookup | None = None) -> FlowCheck:
+    """Check ``flow``; ``datasets`` finds the library datasets its blocks read, as the person
+    checking it may see them (without it, such blocks are reported as unchecked)."""
+    return _finish(flow, [], datasets)
 
 
-def _finish(flow: Flow | None, problems: list[Diagnostic]) -> FlowCheck:
+def _finish(
+    flow: Flow | None, problems: list[Diagnostic], datasets: DatasetLookup | None
+) -> FlowCheck:
     if flow is None:
         return FlowCheck(None, problems)
     result = FlowCheck(flow, problems)
     try:
-        _check(flow, result)
+        _check(flow, result, datasets)
     except Exception as exc:
         result.diagnostics.append(
             error("internal", f"the checker failed unexpectedly ({type(exc).__name__}: {exc})")
@@ -70,7 +77,7 @@ def _finish(flow: Flow | None, problems: list[Diagnostic]) -> FlowCheck:
     return result
 
 
-def _check(flow: Flow, result: FlowCheck) -> None:
+def _check(flow: Flow, result: FlowCheck, datasets: DatasetLookup | None) -> None:
     out = result.diagnostics
     out.extend(check_flow_params(flow))
     if not flow.nodes:
@@ -82,7 +89,7 @@ def _check(flow: Flow, result: FlowCheck) -> None:
     _check_cycles(result)
     _check_isolated(result)
     if not any(d.code == "cycle" for d in out):
-        _infer_schemas(nodes, result)
+        _infer_schemas(nodes, result, datasets)
 
 
 def _add_nodes(flow: Flow, result: FlowCheck) -> dict[str, tuple[Node, Block]]:
@@ -269,7 +276,9 @@ def _check_isolated(result: FlowCheck) -> None:
         )
 
 
-def _infer_schemas(nodes: dict[str, tuple[Node, Block]], result: FlowCheck) -> None:
+def _infer_schemas(
+    nodes: dict[str, tuple[Node, Block]], result: FlowCheck, datasets: DatasetLookup | None
+) -> None:
     """Follow table schemas along the edges so column names can be checked before a run."""
     graph = result.graph
     for node_id in nx.topological_sort(graph):
@@ -280,22 +289,50 @@ def _infer_schemas(nodes: dict[str, tuple[Node, Block]], result: FlowCheck) -> N
             data["edge"].target_port: result.schemas.get((source, data["edge"].source_port))
             for source, _target, data in graph.in_edges(node_id, data=True)
         }
-        outputs = _run_infer(node_id, block, result.params[node_id], inputs, result)
+        params = result.params[node_id]
+        if block.infer_dataset is not None:
+            table = _find_table(node_id, params, datasets, result)
+            outputs = _run_infer(node_id, partial(block.infer_dataset, params, table), result)
+        elif block.infer is not None:
+            outputs = _run_infer(node_id, partial(block.infer, params, inputs), result)
+        else:
+            outputs = {}
         for port in block.outputs:
             result.schemas[(node_id, port.name)] = outputs.get(port.name)
 
 
-def _run_infer(
-    node_id: str,
-    block: Block,
-    params: BaseModel,
-    inputs: Mapping[str, TableSchema | None],
-    result: FlowCheck,
-) -> Mapping[str, TableSchema | None]:
-    if block.infer is None:
-        return {}
+def _find_table(
+    node_id: str, params: Any, datasets: DatasetLookup | None, result: FlowCheck
+) -> StoredTable | None:
+    """The library dataset a node reads, or None after reporting why it cannot be found."""
+    if datasets is None:
+        result.diagnostics.append(
+            error(
+                "dataset_unavailable",
+                "this block reads a dataset from the designer's library, which can only be "
+                "looked up by the designer: check and run this flow in the designer or with "
+                "`designer check --as <user>`",
+                node=node_id,
+                param="dataset",
+            )
+        )
+        return None
     try:
-        inference = block.infer(params, inputs)
+        table = datasets(params.dataset, params.version)
+    except LookupError as exc:
+        result.diagnostics.append(
+            error("unknown_dataset", str(exc).strip("'\""), node=node_id, param="dataset")
+        )
+        return None
+    result.tables[node_id] = table
+    return table
+
+
+def _run_infer(
+    node_id: str, infer: Callable[[], Inference], result: FlowCheck
+) -> Mapping[str, TableSchema | None]:
+    try:
+        inference = infer()
     except Exception as exc:
         result.diagnostics.append(
             warning(

@@ -11,6 +11,7 @@ the same folder layout, so it can be followed after a restart by asking the clus
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
 import time
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from designer.flow.compile import CompiledFlow
+from designer.objects.base import ObjectStore, ObjectStoreError
+from designer.objects.configured import open_store
 from designer.runs.kfp_record import ENGINE as KUBEFLOW
 from designer.runs.kubeflow import KubeflowEngine, KubeflowError
 from designer.runs.local import RECORD_FILE, LocalEngine, LocalRun
@@ -31,6 +34,8 @@ FORGET_AFTER = 3600.0
 #: never point elsewhere on disk.
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _UNREACHABLE = "cannot reach "
+
+log = logging.getLogger(__name__)
 
 _live: dict[str, LocalRun] = {}
 _engines: dict[KubeflowSettings, KubeflowEngine] = {}
@@ -69,7 +74,11 @@ class Launcher:
             return self._submit(self.settings.kubeflow, compiled, flow_name, arguments or {})
         # The blocks of the worker read DESIGNER_HOME (the deploy block registers models under
         # it), so runs started with these settings use their home, whatever the environment says.
-        engine = LocalEngine(self.settings.runs_dir, env={"DESIGNER_HOME": str(self.settings.home)})
+        engine = LocalEngine(
+            self.settings.runs_dir,
+            env={"DESIGNER_HOME": str(self.settings.home)},
+            store=self._store(),
+        )
         try:
             run = engine.start(compiled, flow_name=flow_name, arguments=arguments)
         except OSError as exc:
@@ -81,6 +90,18 @@ class Launcher:
             _forget_stale_locked(time.time())
             _live[run.run_id] = run
         return run.snapshot()
+
+    def _store(self) -> ObjectStore | None:
+        """Where finished runs keep their outputs (see runs.artifacts): the configured store.
+
+        Misconfigured storage (a bucket name S3 refuses) does not stop runs: they keep their
+        outputs in their own folder only, and the server's log says why.
+        """
+        try:
+            return open_store(self.settings)
+        except (ObjectStoreError, ValueError) as exc:
+            log.warning("runs will not keep their outputs in object storage: %s", exc)
+            return None
 
     def snapshot(self, run_id: str) -> RunRecord:
         """The run as it is now: from memory while live here, else from its saved record (and,

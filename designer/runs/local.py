@@ -3,6 +3,10 @@
 Each run has a folder (``<runs_dir>/<run_id>``) holding the compiled pipeline, its arguments,
 the raw console output, every task's artifacts and ``record.json``, the run record, rewritten
 as tasks start and finish so that other processes (the web app, the CLI) can follow along.
+
+Given an object store, a run that finishes copies its outputs and console output there
+(``designer.runs.artifacts``) before its record says it finished, so the record that says
+"succeeded" already lists what was kept; the run's folder can be cleaned up afterwards.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from typing import Any
 import yaml
 
 from designer.flow.compile import CompiledFlow
+from designer.objects.base import ObjectStore
+from designer.runs.artifacts import KeptArtifacts, keep_artifacts
 from designer.runs.local_log import LogReader, TaskFinished, TaskLog, TaskStarted, error_line
 from designer.runs.local_worker import ARGUMENTS_FILE, ARTIFACTS_DIR, PIPELINE_FILE
 from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status
@@ -36,9 +42,17 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, runs_dir: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        runs_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        store: ObjectStore | None = None,
+    ) -> None:
         self.runs_dir = runs_dir
         self.env = env
+        #: Where finished runs keep their outputs; None keeps them in the run's folder only.
+        self.store = store
 
     def start(
         self, compiled: CompiledFlow, *, flow_name: str, arguments: dict[str, Any] | None = None
@@ -59,7 +73,13 @@ class LocalEngine:
             artifacts_root=str(run_dir / ARTIFACTS_DIR),
             nodes={node: NodeRun(task=task) for task, node in compiled.task_to_node.items()},
         )
-        run = LocalRun(run_dir, record, _task_layout(compiled.ir_yaml), compiled.task_to_node)
+        run = LocalRun(
+            run_dir,
+            record,
+            _task_layout(compiled.ir_yaml),
+            compiled.task_to_node,
+            store=self.store,
+        )
         run.launch({**os.environ, **(self.env or {}), "PYTHONUNBUFFERED": "1"})
         return run
 
@@ -83,8 +103,11 @@ class LocalRun:
         record: RunRecord,
         layout: dict[str, _TaskLayout],
         task_to_node: dict[str, str],
+        *,
+        store: ObjectStore | None = None,
     ) -> None:
         self.run_dir = run_dir
+        self._store = store
         self._record = record
         self._layout = layout
         # kfp.local names a task's folder and log lines after its component, not the task.
@@ -186,9 +209,19 @@ class LocalRun:
                 )
 
     def _finish(self, exit_code: int) -> None:
+        finished_at, cancelled = time.time(), self._cancelled
+        # Copy outputs without the lock (they may be large): snapshot() keeps answering, with
+        # the run still "running", until the record below says how it ended and what was kept.
+        # Only this thread changes the record now that the worker has exited.
+        kept = None
+        if self._store is not None:
+            try:
+                kept = keep_artifacts(self._store, self.snapshot(), self.run_dir / CONSOLE_FILE)
+            except Exception as exc:  # a surprise here must not leave the run "running" forever
+                kept = KeptArtifacts(error=f"the run's outputs could not be kept: {exc!r}")
         with self._lock:
             record = self._record
-            record.finished_at = time.time()
+            record.finished_at = finished_at
             nodes = record.nodes.values()
             for node in nodes:
                 if node.status is Status.RUNNING:
@@ -196,7 +229,7 @@ class LocalRun:
                     node.error = node.error or "the run stopped while this block was running"
                     node.finished_at = record.finished_at
             failed = any(n.status is Status.FAILED for n in nodes)
-            if self._cancelled:
+            if cancelled:
                 record.status = Status.CANCELLED
                 record.error = "the run was cancelled"
             elif failed or exit_code != 0:
@@ -208,6 +241,8 @@ class LocalRun:
             for node in nodes:
                 if node.status is Status.PENDING and record.status is not Status.SUCCEEDED:
                     node.status = Status.SKIPPED
+            if kept is not None:
+                kept.apply(record)
             self._save_locked()
 
     def _console_tail(self, lines: int = 20) -> str:

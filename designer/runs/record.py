@@ -27,12 +27,38 @@ class Status(StrEnum):
 
 
 @dataclass
+class StoredOutput:
+    """Where an output was kept in object storage once its run finished (designer.runs.artifacts).
+
+    The engine's own folders are temporary; these objects are what downloads read.
+    """
+
+    #: The key prefix of the output's objects: ``runs/<run>/<node>/<port>/``.
+    prefix: str
+    #: True when the output is a folder (downloaded as a .zip), False for a single file.
+    folder: bool = False
+    #: Each file's path as the block wrote it (relative to the folder, or the file's name) and
+    #: the key it was stored under; names people or blocks chose are encoded in keys, kept here.
+    files: dict[str, str] = field(default_factory=dict)
+    #: Bytes stored, all files added up.
+    size: int = 0
+
+
+@dataclass
 class OutputRecord:
     """One output artifact of a node: where it is and the metadata the block attached."""
 
     uri: str
     type: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: Its copy in object storage, None until the run finished (or when it has no file, or the
+    #: copy failed: the run's ``artifacts_error`` says why).
+    stored: StoredOutput | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutputRecord:
+        stored = data.get("stored")
+        return cls(**{**data, "stored": StoredOutput(**stored) if stored else None})
 
 
 @dataclass
@@ -65,6 +91,11 @@ class RunRecord:
     error: str = ""
     #: Link to the run in the engine's own UI, where there is one.
     url: str = ""
+    #: Why the run's outputs could not (all) be kept in object storage; "" when they were or
+    #: there was nothing to keep. Never fails the run: downloads read the engine's folder then.
+    artifacts_error: str = ""
+    #: The key of the run's console output in object storage, "" when it was not kept.
+    console_key: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,7 +107,9 @@ class RunRecord:
                 **{
                     **raw,
                     "status": Status(raw["status"]),
-                    "outputs": {k: OutputRecord(**v) for k, v in raw.get("outputs", {}).items()},
+                    "outputs": {
+                        k: OutputRecord.from_dict(v) for k, v in raw.get("outputs", {}).items()
+                    },
                 }
             )
             for node_id, raw in data.get("nodes", {}).items()

@@ -9,16 +9,18 @@ malformed is left out of the report rather than breaking the panel.
 
 from __future__ import annotations
 
-import io
 import itertools
 import math
-import re
-import zipfile
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, TypedDict
-from urllib.parse import unquote, urlsplit
 
+from designer.runs.artifacts import (
+    METADATA_ONLY,
+    ArtifactUnavailable,
+    download_href,
+    folder_size,
+    local_output_path,
+)
 from designer.runs.record import NodeRun, OutputRecord, RunRecord
 
 #: The metric that best sums up a run, most telling first (classification, then regression).
@@ -37,13 +39,6 @@ METRIC_LABELS = {
 RESIDUAL_PREFIX = "residual_"
 #: The residual summaries a regression evaluation logs, in box-plot order after mean and spread.
 RESIDUAL_KEYS = ("mean", "std", "min", "p25", "median", "p75", "max")
-#: Output types that carry only metadata: kfp.local writes no file for them.
-_METADATA_ONLY = frozenset({"system.Metrics", "system.ClassificationMetrics"})
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class ArtifactUnavailable(Exception):
-    """An output cannot be downloaded from here; the message says why."""
 
 
 class Number(TypedDict):
@@ -95,7 +90,9 @@ class Artifact(TypedDict):
     type: str
     uri: str
     downloadable: bool
-    #: Bytes on disk (a folder's files added up), None when not on this machine.
+    #: Where to download it (``GET``, relative to the site, URL-quoted); "" when it cannot be.
+    href: str
+    #: Bytes kept in object storage or on disk (a folder's files added up), None when neither.
     size: int | None
     #: Why it cannot be downloaded; "" when it can.
     reason: str
@@ -162,20 +159,6 @@ def format_number(value: float | None) -> str:
     if "e" in text and abs(value) >= 1:  # 999.6 rounds up to "1e+03"
         return f"{value:,.0f}"
     return text
-
-
-def artifact_download(record: RunRecord, node_id: str, port: str) -> tuple[str, bytes]:
-    """A file name and the bytes of one local output; a folder comes as a .zip of its files.
-
-    Raises ArtifactUnavailable when the output is not on this machine, is gone from disk, holds
-    metadata only, or lies outside the run's artifact folder (which is never served).
-    """
-    path = _local_path(record, node_id, port)
-    base = _UNSAFE_NAME.sub("-", f"{node_id}-{port}").strip("-") or "output"
-    if path.is_dir():
-        return f"{base}.zip", _zip_folder(path, _root(record))
-    data = path.read_bytes()
-    return base + _suffix(record.nodes[node_id].outputs[port].type, data), data
 
 
 # -- nodes ---------------------------------------------------------------------------------
@@ -337,84 +320,27 @@ def _numbers(raw: Any) -> list[float] | None:
 
 
 def _artifact(record: RunRecord, node_id: str, port: str, output: OutputRecord) -> Artifact:
+    """Downloadable when kept in object storage or still in the run's folder on this machine."""
     entry: Artifact = {
         "node": node_id,
         "port": port,
         "type": output.type,
         "uri": output.uri,
         "downloadable": False,
+        "href": "",
         "size": None,
         "reason": "",
     }
-    try:
-        path = _local_path(record, node_id, port)
-    except ArtifactUnavailable as exc:
-        entry["reason"] = str(exc)
-        return entry
-    size = sum(f.stat().st_size for f in _files(path, _root(record))) if path.is_dir() else None
-    entry.update(downloadable=True, size=size if size is not None else path.stat().st_size)
+    if output.stored is not None:
+        size: int = output.stored.size
+    else:
+        try:
+            path = local_output_path(record, node_id, port)
+        except ArtifactUnavailable as exc:
+            entry["reason"] = str(exc)
+            if record.artifacts_error and output.type not in METADATA_ONLY:
+                entry["reason"] += f" ({record.artifacts_error})"
+            return entry
+        size = folder_size(path, record) if path.is_dir() else path.stat().st_size
+    entry.update(downloadable=True, href=download_href(record.run_id, node_id, port), size=size)
     return entry
-
-
-def _root(record: RunRecord) -> Path:
-    return Path(record.artifacts_root).resolve()
-
-
-def _local_path(record: RunRecord, node_id: str, port: str) -> Path:
-    """The output's path on this machine, inside the run's artifact folder, or why not."""
-    node = record.nodes.get(node_id)
-    if node is None:
-        raise ArtifactUnavailable(f"run {record.run_id} has no block {node_id!r}")
-    output = node.outputs.get(port)
-    if output is None:
-        have = ", ".join(map(repr, node.outputs)) or f"none (the block is {node.status})"
-        raise ArtifactUnavailable(f"block {node_id!r} has no output {port!r}; its outputs: {have}")
-    what = f"output {port!r} of block {node_id!r}"
-    parts = urlsplit(output.uri)
-    if not output.uri or parts.scheme not in ("", "file") or parts.netloc:
-        where = f"at {output.uri}" if output.uri else "with no location recorded"
-        see = f" (open the run at {record.url})" if record.url else ""
-        raise ArtifactUnavailable(
-            f"{what} is stored {where}, not on this machine; get it from the engine's own "
-            f"storage{see}"
-        )
-    if not record.artifacts_root:
-        raise ArtifactUnavailable(f"run {record.run_id} has no artifact folder on this machine")
-    path = Path(unquote(parts.path) if parts.scheme else output.uri).resolve()
-    if not path.is_relative_to(_root(record)):
-        raise ArtifactUnavailable(f"{what} lies outside the run's artifact folder: not served")
-    if not path.exists():
-        if output.type in _METADATA_ONLY:
-            raise ArtifactUnavailable(f"{what} holds only metrics, shown in the report: no file")
-        raise ArtifactUnavailable(
-            f"{what} is no longer on disk at {path}: the run's folder may have been cleaned up"
-        )
-    return path
-
-
-def _files(folder: Path, root: Path) -> Iterator[Path]:
-    """Regular files under ``folder`` whose real location is inside ``root`` (symlinks that
-    point elsewhere are left out, so a zip never carries files from outside the run)."""
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.resolve().is_relative_to(root):
-            yield path
-
-
-def _zip_folder(folder: Path, root: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in _files(folder, root):
-            archive.write(path, path.relative_to(folder).as_posix())
-    return buffer.getvalue()
-
-
-def _suffix(kind: str, data: bytes) -> str:
-    """A file extension so the download opens in the right program; blocks write files
-    without one (tables are Parquet, models joblib pickles, deployments JSON)."""
-    if data.startswith(b"PAR1"):
-        return ".parquet"
-    if kind == "system.Model":
-        return ".joblib"
-    if data.lstrip()[:1] in (b"{", b"["):
-        return ".json"
-    return ""

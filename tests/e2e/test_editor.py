@@ -6,6 +6,7 @@ Screenshots of each step land in tests/e2e/screenshots/ (kept as test output).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -102,9 +103,15 @@ def test_run_a_five_block_flow_and_see_its_results(editor: Editor) -> None:
     expect(page.get_by_test_id("confusion-matrix")).to_be_visible()
     expect(page.get_by_test_id("roc-curve").locator("svg").first).to_be_visible()
     editor.shot("editor-run-succeeded")
+    # A plain link to the REST API, signed in by the session cookie: the browser saves the file.
+    link = page.get_by_test_id("download-artifact").first
+    expect(link).to_have_attribute(
+        "href", re.compile(r"^/api/v1/runs/[\w.-]+/artifacts/load/data$")
+    )
     with page.expect_download() as download:
-        page.get_by_test_id("download-artifact").first.click()
-    assert download.value.suggested_filename.startswith("load-data")
+        link.click()
+    assert download.value.suggested_filename == "load-data.parquet"
+    assert Path(download.value.path()).read_bytes()[:4] == b"PAR1"
 
     editor.select(editor.node("train"))
     page.get_by_test_id("tab-run").click()

@@ -194,12 +194,19 @@ def artifact_row(artifact: rx.Var) -> rx.Component:
         rx.spacer(),
         rx.cond(
             artifact["downloadable"].to(bool),
+            # A plain link to the REST API (the session cookie signs it in): the browser
+            # streams the file to disk itself, however large, instead of the websocket.
             rx.icon_button(
-                rx.icon("download", size=14),
+                rx.el.a(
+                    rx.icon("download", size=14),
+                    href=artifact["href"].to(str),
+                    download=True,
+                    reload_document=True,
+                    custom_attrs={"aria-label": "Download", "data-testid": "download-artifact"},
+                ),
+                as_child=True,
                 size="1",
                 variant="soft",
-                on_click=RunState.download_artifact(artifact["node"], artifact["port"]),
-                custom_attrs={"aria-label": "Download", "data-testid": "download-artifact"},
             ),
             rx.tooltip(
                 rx.icon("info", size=14, color="var(--gray-9)"), content=artifact["reason"].to(str)

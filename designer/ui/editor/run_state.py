@@ -12,9 +12,11 @@ from typing import Any
 
 import reflex as rx
 
+from designer.datasets.library import dataset_lookup
 from designer.flow.compile import compile_flow
+from designer.objects.configured import open_store
 from designer.runs.record import RunRecord, Status
-from designer.runs.report import artifact_download, run_report
+from designer.runs.report import run_report
 from designer.store import runs as run_store
 from designer.store import versions as version_store
 from designer.ui.context import database, launcher, settings
@@ -99,7 +101,8 @@ class RunState(EditorState):
             version = await asyncio.to_thread(
                 _version_to_run, actor, flow_id, flow, base, read_only
             )
-            compiled = await asyncio.to_thread(compile_flow, flow)
+            datasets = dataset_lookup(database(), open_store(settings()), actor)
+            compiled = await asyncio.to_thread(compile_flow, flow, None, datasets)
             record = await asyncio.to_thread(launcher().start, compiled, flow_name=flow.name)
             await asyncio.to_thread(
                 run_store.record_run, database(), flow_id, version, record, actor.id
@@ -186,17 +189,6 @@ class RunState(EditorState):
     def clear_run(self) -> None:
         """Hide the run's statuses from the canvas (the run stays in the history)."""
         self._clear()
-
-    @rx.event
-    def download_artifact(self, node_id: str, port: str) -> Any:
-        if not self._record:
-            return None
-        try:
-            record = RunRecord.from_dict(unwrapped(self._record))
-            name, data = artifact_download(record, node_id, port)
-        except Exception as exc:
-            return rx.toast.error(str(exc))
-        return rx.download(data=data, filename=name)
 
     def _show(self, record: RunRecord, version: int) -> None:
         self.run_id = record.run_id

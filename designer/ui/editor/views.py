@@ -13,7 +13,7 @@ from typing import Any
 from blocks.catalogue import CATALOGUE, get_block
 from designer.flow.diagnostics import Diagnostic, Severity
 from designer.flow.document import Flow
-from designer.flow.param_form import FormField, form_fields
+from designer.flow.param_form import LIBRARY_KINDS, NO_CHOICE, FormField, form_fields
 from designer.flow.params import param_reference
 from designer.runs.record import RunRecord, Status
 
@@ -70,8 +70,16 @@ def run_blocker(diagnostics: list[Diagnostic]) -> str:
     return f"Fix first: {where}{first.message}" + (more if len(errors) > 1 else "")
 
 
-def properties_view(flow: Flow, node_id: str, diagnostics: list[Diagnostic]) -> dict[str, Any]:
-    """The properties panel for one node: its form fields with values and errors, its ports."""
+def properties_view(
+    flow: Flow,
+    node_id: str,
+    diagnostics: list[Diagnostic],
+    choices: dict[str, list[dict[str, str]]] | None = None,
+) -> dict[str, Any]:
+    """The properties panel for one node: its form fields with values and errors, its ports.
+
+    ``choices`` holds the options of library fields by kind (see ``dataset_choices``).
+    """
     node = flow.node(node_id)
     block = get_block(node.block) if node else None
     if node is None or block is None:
@@ -98,7 +106,12 @@ def properties_view(flow: Flow, node_id: str, diagnostics: list[Diagnostic]) -> 
         "description": block.description,
         "icon": block.icon,
         "fields": [
-            field_view(f, node.params.get(f.name), param_errors.get(f.name, ""))
+            field_view(
+                f,
+                node.params.get(f.name),
+                param_errors.get(f.name, ""),
+                (choices or {}).get(f.kind, []),
+            )
             for f in block_fields(block.id)
         ],
         "inputs": [
@@ -123,10 +136,15 @@ def properties_view(flow: Flow, node_id: str, diagnostics: list[Diagnostic]) -> 
     }
 
 
-def field_view(field: FormField, value: Any, error: str) -> dict[str, Any]:
+def field_view(
+    field: FormField, value: Any, error: str, choices: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     """One form field with the value to show: the node's own, else the block's default."""
     ref = param_reference(value)
     shown = field.default if value is None else value
+    library = field.kind in LIBRARY_KINDS
+    if library and _text(shown) == "":
+        shown = NO_CHOICE if field.kind == "dataset_column" else ""
     return {
         "name": field.name,
         "title": field.title,
@@ -135,11 +153,12 @@ def field_view(field: FormField, value: Any, error: str) -> dict[str, Any]:
         "value": _text(shown) if ref is None else f"flow parameter {ref}",
         "checked": bool(shown) if field.kind == "switch" else False,
         "options": list(field.options),
+        "choices": list(choices or []),
         "min": "" if field.minimum is None else _text(field.minimum),
         "max": "" if field.maximum is None else _text(field.maximum),
         "step": "1" if field.kind == "integer" else "any",
         "error": error,
-        "bounds": _bounds(field),
+        "bounds": "" if library else _bounds(field),
     }
 
 
@@ -332,6 +351,7 @@ def run_panel_view(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                 "type": a["type"].removeprefix("system."),
                 "size": _size(a["size"]),
                 "downloadable": a["downloadable"],
+                "href": a.get("href", ""),
                 "reason": a["reason"],
             }
             for n in nodes

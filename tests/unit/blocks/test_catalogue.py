@@ -12,7 +12,7 @@ from kfp import compiler, dsl
 from kfp.dsl.types import type_annotations
 from pydantic import BaseModel
 
-from blocks.base import Block
+from blocks.base import Block, StoredTable
 from blocks.catalogue import CATALOGUE, block_ids, get_block
 
 PALETTE = ["load", "split", "preprocess", "train", "evaluate", "deploy"]
@@ -67,13 +67,19 @@ def test_palette_order() -> None:
     assert set(PALETTE) == {block.category for block in CATALOGUE}
 
 
+STORED = StoredTable("d" * 32, "houses", 1, "/data/houses.csv", "csv", ",", ("rooms", "price"))
+
+
 @pytest.mark.parametrize("block", CATALOGUE, ids=IDS)
 def test_signature_matches_ports_and_params(block: Block) -> None:
     inputs, outputs, params = signature_parts(block)
     assert inputs == {p.name: (p.type.kfp_type, p.optional) for p in block.inputs}
     assert outputs == {p.name: p.type.kfp_type for p in block.outputs}
     fields = block.params.model_fields
-    assert params == {name: kfp_parameter_type(f.annotation) for name, f in fields.items()}
+    expected = {name: kfp_parameter_type(f.annotation) for name, f in fields.items()}
+    if block.infer_dataset is not None:  # it also takes where the stored file is
+        expected |= {name: type(value) for name, value in STORED.arguments().items()}
+    assert params == expected
     assert set(params.values()) <= {str, int, float, bool, list}
 
 
@@ -107,6 +113,8 @@ def test_infer_names_only_output_ports(block: Block) -> None:
 def test_component_compiles_in_a_one_task_pipeline(block: Block, tmp_path: Path) -> None:
     component = block.component()
     values = example_params(block.params).model_dump()
+    if block.infer_dataset is not None:
+        values |= STORED.arguments()
 
     @dsl.pipeline(name="one-" + re.sub(r"[^a-z0-9]+", "-", block.id))
     def pipeline() -> None:

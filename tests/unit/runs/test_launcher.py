@@ -15,10 +15,12 @@ import pytest
 
 from designer.flow.compile import CompiledFlow, compile_flow
 from designer.flow.validate import check_data
+from designer.objects.configured import open_store
+from designer.runs.artifacts import open_download, run_prefix
 from designer.runs.launcher import Launcher, LaunchError, UnknownRun
 from designer.runs.local import RECORD_FILE
 from designer.runs.record import RunRecord, Status
-from designer.runs.report import artifact_download, run_report
+from designer.runs.report import run_report
 from designer.settings import Settings, load_settings
 from tests.fixtures.flow_files import fixture_flow
 from tests.fixtures.kfp_server import FakeKfpServer
@@ -109,8 +111,34 @@ def test_report_of_a_real_run_draws_matrix_curve_and_accuracy(iris_run: Followed
     }
     assert by_port[("train", "model")]["downloadable"] and by_port[("train", "model")]["size"]
     assert not by_port[("evaluate", "report")]["downloadable"]
-    name, data = artifact_download(iris_run.final, "split", "test")
-    assert (name, data[:4]) == ("split-test.parquet", b"PAR1")
+    download = open_download(
+        open_store(iris_run.launcher.settings), iris_run.final, "split", "test"
+    )
+    assert (download.name, next(download.chunks)[:4]) == ("split-test.parquet", b"PAR1")
+    download.close()
+
+
+@pytest.mark.slow
+def test_a_launched_run_keeps_its_outputs_in_the_configured_store(iris_run: FollowedRun) -> None:
+    final, store = iris_run.final, open_store(iris_run.launcher.settings)
+    assert final.artifacts_error == "" and final.console_key
+    kept = {
+        (node_id, port): output.stored
+        for node_id, node in final.nodes.items()
+        for port, output in node.outputs.items()
+    }
+    # Every output with a file; the evaluation's metrics and report have none.
+    assert {k for k, stored in kept.items() if stored is not None} == {
+        ("load", "data"),
+        ("split", "train"),
+        ("split", "test"),
+        ("train", "model"),
+        ("deploy", "deployment"),
+    }
+    listed = {info.key for info in store.list(run_prefix(final.run_id))}
+    keys = {key for stored in kept.values() if stored for key in stored.files.values()}
+    assert listed == keys | {final.console_key}
+    assert store.location(final.console_key).startswith(str(iris_run.launcher.settings.objects_dir))
 
 
 @pytest.mark.slow

@@ -21,17 +21,26 @@ from blocks.runtime.sklearn_data import load_sample
 from blocks.runtime.splitting import split_table
 from blocks.runtime.tables import write_table
 from blocks.runtime.training import fit
-from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status
+from designer.objects.local import LocalFolderStore
+from designer.runs.artifacts import ArtifactUnavailable, open_download
+from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status, StoredOutput
 from designer.runs.report import (
     RESIDUAL_KEYS,
-    ArtifactUnavailable,
-    artifact_download,
     format_number,
     headline,
     run_report,
 )
 
 FOREST = {"n_estimators": 20, "max_depth": 0, "seed": 0}
+
+
+def artifact_download(record: RunRecord, node_id: str, port: str) -> tuple[str, bytes]:
+    """Name and bytes of an output not kept in object storage: read from the run's folder."""
+    download = open_download(LocalFolderStore(Path("/nonexistent")), record, node_id, port)
+    try:
+        return download.name, b"".join(download.chunks)
+    finally:
+        download.close()
 
 
 def record_of(nodes: dict[str, NodeRun], root: Path | str = "") -> RunRecord:
@@ -368,5 +377,29 @@ def test_report_lists_every_output_with_size_or_reason(run_folder: RunRecord) ->
     assert listed["data"]["reason"] == "" and listed["data"]["node"] == "node"
     for port in ("outside", "dotdot", "link", "gone", "metrics", "remote", "blank"):
         assert not listed[port]["downloadable"] and listed[port]["size"] is None
+        assert listed[port]["href"] == ""
         assert listed[port]["reason"]
     json.dumps(view, allow_nan=False)
+    assert listed["data"]["href"] == "/api/v1/runs/r1/artifacts/node/data"
+
+
+def test_an_output_kept_in_storage_is_downloadable_once_its_folder_is_gone(
+    run_folder: RunRecord,
+) -> None:
+    output = run_folder.nodes["node"].outputs["gone"]
+    output.stored = StoredOutput(
+        "runs/r1/node/gone/", files={"gone": "runs/r1/node/gone/gone"}, size=7
+    )
+    run_folder.run_id = "run 1/a"
+    [view] = run_report(run_folder)["nodes"]
+    listed = {a["port"]: a for a in view["artifacts"]}
+    assert listed["gone"]["downloadable"] and listed["gone"]["size"] == 7
+    assert listed["gone"]["href"] == "/api/v1/runs/run%201%2Fa/artifacts/node/gone"
+
+
+def test_when_storage_failed_an_output_gone_from_disk_says_so_too(run_folder: RunRecord) -> None:
+    run_folder.artifacts_error = "the run's outputs could not be kept in S3: down"
+    [view] = run_report(run_folder)["nodes"]
+    listed = {a["port"]: a for a in view["artifacts"]}
+    assert listed["gone"]["reason"].endswith("(the run's outputs could not be kept in S3: down)")
+    assert "could not be kept" not in listed["metrics"]["reason"]
