@@ -18,8 +18,12 @@ from starlette.responses import JSONResponse, Response
 
 from designer.auth.passwords import WeakPassword
 from designer.auth.signin import SignInFailed, TooManyAttempts
+from designer.datasets.library import UploadTooLarge
+from designer.datasets.sniff import DatasetProblem
+from designer.objects.base import ObjectNotFound, StorageUnavailable
 from designer.store.access import FlowNotFound, SignInRequired
 from designer.store.accounts import UsernameTaken
+from designer.store.datasets import DatasetInUse
 from designer.store.db import StoreError, StoreUnavailable
 from designer.store.runs import RunNotFound
 from designer.store.versions import VersionConflict
@@ -94,6 +98,12 @@ def api_error(exc: BaseException) -> ApiError:
                     "message": latest.message,
                 },
             )
+        case DatasetProblem():  # an upload that is not a usable table
+            return ApiError(422, f"file_{exc.code}", str(exc))
+        case UploadTooLarge():
+            return ApiError(413, "upload_too_large", str(exc), limit_bytes=exc.limit)
+        case DatasetInUse():
+            return ApiError(409, "dataset_in_use", str(exc), flows=exc.flows, hidden=exc.hidden)
         case UsernameTaken():
             return ApiError(409, "username_taken", str(exc))
         case WeakPassword():
@@ -101,6 +111,11 @@ def api_error(exc: BaseException) -> ApiError:
         case StoreUnavailable():
             retry = {"Retry-After": str(UNAVAILABLE_RETRY_S)}
             return ApiError(503, "store_unavailable", str(exc), headers=retry)
+        case StorageUnavailable():  # object storage (S3, MinIO, the objects folder)
+            retry = {"Retry-After": str(UNAVAILABLE_RETRY_S)}
+            return ApiError(503, "storage_unavailable", str(exc), headers=retry)
+        case ObjectNotFound():
+            return ApiError(404, "object_not_found", str(exc))
         # The store's other errors say what they are by the builtin they also derive from.
         case StoreError() if isinstance(exc, PermissionError):  # NotAllowed
             return ApiError(403, "not_allowed", str(exc))

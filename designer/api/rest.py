@@ -15,14 +15,22 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Router
 
-from designer.api import rest_flows, rest_people, rest_sharing
+from designer.api import rest_artifacts, rest_datasets, rest_flows, rest_people, rest_sharing
 from designer.api.errors import http_exception
 
 PREFIX = "/api/v1"
 
 
 def api_router() -> Router:
-    return Router(routes=[*rest_people.ROUTES, *rest_flows.ROUTES, *rest_sharing.ROUTES])
+    return Router(
+        routes=[
+            *rest_people.ROUTES,
+            *rest_flows.ROUTES,
+            *rest_sharing.ROUTES,
+            *rest_artifacts.ROUTES,
+            *rest_datasets.ROUTES,
+        ]
+    )
 
 
 ROUTES = [

@@ -13,6 +13,7 @@ import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -32,6 +33,7 @@ __all__ = [
     "World",
     "bearer",
     "client_for",
+    "error_of",
     "populate",
     "scene",
     "sqlite_db",
@@ -73,6 +75,13 @@ def client_for(monkeypatch: pytest.MonkeyPatch, database_url: str) -> TestClient
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DESIGNER_DATABASE_URL", database_url)
     return TestClient(build_app())
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    """The ``error`` object of an error answer."""
+    assert response.status_code >= 400, response.text
+    error: dict[str, Any] = response.json()["error"]
+    return error
 
 
 def bearer(token: str | None) -> dict[str, str]:

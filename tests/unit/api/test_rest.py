@@ -27,6 +27,7 @@ from tests.unit.api import (
     World,
     bearer,
     client_for,
+    error_of,
     populate,
     scene,
     template,
@@ -58,12 +59,6 @@ def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         return scene
     url, world = request.getfixturevalue("postgres_world")
     return Scene(client_for(monkeypatch, url), url, world, world.shared_flow())
-
-
-def error_of(response: Any) -> dict[str, Any]:
-    assert response.status_code >= 400, response.text
-    error: dict[str, Any] = response.json()["error"]
-    return error
 
 
 # --- on SQLite and PostgreSQL -------------------------------------------------------------------

@@ -11,7 +11,6 @@ import io
 import shutil
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,7 +26,7 @@ from tests.fixtures.object_stores import (
     s3_settings,
     unreachable_s3_store,
 )
-from tests.unit.api import Scene, scene, template
+from tests.unit.api import Scene, error_of, scene, template
 
 __all__ = ["object_store", "s3_server", "s3_settings", "scene", "template"]
 
@@ -89,12 +88,6 @@ def kept_run(
 
 def record_run(scene: Scene, record: RunRecord) -> None:
     runs.record_run(scene.world.engine, scene.shared.id, 2, record, scene.world.owner.id)
-
-
-def error_of(response: Any) -> dict[str, str]:
-    assert response.status_code >= 400, response.text
-    error: dict[str, str] = response.json()["error"]
-    return error
 
 
 def test_the_owner_downloads_the_bytes_kept_in_storage(
