@@ -3,7 +3,8 @@
 import reflex as rx
 
 from designer.api.app import build_app
-from designer.ui import catalogue, home, signin, teams
+from designer.ui import catalogue, dataset_page, datasets, home, signin, teams
+from designer.ui.datasets_state import DatasetsState, DatasetState, DeleteState, StorageState
 from designer.ui.editor import page as editor
 from designer.ui.editor import run_panel, style
 from designer.ui.editor.state import EditorState
@@ -45,6 +46,20 @@ app.add_page(
 )
 app.add_page(
     teams.page, route="/teams", title="Designer · Teams", on_load=[signed_in, teams.TeamsState.load]
+)
+# The storage check runs in the background: listing datasets needs only the database.
+closed_delete = DeleteState.cancel
+app.add_page(
+    datasets.page,
+    route="/datasets",
+    title="Designer · Datasets",
+    on_load=[signed_in, closed_delete, StorageState.check, DatasetsState.load],
+)
+app.add_page(
+    dataset_page.page,
+    route="/datasets/[dataset_id]",
+    title="Designer · Dataset",
+    on_load=[signed_in, closed_delete, StorageState.check, DatasetState.load],
 )
 app.add_page(catalogue.page, route="/blocks", title="Designer · Blocks", on_load=signed_in)
 app.add_page(

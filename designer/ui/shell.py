@@ -7,7 +7,7 @@ import reflex as rx
 from designer.ui.session import SessionState
 from designer.ui.signin import PostedForm
 
-NAV = (("Flows", "/"), ("Teams", "/teams"), ("Blocks", "/blocks"))
+NAV = (("Flows", "/"), ("Datasets", "/datasets"), ("Teams", "/teams"), ("Blocks", "/blocks"))
 
 
 def app_header() -> rx.Component:

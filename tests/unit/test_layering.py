@@ -38,6 +38,7 @@ CORE_MODULES = [
     "designer.store.teams",
     "designer.store.versions",
     "designer.ui.canvas.scene",
+    "designer.ui.dataset_views",
     "designer.ui.editor.dataset_choices",
     "designer.ui.editor.opening",
     "designer.ui.editor.views",

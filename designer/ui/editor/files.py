@@ -12,6 +12,7 @@ from designer.flow.compile import FlowInvalid, compile_flow
 from designer.flow.diagnostics import Severity
 from designer.flow.document import parse_flow_bytes
 from designer.ui.canvas.scene import scene_edges, scene_nodes
+from designer.ui.editor.library import datasets_of
 from designer.ui.editor.state import EditorState
 
 
@@ -59,7 +60,7 @@ class FilesState(EditorState):
             return None
         flow = self._doc()
         try:
-            compiled = await asyncio.to_thread(compile_flow, flow)
+            compiled = await asyncio.to_thread(compile_flow, flow, None, datasets_of(self))
         except FlowInvalid:
             return rx.toast.error(f"The flow cannot compile yet. {self.run_blocker}")
         return rx.download(data=compiled.ir_yaml, filename=f"{file_stem(flow.name)}.yaml")

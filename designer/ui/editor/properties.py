@@ -22,9 +22,50 @@ def _input(field: rx.Var, **props: object) -> rx.Component:
     )
 
 
+def library_select(field: rx.Var) -> rx.Component:
+    """A select whose options come from the dataset library (value and label differ)."""
+    return rx.select.root(
+        # The root renders no element of its own: the test hooks go on the trigger.
+        rx.select.trigger(
+            placeholder="Choose a dataset",
+            width="100%",
+            custom_attrs={"data-testid": "param-library", "data-param": field["name"]},
+        ),
+        rx.select.content(
+            rx.foreach(
+                field["choices"].to(list[dict[str, str]]),
+                lambda choice: rx.select.item(choice["label"], value=choice["value"]),
+            )
+        ),
+        value=field["value"].to(str),
+        on_change=lambda value: EditorState.set_param(field["name"], value),
+    )
+
+
+def dataset_control(field: rx.Var) -> rx.Component:
+    return rx.flex(
+        library_select(field),
+        rx.link(
+            rx.cond(
+                field["choices"].to(list).length() > 0,
+                "Upload or look at datasets",
+                "No datasets yet: upload one on the Datasets page",
+            ),
+            href="/datasets",
+            is_external=True,
+            size="1",
+        ),
+        direction="column",
+        spacing="1",
+    )
+
+
 def field_control(field: rx.Var) -> rx.Component:
     return rx.match(
         field["kind"],
+        ("dataset", dataset_control(field)),
+        ("dataset_version", library_select(field)),
+        ("dataset_column", library_select(field)),
         ("number", _input(field, type="number", min=field["min"], max=field["max"], step="any")),
         ("integer", _input(field, type="number", min=field["min"], max=field["max"], step="1")),
         (

@@ -36,6 +36,8 @@ from designer.store.db import StoreError
 from designer.ui.canvas.scene import canvas_node, scene_edges, scene_nodes
 from designer.ui.context import database
 from designer.ui.editor import views
+from designer.ui.editor.dataset_choices import dataset_defaults
+from designer.ui.editor.library import choices_for, datasets_of, reads_dataset
 from designer.ui.editor.opening import READ_ONLY_REASON, open_from_path
 from designer.ui.session import actor_of
 
@@ -227,7 +229,10 @@ class EditorState(rx.State):
             self._refresh_panel()
             return None
         self.field_errors = {k: v for k, v in self.field_errors.items() if k != name}
-        edit = {"kind": "params", "node": node.id, "params": {name: value}}
+        params = {name: value}
+        if field.kind == "dataset" and value and value != node.params.get(name):
+            params |= dataset_defaults(datasets_of(self), value, node.params.get("target"))
+        edit = {"kind": "params", "node": node.id, "params": params}
         self._apply(edit, merge_key=f"{node.id}.{name}")
         self._push_update(node.id)
         return self._after_edit()
@@ -369,7 +374,7 @@ class EditorState(rx.State):
 
     def _refresh(self) -> None:
         assert self._doc() is not None
-        diagnostics = check_flow(self._doc()).diagnostics
+        diagnostics = check_flow(self._doc(), datasets_of(self)).diagnostics
         self._diagnostics = diagnostics
         self.problems = views.problems_by_node(diagnostics)
         self.diagnostics = views.diagnostics_view(diagnostics)
@@ -387,7 +392,11 @@ class EditorState(rx.State):
             self.panel = {"count": len(self.selected)} if self.selected else {}
             return
         diagnostics = unwrapped(self._diagnostics)
-        panel = views.properties_view(self._doc(), self.selected[0], list(diagnostics))
+        node = self._doc().node(self.selected[0])
+        choices = (
+            choices_for(self, dict(node.params)) if node and reads_dataset(node.block) else None
+        )
+        panel = views.properties_view(self._doc(), self.selected[0], list(diagnostics), choices)
         for field in panel.get("fields", []):
             field["error"] = self.field_errors.get(field["name"]) or field["error"]
         self.panel = panel

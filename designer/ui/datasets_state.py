@@ -1,0 +1,318 @@
+"""The states of the dataset pages: the list, one dataset, deleting, and the storage check.
+
+Handlers stay short: they ask the store (``designer.store.datasets``) or the library
+(``designer.datasets.library``) in a thread, and shape the answer with ``dataset_views``.
+Uploads do not pass through here: the browser posts the file to the REST API itself
+(``upload_zone``) and hands the answer to ``uploaded`` / ``version_uploaded``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import reflex as rx
+from sqlalchemy import Engine
+
+from designer.datasets import library
+from designer.objects.base import ObjectStoreError
+from designer.objects.configured import open_store
+from designer.store import datasets as records
+from designer.store import teams as team_store
+from designer.store.access import Actor, Role
+from designer.store.db import StoreError
+from designer.ui import dataset_views as views
+from designer.ui.context import database, settings
+from designer.ui.session import actor_of
+
+
+class StorageState(rx.State):
+    """Whether object storage answers; the dataset pages warn when it does not."""
+
+    #: The callout's text, "" while storage is fine (or not checked yet).
+    problem: str = ""
+    max_upload_bytes: int = 0
+
+    @rx.event(background=True)
+    async def check(self) -> None:
+        # In the background: a server that is down takes seconds to time out, and the page's
+        # other events (the list, which needs only the database) must not wait for it.
+        current = settings()
+        try:
+            await asyncio.to_thread(lambda: open_store(current).check())
+            problem = ""
+        except ObjectStoreError as exc:
+            problem = views.storage_message(str(exc))
+        async with self:
+            self.problem = problem
+            self.max_upload_bytes = current.max_upload_bytes
+
+
+class DatasetsState(rx.State):
+    """The datasets list (``/datasets``)."""
+
+    datasets: list[dict[str, Any]] = []
+    scope: str = "all"
+    query: str = ""
+    loaded: bool = False
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        actor = actor_of(self)
+        if actor is None:
+            return
+        try:
+            found = await asyncio.to_thread(
+                records.list_datasets, database(), actor, self.query, self.scope
+            )
+        except StoreError as exc:
+            self.error, self.loaded = str(exc), True
+            return
+        now = datetime.now(UTC)
+        self.error, self.loaded = "", True
+        self.datasets = [views.dataset_row(summary, now) for summary in found]
+
+    @rx.event
+    async def show(self, scope: str) -> None:
+        self.scope = scope
+        await self.load()
+
+    @rx.event
+    async def search(self, text: str) -> None:
+        self.query = text
+        await self.load()
+
+    @rx.event
+    async def uploaded(self, reply: dict[str, Any]) -> Any:
+        """A file went in: open the new dataset, or say where the same content already is."""
+        message = views.uploaded_message(reply, str(reply.get("filename", "")))
+        if reply.get("created"):
+            return [rx.toast.success(message), rx.redirect(views.dataset_href(reply["dataset_id"]))]
+        await self.load()
+        return rx.toast.info(message)
+
+
+class DeleteState(rx.State):
+    """The delete dialog, on both pages: confirm, and confirm again when flows use it."""
+
+    dataset_id: str = ""
+    name: str = ""
+    #: Why a plain delete was refused (flows read the dataset); "" until then.
+    in_use: str = ""
+    #: Leave for the list afterwards (deleting from the dataset's own page).
+    leave: bool = False
+
+    @rx.event
+    def ask(self, dataset_id: str, name: str, leave: bool = False) -> None:
+        self.dataset_id, self.name, self.leave, self.in_use = dataset_id, name, leave, ""
+
+    @rx.event
+    def cancel(self) -> None:
+        self.dataset_id, self.in_use = "", ""
+
+    @rx.event
+    async def confirm(self) -> Any:
+        current = settings()
+        try:
+            await asyncio.to_thread(
+                library.delete_dataset,
+                database(),
+                open_store(current),
+                actor_of(self),
+                self.dataset_id,
+                confirm=bool(self.in_use),
+            )
+        except records.DatasetInUse as exc:
+            self.in_use = views.in_use_message(exc.flows, exc.hidden)
+            return None
+        except StoreError as exc:
+            self.dataset_id = ""
+            return rx.toast.error(f"Could not delete “{self.name}”: {exc}")
+        self.dataset_id, self.in_use = "", ""
+        done = rx.toast.success(f"Deleted “{self.name}”")
+        return [done, rx.redirect("/datasets")] if self.leave else [done, DatasetsState.load]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What the dataset page shows, read in one go."""
+
+    detail: records.DatasetDetail
+    version: records.DatasetVersion
+    profile: dict[str, Any]
+    access: list[records.DatasetAccess]
+    teams: list[team_store.TeamSummary]
+
+
+def open_dataset(engine: Engine, actor: Actor | None, dataset_id: str, number: int) -> Opened:
+    """The dataset, the chosen version (0: the newest) with its profile, and its sharing."""
+    detail = records.get_dataset(engine, actor, dataset_id)
+    version, profile = records.get_version(engine, actor, dataset_id, number)
+    access = records.dataset_access(engine, actor, dataset_id)
+    is_owner = detail.summary.role is Role.OWNER
+    teams = team_store.list_teams(engine, actor) if is_owner else []
+    return Opened(detail, version, profile, access, teams)
+
+
+def _number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() else 0
+
+
+class DatasetState(rx.State):
+    """One dataset (``/datasets/[dataset_id]``): a version's columns and preview, sharing."""
+
+    dataset_id: str = ""
+    name: str = ""
+    owner: str = ""
+    role: str = ""
+    loaded: bool = False
+    error: str = ""
+    versions: list[dict[str, str]] = []
+    #: The chosen version's number, as the picker's value.
+    number: str = ""
+    facts: dict[str, str] = {}
+    target: str = ""
+    columns: list[dict[str, Any]] = []
+    preview_headers: list[str] = []
+    preview_rows: list[list[str]] = []
+    access: list[dict[str, str]] = []
+    teams: list[dict[str, str]] = []
+    share_kind: str = "user"
+    share_user: str = ""
+    share_team: str = ""
+    share_role: str = "viewer"
+    share_error: str = ""
+
+    @rx.var
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+    @rx.var
+    def can_edit(self) -> bool:
+        return self.role in ("owner", "editor")
+
+    @rx.var
+    def role_sentence(self) -> str:
+        return views.role_sentence(self.role)
+
+    @rx.var
+    def upload_url(self) -> str:
+        return views.upload_url(self.dataset_id)
+
+    @rx.event
+    async def load(self) -> AsyncIterator[None]:
+        if actor_of(self) is None:
+            return
+        dataset_id = views.dataset_id_from_path(self.router.url.path)
+        self.share_user, self.share_team, self.share_error = "", "", ""
+        if dataset_id != self.dataset_id:
+            # Another dataset than the one last shown in this tab: a spinner, not the old one.
+            self.dataset_id, self.loaded, self.error = dataset_id, False, ""
+            yield
+        await self._open(_number(self.router.url.query_parameters.get("version")))
+
+    @rx.event
+    async def pick_version(self, number: str) -> None:
+        await self._open(_number(number))
+
+    @rx.event
+    async def version_uploaded(self, reply: dict[str, Any]) -> Any:
+        message = views.uploaded_message(reply, str(reply.get("filename", "")))
+        await self._open(int(reply.get("number") or 0))
+        return rx.toast.success(message) if reply.get("created") else rx.toast.info(message)
+
+    async def _open(self, number: int) -> None:
+        try:
+            opened = await asyncio.to_thread(
+                open_dataset, database(), actor_of(self), self.dataset_id, number
+            )
+        except StoreError as exc:
+            self.error, self.loaded = str(exc), True
+            return
+        summary = opened.detail.summary
+        self.error, self.loaded = "", True
+        self.name, self.owner, self.role = summary.name, summary.owner, str(summary.role)
+        self.versions = [views.version_option(v) for v in opened.detail.versions]
+        self.number = str(opened.version.number)
+        self.facts = views.version_facts(opened.version)
+        self.target = views.target_line(opened.profile)
+        self.columns = views.column_rows(opened.profile)
+        self.preview_headers, self.preview_rows = views.preview_table(opened.profile)
+        self.access = views.access_rows(opened.access)
+        self.teams = views.team_choices(opened.teams)
+        if self.share_team not in {team["value"] for team in self.teams}:
+            self.share_team = self.teams[0]["value"] if self.teams else ""
+
+    # -- sharing -------------------------------------------------------------------------------
+
+    @rx.event
+    def set_share_kind(self, kind: str | list[str]) -> None:
+        self.share_kind, self.share_error = str(kind), ""
+
+    @rx.event
+    def set_share_user(self, text: str) -> None:
+        self.share_user, self.share_error = text, ""
+
+    @rx.event
+    def set_share_team(self, team_id: str) -> None:
+        self.share_team, self.share_error = team_id, ""
+
+    @rx.event
+    def set_share_role(self, role: str) -> None:
+        self.share_role = role
+
+    @rx.event
+    async def share(self) -> Any:
+        target = self.share_team if self.share_kind == "team" else self.share_user.strip()
+        if not target:
+            self.share_error = (
+                "pick one of your teams" if self.share_kind == "team" else "type a user name"
+            )
+            return None
+        try:
+            entry = await asyncio.to_thread(
+                records.share_dataset,
+                database(),
+                actor_of(self),
+                self.dataset_id,
+                self.share_kind,
+                target,
+                self.share_role,
+            )
+        except StoreError as exc:
+            self.share_error = str(exc)
+            return None
+        self.share_user = ""
+        await self._refresh_access()
+        verb = "upload new versions of" if entry.role is Role.EDITOR else "use"
+        return rx.toast.success(f"{entry.name} can now {verb} this dataset")
+
+    @rx.event
+    async def remove(self, kind: str, target_id: str) -> Any:
+        try:
+            await asyncio.to_thread(
+                records.unshare_dataset,
+                database(),
+                actor_of(self),
+                self.dataset_id,
+                kind,
+                target_id,
+            )
+        except StoreError as exc:
+            return rx.toast.error(str(exc))
+        await self._refresh_access()
+        return None
+
+    async def _refresh_access(self) -> None:
+        try:
+            entries = await asyncio.to_thread(
+                records.dataset_access, database(), actor_of(self), self.dataset_id
+            )
+        except StoreError as exc:
+            self.share_error = str(exc)
+            return
+        self.access = views.access_rows(entries)
