@@ -144,9 +144,7 @@ def _max_upload_bytes(env: dict[str, str]) -> int:
             f"DESIGNER_MAX_UPLOAD_MB must be a number of megabytes; found {raw!r}"
         ) from None
     if not 0 < megabytes < 1e12:  # also refuses nan and inf
-        raise ValueError(
-            f"DESIGNER_MAX_UPLOAD_MB must be more than 0; found {raw!r}"
-        )
+        raise ValueError(f"DESIGNER_MAX_UPLOAD_MB must be more than 0; found {raw!r}")
     return int(megabytes * 1_000_000)
 
 
