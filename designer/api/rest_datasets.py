@@ -212,6 +212,6 @@ ROUTES = [
     resource("/datasets/{dataset_id}/versions/{number}", get=get_version),
     resource("/datasets/{dataset_id}/versions/{number}/file", get=download_version),
     resource("/datasets/{dataset_id}/flows", get=flows_using),
-    resource("/datasets/{dataset_id}/access", get=list_access, post=share),
+    resource("/datasets/{dataset_id}/access", get=list_access, put=share),
     resource("/datasets/{dataset_id}/access/{kind}/{target}", delete=remove_access),
 ]

@@ -107,7 +107,7 @@ def test_who_may_see_a_shared_dataset(scene: Scene, persona: Persona, status: in
     dataset_id = upload(scene, HOUSES).json()["dataset_id"]
     owner = scene.headers("owner")
     for body in ({"user": "viewer"}, {"team": scene.world.editors_team, "role": "editor"}):
-        shared = scene.api.post(f"/api/v1/datasets/{dataset_id}/access", json=body, headers=owner)
+        shared = scene.api.put(f"/api/v1/datasets/{dataset_id}/access", json=body, headers=owner)
         assert shared.status_code == 200, shared.text
     response = scene.api.get(f"/api/v1/datasets/{dataset_id}", headers=scene.headers(persona))
     assert response.status_code == status
