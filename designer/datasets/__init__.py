@@ -1,0 +1,1 @@
+"""Checking and profiling uploaded table files (CSV, Parquet) without any user interface."""
