@@ -29,6 +29,7 @@ from designer.api.session import request_actor
 from designer.datasets import library
 from designer.objects.configured import open_store
 from designer.settings import load_settings
+from designer.store import dataset_shares
 from designer.store import datasets as records
 from designer.store.access import SHARE_ROLES, Role
 from designer.store.db import engine_for
@@ -173,7 +174,7 @@ async def flows_using(request: Request) -> Response:
 @endpoint
 async def list_access(request: Request) -> Response:
     entries = await in_store(
-        records.dataset_access, await request_actor(request), dataset_id(request)
+        dataset_shares.dataset_access, await request_actor(request), dataset_id(request)
     )
     return reply({"access": entries})
 
@@ -187,8 +188,9 @@ async def share(request: Request) -> Response:
     if body.has("user") == body.has("team"):
         raise invalid("say who to share with: either 'user' (a user name) or 'team' (a team id)")
     kind = "user" if body.has("user") else "team"
+    target = body.text(kind, limit=200)
     entry = await in_store(
-        records.share_dataset, actor, dataset_id(request), kind, body.text(kind, limit=200), role
+        dataset_shares.share_dataset, actor, dataset_id(request), kind, target, role
     )
     return reply(entry)
 
@@ -199,9 +201,8 @@ async def remove_access(request: Request) -> Response:
     if kind not in ("user", "team"):
         raise ApiError(404, "no_such_endpoint", f"there is no endpoint at {request.url.path}")
     target = path_param(request, "target", lambda _: invalid("no such user or team"))
-    await in_store(
-        records.unshare_dataset, await request_actor(request), dataset_id(request), kind, target
-    )
+    actor = await request_actor(request)
+    await in_store(dataset_shares.unshare_dataset, actor, dataset_id(request), kind, target)
     return no_content()
 
 

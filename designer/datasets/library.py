@@ -28,6 +28,7 @@ from blocks.runtime.tables import MAX_CLASSES_GUESS
 from designer.datasets.profile import TableProfile, inspect_file
 from designer.objects.base import ObjectStore
 from designer.objects.keys import join_key
+from designer.store import dataset_versions as versions
 from designer.store import datasets as records
 from designer.store.access import Actor
 
@@ -114,7 +115,7 @@ def add_file(
     *,
     name: str = "",
     dataset_id: str = "",
-) -> records.AddedVersion:
+) -> versions.AddedVersion:
     """Add a spooled upload to the library (see the module's docstring for the steps).
 
     The file becomes a new version of ``dataset_id`` or of the person's dataset called
@@ -124,7 +125,7 @@ def add_file(
     """
     if not dataset_id:
         name = records.check_dataset_name(name) if name.strip() else _default_name(spooled)
-    found = records.existing_version(
+    found = versions.existing_version(
         engine, actor, spooled.sha256, dataset_id=dataset_id, name=name
     )
     if found is not None:
@@ -135,7 +136,7 @@ def add_file(
     if stored_now:
         store.put_file(key, spooled.path)
     try:
-        return records.add_version(
+        return versions.add_version(
             engine, actor, _new_version(spooled, profile, key), dataset_id=dataset_id, name=name
         )
     except BaseException:
@@ -148,8 +149,8 @@ def _default_name(spooled: Spooled) -> str:
     return records.name_from_filename(spooled.filename)
 
 
-def _new_version(spooled: Spooled, profile: TableProfile, key: str) -> records.NewVersion:
-    return records.NewVersion(
+def _new_version(spooled: Spooled, profile: TableProfile, key: str) -> versions.NewVersion:
+    return versions.NewVersion(
         sha256=spooled.sha256,
         size=spooled.size,
         format=profile.format,
@@ -176,7 +177,7 @@ def _forget_unused(engine: Engine, store: ObjectStore, keys: list[str]) -> int:
     removed = 0
     for key in keys:
         try:
-            if not records.content_is_referenced(engine, key):
+            if not versions.content_is_referenced(engine, key):
                 store.delete(key)
                 removed += 1
         except Exception:

@@ -5,8 +5,8 @@ same rules as a flow (``access.owned_or_shared_roles``): viewers see, preview an
 flows, editors also upload new versions, the owner shares and deletes it. A stranger is told
 the dataset does not exist, exactly as for a made-up id.
 
-Each version is immutable and identified by the SHA-256 of its bytes: uploading a file a
-dataset already holds adds nothing. The bytes themselves live in object storage; this module
+Each version is immutable and identified by the SHA-256 of its bytes (adding versions is in
+``dataset_versions``). The bytes themselves live in object storage; this module
 only records where (``object_key``) and hands back the keys no version needs any more after
 a deletion, for the caller to remove.
 """
@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import json
 import unicodedata
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
 from sqlalchemy import Engine, delete, func, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from designer.store.access import (
-    SHARE_ROLES,
     Actor,
     NotAllowed,
     Role,
@@ -34,7 +31,6 @@ from designer.store.access import (
     owned_or_shared_roles,
     signed_in,
 )
-from designer.store.accounts import user_by_name
 from designer.store.db import StoreError, session_scope
 from designer.store.tables import (
     DatasetRow,
@@ -43,10 +39,8 @@ from designer.store.tables import (
     DraftRow,
     FlowRow,
     TeamMemberRow,
-    TeamRow,
     UserRow,
 )
-from designer.store.teams import TeamNotFound
 
 MAX_NAME_LENGTH = 200
 MAX_FILENAME_LENGTH = 255
@@ -127,38 +121,6 @@ class DatasetDetail:
     versions: list[DatasetVersion]
 
 
-@dataclass(frozen=True)
-class AddedVersion:
-    """What an upload did: the dataset and version that hold the file, and whether it is new."""
-
-    dataset_id: str
-    name: str
-    number: int
-    created: bool
-
-
-@dataclass(frozen=True)
-class NewVersion:
-    """Everything recorded about an uploaded file once it is checked and stored."""
-
-    sha256: str
-    size: int
-    format: str
-    filename: str
-    rows: int
-    columns: tuple[str, ...]
-    profile: dict[str, Any]
-    object_key: str
-
-
-@dataclass(frozen=True)
-class DatasetAccess:
-    kind: Literal["owner", "user", "team"]
-    id: str
-    name: str
-    role: Role
-
-
 def check_dataset_name(name: str) -> str:
     """``name`` tidied (outer spaces trimmed, NFC), or InvalidDataset saying what is wrong."""
     name = unicodedata.normalize("NFC", name).strip()
@@ -189,118 +151,6 @@ def name_from_filename(filename: str) -> str:
     base = display_filename(filename)
     stem = base.rsplit(".", 1)[0] if "." in base.strip(".") else base
     return check_dataset_name(stem[:MAX_NAME_LENGTH] or "dataset")
-
-
-# -- adding versions -----------------------------------------------------------------------
-
-
-def existing_version(
-    engine: Engine, actor: Actor | None, sha256: str, *, dataset_id: str = "", name: str = ""
-) -> AddedVersion | None:
-    """The version of the target dataset that already holds this content, if any.
-
-    Asked before a file is profiled and stored, so re-uploading a file costs one query.
-    """
-    person = signed_in(actor)
-    with session_scope(engine) as session:
-        dataset = _target(session, person, dataset_id, name)
-        if dataset is None:
-            return None
-        version = _version_with(session, dataset.id, sha256)
-        return None if version is None else AddedVersion(dataset.id, dataset.name, version, False)
-
-
-def add_version(
-    engine: Engine,
-    actor: Actor | None,
-    new: NewVersion,
-    *,
-    dataset_id: str = "",
-    name: str = "",
-) -> AddedVersion:
-    """Record an uploaded file as the next version of a dataset.
-
-    The dataset is ``dataset_id`` (someone's dataset the person may edit) or the person's own
-    dataset called ``name``, created when they have none by that name. A file the dataset
-    already holds is not added again: its existing version is returned with created=False.
-    """
-    person = signed_in(actor)
-    for _attempt in range(3):  # two uploads at once may race for a name or a number
-        try:
-            with session_scope(engine) as session:
-                return _add_version(session, person, new, dataset_id, name)
-        except IntegrityError:
-            continue
-    raise StoreError("the dataset kept changing while this upload was saved; try again")
-
-
-def _add_version(
-    session: Session, person: Actor, new: NewVersion, dataset_id: str, name: str
-) -> AddedVersion:
-    now = datetime.now(UTC)
-    dataset = _target(session, person, dataset_id, name)
-    if dataset is None:
-        dataset = DatasetRow(
-            id=uuid.uuid4().hex,
-            owner_id=person.id,
-            name=check_dataset_name(name),
-            created_at=now,
-            updated_at=now,
-            version=0,
-        )
-        session.add(dataset)
-        session.flush()
-    elif (number := _version_with(session, dataset.id, new.sha256)) is not None:
-        return AddedVersion(dataset.id, dataset.name, number, False)
-    dataset.version += 1
-    dataset.updated_at = now
-    session.add(
-        DatasetVersionRow(
-            dataset_id=dataset.id,
-            number=dataset.version,
-            sha256=new.sha256,
-            size=new.size,
-            format=new.format,
-            filename=display_filename(new.filename),
-            rows=new.rows,
-            columns=json.dumps(list(new.columns)),
-            profile=json.dumps(new.profile),
-            object_key=new.object_key,
-            created_at=now,
-            author_id=person.id,
-        )
-    )
-    session.flush()
-    return AddedVersion(dataset.id, dataset.name, dataset.version, True)
-
-
-def _target(session: Session, person: Actor, dataset_id: str, name: str) -> DatasetRow | None:
-    """The dataset an upload goes to; None when it is a new dataset of the person's."""
-    if dataset_id:
-        row, _ = _require(session, person, dataset_id, Role.EDITOR)
-        return row
-    return session.exec(
-        select(DatasetRow).where(
-            DatasetRow.owner_id == person.id, DatasetRow.name == check_dataset_name(name)
-        )
-    ).first()
-
-
-def _version_with(session: Session, dataset_id: str, sha256: str) -> int | None:
-    return session.exec(
-        select(DatasetVersionRow.number).where(
-            DatasetVersionRow.dataset_id == dataset_id, DatasetVersionRow.sha256 == sha256
-        )
-    ).first()
-
-
-def content_is_referenced(engine: Engine, object_key: str) -> bool:
-    """Whether any version points at ``object_key`` (so the object must stay)."""
-    with session_scope(engine) as session:
-        found = session.exec(
-            select(DatasetVersionRow.id).where(DatasetVersionRow.object_key == object_key)
-        ).first()
-        return found is not None
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -355,7 +205,7 @@ def list_datasets(
 def get_dataset(engine: Engine, actor: Actor | None, dataset_id: str) -> DatasetDetail:
     """The dataset and all its versions, newest first."""
     with session_scope(engine) as session:
-        row, role = _require(session, actor, dataset_id, Role.VIEWER)
+        row, role = require_dataset(session, actor, dataset_id, Role.VIEWER)
         versions = session.exec(
             select(DatasetVersionRow, UserRow.display_name)
             .join(UserRow, col(UserRow.id) == col(DatasetVersionRow.author_id), isouter=True)
@@ -376,7 +226,7 @@ def get_version(
 ) -> tuple[DatasetVersion, dict[str, Any]]:
     """One version (``number`` 0 means the newest) and its profile."""
     with session_scope(engine) as session:
-        row, _ = _require(session, actor, dataset_id, Role.VIEWER)
+        row, _ = require_dataset(session, actor, dataset_id, Role.VIEWER)
         wanted = number or row.version
         found = session.exec(
             select(DatasetVersionRow, UserRow.display_name)
@@ -397,7 +247,7 @@ def flows_using(engine: Engine, actor: Actor | None, dataset_id: str) -> tuple[l
     and how many more such flows there are that the person may not see."""
     person = signed_in(actor)
     with session_scope(engine) as session:
-        _require(session, person, dataset_id, Role.VIEWER)
+        require_dataset(session, person, dataset_id, Role.VIEWER)
         return _flows_using(session, person, dataset_id)
 
 
@@ -423,7 +273,7 @@ def delete_dataset(
     """
     person = signed_in(actor)
     with session_scope(engine) as session:
-        row, _ = _require(session, person, dataset_id, Role.OWNER)
+        row, _ = require_dataset(session, person, dataset_id, Role.OWNER)
         if not confirm:
             visible, hidden = _flows_using(session, person, dataset_id)
             if visible or hidden:
@@ -451,104 +301,14 @@ def delete_dataset(
         return sorted(keys - still_used)
 
 
-# -- sharing -------------------------------------------------------------------------------
-
-
-def dataset_access(engine: Engine, actor: Actor | None, dataset_id: str) -> list[DatasetAccess]:
-    """Who may use the dataset: the owner, then people, then teams."""
-    with session_scope(engine) as session:
-        row, _ = _require(session, actor, dataset_id, Role.VIEWER)
-        owner = session.get(UserRow, row.owner_id)
-        owner_name = owner.display_name if owner else ""
-        entries = [DatasetAccess("owner", row.owner_id, owner_name, Role.OWNER)]
-        shares = session.exec(
-            select(DatasetShareRow, UserRow, TeamRow)
-            .join(UserRow, col(UserRow.id) == col(DatasetShareRow.user_id), isouter=True)
-            .join(TeamRow, col(TeamRow.id) == col(DatasetShareRow.team_id), isouter=True)
-            .where(DatasetShareRow.dataset_id == dataset_id)
-        ).all()
-        people = [
-            DatasetAccess("user", user.id, user.display_name, Role(share.role))
-            for share, user, _ in shares
-            if user is not None
-        ]
-        teams = [
-            DatasetAccess("team", team.id, team.name, Role(share.role))
-            for share, _, team in shares
-            if team is not None
-        ]
-        return [*entries, *sorted(people, key=_by_name), *sorted(teams, key=_by_name)]
-
-
-def share_dataset(
-    engine: Engine,
-    actor: Actor | None,
-    dataset_id: str,
-    kind: Literal["user", "team"],
-    target: str,
-    role: Role | str = Role.VIEWER,
-) -> DatasetAccess:
-    """Share the dataset with a person (by user name) or a team of the owner's (by id)."""
-    if role not in SHARE_ROLES:
-        raise InvalidDataset(
-            f"a dataset can be shared as {' or '.join(SHARE_ROLES)}, not as {str(role)!r}"
-        )
-    person = signed_in(actor)
-    with session_scope(engine) as session:
-        row, _ = _require(session, person, dataset_id, Role.OWNER)
-        if kind == "user":
-            user = user_by_name(session, target)
-            if user.id == row.owner_id:
-                raise NotAllowed(f"{user.display_name} owns this dataset already")
-            entry = DatasetAccess("user", user.id, user.display_name, Role(role))
-            match: Any = col(DatasetShareRow.user_id) == user.id
-        elif kind == "team":
-            team = session.get(TeamRow, target)
-            member = session.get(TeamMemberRow, (target, person.id)) if team else None
-            if team is None or (member is None and not person.is_admin):
-                raise TeamNotFound(target)
-            entry = DatasetAccess("team", team.id, team.name, Role(role))
-            match = col(DatasetShareRow.team_id) == team.id
-        else:
-            raise InvalidDataset(f"share with a 'user' or a 'team', not {kind!r}")
-        share = session.exec(
-            select(DatasetShareRow).where(DatasetShareRow.dataset_id == dataset_id, match)
-        ).first()
-        if share is None:
-            share = DatasetShareRow(
-                dataset_id=dataset_id,
-                user_id=entry.id if kind == "user" else None,
-                team_id=entry.id if kind == "team" else None,
-                created_at=datetime.now(UTC),
-            )
-            session.add(share)
-        share.role = Role(role)
-        return entry
-
-
-def unshare_dataset(
-    engine: Engine,
-    actor: Actor | None,
-    dataset_id: str,
-    kind: Literal["user", "team"],
-    target_id: str,
-) -> None:
-    column = col(DatasetShareRow.user_id) if kind == "user" else col(DatasetShareRow.team_id)
-    with session_scope(engine) as session:
-        _require(session, actor, dataset_id, Role.OWNER)
-        session.exec(
-            delete(DatasetShareRow).where(
-                col(DatasetShareRow.dataset_id) == dataset_id, column == target_id
-            )
-        )
-
-
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _require(
+def require_dataset(
     session: Session, actor: Actor | None, dataset_id: str, needed: Role
 ) -> tuple[DatasetRow, Role]:
+    """The dataset's row and ``actor``'s role on it, if that role allows ``needed``; a
+    stranger gets DatasetNotFound, as for an id that never existed."""
     person = signed_in(actor)
     row = session.get(DatasetRow, dataset_id) if _plain_id(dataset_id) else None
     role = _roles(session, person, [row]).get(row.id) if row is not None else None
@@ -622,10 +382,6 @@ def _version(row: DatasetVersionRow, name: str, author: str) -> DatasetVersion:
         created_at=row.created_at,
         author=author,
     )
-
-
-def _by_name(entry: DatasetAccess) -> str:
-    return entry.name.lower()
 
 
 def _escape_like(text: str) -> str:

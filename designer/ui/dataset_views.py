@@ -14,7 +14,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import quote
 
-from designer.store.datasets import DatasetAccess, DatasetSummary, DatasetVersion
+from designer.store.dataset_shares import DatasetAccess
+from designer.store.datasets import DatasetSummary, DatasetVersion
 from designer.store.teams import TeamSummary
 from designer.ui.sharing_views import ROLE_LABELS, count_label, exact_time, relative_time
 

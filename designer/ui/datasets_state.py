@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from designer.datasets import library
 from designer.objects.base import ObjectStoreError
 from designer.objects.configured import open_store
+from designer.store import dataset_shares
 from designer.store import datasets as records
 from designer.store import teams as team_store
 from designer.store.access import Actor, Role
@@ -144,7 +145,7 @@ class Opened:
     detail: records.DatasetDetail
     version: records.DatasetVersion
     profile: dict[str, Any]
-    access: list[records.DatasetAccess]
+    access: list[dataset_shares.DatasetAccess]
     teams: list[team_store.TeamSummary]
 
 
@@ -152,7 +153,7 @@ def open_dataset(engine: Engine, actor: Actor | None, dataset_id: str, number: i
     """The dataset, the chosen version (0: the newest) with its profile, and its sharing."""
     detail = records.get_dataset(engine, actor, dataset_id)
     version, profile = records.get_version(engine, actor, dataset_id, number)
-    access = records.dataset_access(engine, actor, dataset_id)
+    access = dataset_shares.dataset_access(engine, actor, dataset_id)
     is_owner = detail.summary.role is Role.OWNER
     teams = team_store.list_teams(engine, actor) if is_owner else []
     return Opened(detail, version, profile, access, teams)
@@ -275,7 +276,7 @@ class DatasetState(rx.State):
             return None
         try:
             entry = await asyncio.to_thread(
-                records.share_dataset,
+                dataset_shares.share_dataset,
                 database(),
                 actor_of(self),
                 self.dataset_id,
@@ -295,7 +296,7 @@ class DatasetState(rx.State):
     async def remove(self, kind: str, target_id: str) -> Any:
         try:
             await asyncio.to_thread(
-                records.unshare_dataset,
+                dataset_shares.unshare_dataset,
                 database(),
                 actor_of(self),
                 self.dataset_id,
@@ -310,7 +311,7 @@ class DatasetState(rx.State):
     async def _refresh_access(self) -> None:
         try:
             entries = await asyncio.to_thread(
-                records.dataset_access, database(), actor_of(self), self.dataset_id
+                dataset_shares.dataset_access, database(), actor_of(self), self.dataset_id
             )
         except StoreError as exc:
             self.share_error = str(exc)

@@ -30,6 +30,8 @@ CORE_MODULES = [
     "designer.runs.kubeflow",
     "designer.runs.report",
     "designer.settings",
+    "designer.store.dataset_shares",
+    "designer.store.dataset_versions",
     "designer.store.datasets",
     "designer.store.flows",
     "designer.store.migrate",

@@ -15,6 +15,7 @@ from designer.datasets import library
 from designer.datasets.sniff import DatasetProblem
 from designer.objects.base import ObjectStore, StorageUnavailable
 from designer.objects.local import LocalFolderStore
+from designer.store import dataset_versions as versions
 from designer.store import datasets as records
 from tests.fixtures.databases import engine, migrated_database_url, migrated_template
 from tests.fixtures.object_stores import (
@@ -61,7 +62,7 @@ def upload(
     data: bytes,
     filename: str = "houses.csv",
     **target: str,
-) -> records.AddedVersion:
+) -> versions.AddedVersion:
     for spool in spooled(uploads, data, filename):
         return library.add_file(engine, store, world.owner, spool, **target)
     raise AssertionError("unreachable")

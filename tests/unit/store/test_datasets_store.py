@@ -9,24 +9,20 @@ import pytest
 from designer.flow.document import Flow, Node
 from designer.store import Role, flows
 from designer.store.access import NotAllowed, SignInRequired
+from designer.store.dataset_shares import dataset_access, share_dataset, unshare_dataset
+from designer.store.dataset_versions import NewVersion, add_version, existing_version
 from designer.store.datasets import (
     DatasetInUse,
     DatasetNotFound,
     InvalidDataset,
-    NewVersion,
-    add_version,
     check_dataset_name,
-    dataset_access,
     delete_dataset,
     display_filename,
-    existing_version,
     flows_using,
     get_dataset,
     get_version,
     list_datasets,
     name_from_filename,
-    share_dataset,
-    unshare_dataset,
 )
 from tests.fixtures.people import Persona, World, world
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from designer.store.access import Role
-from designer.store.datasets import DatasetAccess, DatasetSummary, DatasetVersion
+from designer.store.dataset_shares import DatasetAccess
+from designer.store.datasets import DatasetSummary, DatasetVersion
 from designer.store.teams import TeamRole, TeamSummary
 from designer.ui import dataset_views as views
 
