@@ -24,6 +24,7 @@ CORE_MODULES = [
     "designer.objects.configured",
     "designer.objects.local",
     "designer.objects.s3",
+    "designer.objects.s3_connection",
     "designer.runs.artifacts",
     "designer.runs.launcher",
     "designer.runs.local",
