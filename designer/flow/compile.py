@@ -96,7 +96,9 @@ def _pipeline_body(
     ``dsl.pipeline`` reads the signature to create pipeline parameters, then calls the function
     with one channel per parameter, in order.
     """
-    params = list(flow.params)
+    # Python (and so ``dsl.pipeline``) wants parameters without a default before those with
+    # one; the order only decides how the channels come in, which ``by_name`` undoes.
+    params = sorted(flow.params, key=lambda p: p.default is not None)
     order = list(nx.topological_sort(check.graph))
     nodes = {node.id: node for node in flow.nodes}
 

@@ -57,6 +57,19 @@ def test_flow_params_become_pipeline_parameters() -> None:
     assert compiled.parameters == {"test_size": 0.2, "dataset": "wine"}
 
 
+def test_a_parameter_without_a_default_may_follow_one_with_a_default() -> None:
+    doc = fixture_flow("wine_boosting")
+    doc["params"][-1].pop("default")  # as hypothesis found: default, then none
+    assert doc["params"][0].get("default") is not None
+    check = check_data(doc)
+    assert check.flow is not None and check.valid
+    compiled = compile_flow(check.flow, check)
+    tasks = yaml.safe_load(compiled.ir_yaml)["root"]["dag"]["tasks"]
+    split_task = tasks[compiled.node_to_task["split"]]
+    wired = split_task["inputs"]["parameters"]["test_size"]
+    assert wired == {"componentInputParameter": "test_size"}
+
+
 def test_caching_is_switched_per_node() -> None:
     compiled = _compile("iris_classification")
     tasks = yaml.safe_load(compiled.ir_yaml)["root"]["dag"]["tasks"]
