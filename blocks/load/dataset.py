@@ -1,11 +1,10 @@
 """Load a dataset from the designer's library: a file someone uploaded on the Datasets page."""
 
-from typing import Literal
-
 from kfp.dsl import Dataset, Output
 from pydantic import BaseModel, ConfigDict, Field
 
 from blocks.base import DATASET, Block, Inference, ParamProblem, Port, StoredTable, TableSchema
+from blocks.load.common import Task, target_field, task_field
 
 
 class Params(BaseModel):
@@ -29,19 +28,8 @@ class Params(BaseModel):
         "keeps the flow on that exact file.",
         json_schema_extra={"widget": "dataset_version"},
     )
-    target: str = Field(
-        "",
-        title="Target column",
-        description="The column a model should learn to predict. Leave empty when the table "
-        "has no such column.",
-        json_schema_extra={"widget": "dataset_column"},
-    )
-    task: Literal["auto", "classification", "regression"] = Field(
-        "auto",
-        title="Task",
-        description="classification predicts a category, regression predicts a number. auto "
-        "picks regression only for decimal targets with more than 20 different values.",
-    )
+    target: str = target_field(json_schema_extra={"widget": "dataset_column"})
+    task: Task = task_field()
 
 
 def load_dataset(

@@ -8,6 +8,7 @@ from kfp.dsl import Dataset, Output
 from pydantic import BaseModel, ConfigDict, Field
 
 from blocks.base import DATASET, Block, Inference, ParamProblem, Port, TableSchema
+from blocks.load.common import Task, target_field, task_field
 
 
 class Params(BaseModel):
@@ -27,18 +28,8 @@ class Params(BaseModel):
         description="auto tells CSV and Parquet apart by the file name and content; choose one "
         "when the name does not end in .csv or .parquet.",
     )
-    target: str = Field(
-        "",
-        title="Target column",
-        description="The column a model should learn to predict. Leave empty when the table "
-        "has no such column.",
-    )
-    task: Literal["auto", "classification", "regression"] = Field(
-        "auto",
-        title="Task",
-        description="classification predicts a category, regression predicts a number. auto "
-        "picks regression only for decimal targets with more than 20 different values.",
-    )
+    target: str = target_field()
+    task: Task = task_field()
 
 
 def load_table_file(uri: str, format: str, target: str, task: str, data: Output[Dataset]) -> None:

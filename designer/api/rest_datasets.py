@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from designer.api.errors import ApiError, invalid
+from designer.api.errors import invalid
 from designer.api.rest_base import (
+    call,
     endpoint,
     no_content,
     plain,
@@ -24,18 +25,18 @@ from designer.api.rest_base import (
     resource,
     signed_in_actor,
 )
-from designer.api.rest_input import number_param, path_param, query_text, read_body
+from designer.api.rest_input import number_param, path_param, query_text
+from designer.api.rest_sharing import access_target, share_request
 from designer.api.session import request_actor
 from designer.datasets import library
 from designer.objects.configured import open_store
 from designer.settings import load_settings
 from designer.store import dataset_shares
 from designer.store import datasets as records
-from designer.store.access import SHARE_ROLES, Role
+from designer.store.access import Role
 from designer.store.db import engine_for
 
 T = TypeVar("T")
-ROLE_NAMES = tuple(str(role) for role in SHARE_ROLES)
 SCOPES = ("all", "mine", "shared")
 
 
@@ -49,12 +50,6 @@ async def in_library(function: Callable[..., T], *args: Any, **kwargs: Any) -> T
     return await run_in_threadpool(run)
 
 
-async def in_store(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``function(engine, *args, **kwargs)`` in the threadpool (records only)."""
-    url = load_settings().database_url
-    return await run_in_threadpool(lambda: function(engine_for(url), *args, **kwargs))
-
-
 def dataset_id(request: Request) -> str:
     return path_param(request, "dataset_id", records.DatasetNotFound)
 
@@ -64,7 +59,7 @@ async def list_datasets(request: Request) -> Response:
     scope = query_text(request, "scope", "all")
     if scope not in SCOPES:
         raise invalid(f"'scope' must be one of {', '.join(SCOPES)}; found {scope!r}")
-    found = await in_store(
+    found = await call(
         records.list_datasets, await request_actor(request), query_text(request, "q"), scope
     )
     return reply({"datasets": found})
@@ -101,7 +96,7 @@ async def _upload(request: Request, *, name: str = "", dataset_id: str = "") -> 
 
 @endpoint
 async def get_dataset(request: Request) -> Response:
-    detail = await in_store(records.get_dataset, await request_actor(request), dataset_id(request))
+    detail = await call(records.get_dataset, await request_actor(request), dataset_id(request))
     return reply(detail)
 
 
@@ -127,7 +122,7 @@ def _number(request: Request) -> int:
 
 @endpoint
 async def get_version(request: Request) -> Response:
-    version, profile = await in_store(
+    version, profile = await call(
         records.get_version, await request_actor(request), dataset_id(request), _number(request)
     )
     return reply({**plain(version), "profile": profile})
@@ -140,20 +135,13 @@ async def download_version(request: Request) -> Response:
     )
     media = "text/csv" if version.format == "csv" else "application/vnd.apache.parquet"
     return StreamingResponse(
-        _iterate_in_threads(chunks),
+        iterate_in_threadpool(chunks),
         media_type=media,
         headers={
             "Content-Length": str(version.size),
             "Content-Disposition": _attachment(version.filename),
         },
     )
-
-
-async def _iterate_in_threads(chunks: Any) -> Any:
-    """Read each chunk in the threadpool: storage reads block."""
-    done = object()
-    while (chunk := await run_in_threadpool(next, chunks, done)) is not done:
-        yield chunk
 
 
 def _attachment(filename: str) -> str:
@@ -165,7 +153,7 @@ def _attachment(filename: str) -> str:
 
 @endpoint
 async def flows_using(request: Request) -> Response:
-    visible, hidden = await in_store(
+    visible, hidden = await call(
         records.flows_using, await request_actor(request), dataset_id(request)
     )
     return reply({"flows": visible, "hidden": hidden})
@@ -173,7 +161,7 @@ async def flows_using(request: Request) -> Response:
 
 @endpoint
 async def list_access(request: Request) -> Response:
-    entries = await in_store(
+    entries = await call(
         dataset_shares.dataset_access, await request_actor(request), dataset_id(request)
     )
     return reply({"access": entries})
@@ -181,28 +169,18 @@ async def list_access(request: Request) -> Response:
 
 @endpoint
 async def share(request: Request) -> Response:
-    """``{"user": "<user name>", "role": ...}`` or ``{"team": "<team id>", "role": ...}``."""
+    """As sharing a flow (``rest_sharing.share_request``); the role is viewer by default."""
     actor = await signed_in_actor(request)
-    body = await read_body(request)
-    role = Role(body.choice("role", ROLE_NAMES, str(Role.VIEWER)))
-    if body.has("user") == body.has("team"):
-        raise invalid("say who to share with: either 'user' (a user name) or 'team' (a team id)")
-    kind = "user" if body.has("user") else "team"
-    target = body.text(kind, limit=200)
-    entry = await in_store(
-        dataset_shares.share_dataset, actor, dataset_id(request), kind, target, role
-    )
+    kind, target, role = await share_request(request, default_role=Role.VIEWER)
+    entry = await call(dataset_shares.share_dataset, actor, dataset_id(request), kind, target, role)
     return reply(entry)
 
 
 @endpoint
 async def remove_access(request: Request) -> Response:
-    kind = request.path_params["kind"]
-    if kind not in ("user", "team"):
-        raise ApiError(404, "no_such_endpoint", f"there is no endpoint at {request.url.path}")
-    target = path_param(request, "target", lambda _: invalid("no such user or team"))
+    kind, target = access_target(request)
     actor = await request_actor(request)
-    await in_store(dataset_shares.unshare_dataset, actor, dataset_id(request), kind, target)
+    await call(dataset_shares.unshare_dataset, actor, dataset_id(request), kind, target)
     return no_content()
 
 

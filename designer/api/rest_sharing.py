@@ -7,6 +7,7 @@ decides. A link's token is in the answer that makes it, and nowhere else ever ag
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,31 +44,38 @@ async def list_access(request: Request) -> Response:
     return reply({"access": entries})
 
 
-@endpoint
-async def share(request: Request) -> Response:
-    """``{"user": "<user name>", "role": ...}`` or ``{"team": "<team id>", "role": ...}``."""
-    actor = await signed_in_actor(request)
+async def share_request(
+    request: Request, default_role: Role | None = None
+) -> tuple[Literal["user", "team"], str, Role]:
+    """Who to share with and how, from a body of ``{"user": "<user name>", "role": ...}`` or
+    ``{"team": "<team id>", "role": ...}`` (flows and datasets are shared alike)."""
     body = await read_body(request)
-    role = Role(body.choice("role", ROLE_NAMES))
+    role = Role(body.choice("role", ROLE_NAMES, default_role and str(default_role)))
     if body.has("user") == body.has("team"):
         raise invalid("say who to share with: either 'user' (a user name) or 'team' (a team id)")
-    if body.has("user"):
-        entry = await call(
-            shares.share_with_user, actor, flow_id(request), body.text("user", limit=200), role
-        )
-    else:
-        entry = await call(
-            shares.share_with_team, actor, flow_id(request), body.text("team", limit=200), role
-        )
-    return reply(entry)
+    kind: Literal["user", "team"] = "user" if body.has("user") else "team"
+    return kind, body.text(kind, limit=200), role
+
+
+def access_target(request: Request) -> tuple[Literal["user", "team"], str]:
+    """The person or team named by an ``.../access/{kind}/{target}`` path."""
+    kind = request.path_params["kind"]
+    if kind not in ("user", "team"):
+        raise ApiError(404, "no_such_endpoint", f"there is no endpoint at {request.url.path}")
+    return kind, path_param(request, "target", lambda _: invalid("no such user or team"))
+
+
+@endpoint
+async def share(request: Request) -> Response:
+    actor = await signed_in_actor(request)
+    kind, target, role = await share_request(request)
+    sharing = shares.share_with_user if kind == "user" else shares.share_with_team
+    return reply(await call(sharing, actor, flow_id(request), target, role))
 
 
 @endpoint
 async def remove_access(request: Request) -> Response:
-    kind = request.path_params["kind"]
-    if kind not in ("user", "team"):
-        raise ApiError(404, "no_such_endpoint", f"there is no endpoint at {request.url.path}")
-    target = path_param(request, "target", lambda _: invalid("no such user or team"))
+    kind, target = access_target(request)
     await call(shares.remove_access, await request_actor(request), flow_id(request), kind, target)
     return no_content()
 

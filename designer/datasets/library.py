@@ -124,7 +124,11 @@ def add_file(
     store's (StorageUnavailable when it cannot be reached).
     """
     if not dataset_id:
-        name = records.check_dataset_name(name) if name.strip() else _default_name(spooled)
+        name = (
+            records.check_dataset_name(name)
+            if name.strip()
+            else records.name_from_filename(spooled.filename)
+        )
     found = versions.existing_version(
         engine, actor, spooled.sha256, dataset_id=dataset_id, name=name
     )
@@ -143,10 +147,6 @@ def add_file(
         if stored_now:
             _forget_unused(engine, store, [key])
         raise
-
-
-def _default_name(spooled: Spooled) -> str:
-    return records.name_from_filename(spooled.filename)
 
 
 def _new_version(spooled: Spooled, profile: TableProfile, key: str) -> versions.NewVersion:

@@ -32,6 +32,7 @@ from designer.store.access import (
     signed_in,
 )
 from designer.store.db import StoreError, session_scope
+from designer.store.flows import MAX_NAME_LENGTH, PLAIN_LINE, check_name, is_plain_line
 from designer.store.tables import (
     DatasetRow,
     DatasetShareRow,
@@ -42,11 +43,11 @@ from designer.store.tables import (
     UserRow,
 )
 
-MAX_NAME_LENGTH = 200
 MAX_FILENAME_LENGTH = 255
 #: Which datasets a list shows: every one the person may use, their own, or others' shared.
 Scope = Literal["all", "mine", "shared"]
-_NOT_IN_NAMES = ("Cc", "Cs", "Zl", "Zp", "Cf")
+#: A dataset's name or file name may not hold what a flow's may not, nor invisible formatting.
+_NOT_IN_NAMES = (*PLAIN_LINE, "Cf")
 
 
 class DatasetNotFound(StoreError, LookupError):
@@ -123,26 +124,19 @@ class DatasetDetail:
 
 def check_dataset_name(name: str) -> str:
     """``name`` tidied (outer spaces trimmed, NFC), or InvalidDataset saying what is wrong."""
-    name = unicodedata.normalize("NFC", name).strip()
-    if not name:
-        raise InvalidDataset("a dataset needs a name: this one is blank")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidDataset(
-            f"a dataset name can be at most {MAX_NAME_LENGTH} characters: this one has {len(name)}"
-        )
-    for char in name:
-        if unicodedata.category(char) in _NOT_IN_NAMES:
-            raise InvalidDataset(
-                f"a dataset name is one line of plain text: {char!r} (a line break, control or "
-                "invisible formatting character) cannot be part of it"
-            )
-    return name
+    return check_name(
+        unicodedata.normalize("NFC", name).strip(),
+        "dataset",
+        InvalidDataset,
+        forbidden=_NOT_IN_NAMES,
+        chars="a line break, control or invisible formatting character",
+    )
 
 
 def display_filename(filename: str) -> str:
     """The last part of an uploaded file's name, without folders or control characters."""
     base = PureWindowsPath(PurePosixPath(filename or "").name).name
-    kept = "".join(c for c in base if unicodedata.category(c) not in _NOT_IN_NAMES).strip()
+    kept = "".join(c for c in base if is_plain_line(c, _NOT_IN_NAMES)).strip()
     return kept[-MAX_FILENAME_LENGTH:] or "upload"
 
 

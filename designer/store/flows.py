@@ -47,7 +47,7 @@ MAX_NAME_LENGTH = 200
 DEFAULT_NAME = "Untitled flow"
 #: Unicode categories a name may not contain: control characters (tabs, newlines, NUL, which
 #: PostgreSQL cannot even store), lone surrogates (not text), line and paragraph separators.
-_NOT_IN_NAMES = ("Cc", "Cs", "Zl", "Zp")
+PLAIN_LINE = ("Cc", "Cs", "Zl", "Zp")
 #: Which flows a list shows: the person's own, those shared with them, or one team's.
 Scope = Literal["mine", "shared"] | str
 
@@ -93,24 +93,38 @@ class StoredFlow:
     owner: str
 
 
-def is_plain_line(text: str) -> bool:
+def is_plain_line(text: str, forbidden: tuple[str, ...] = PLAIN_LINE) -> bool:
     """Whether ``text`` is one line of plain text (no control characters, NUL included)."""
-    return not any(unicodedata.category(char) in _NOT_IN_NAMES for char in text)
+    return not any(unicodedata.category(char) in forbidden for char in text)
 
 
 def check_flow_name(name: str) -> str:
     """Return ``name`` if it can name a flow; otherwise raise ``InvalidFlowName`` saying why."""
+    return check_name(name, "flow", InvalidFlowName)
+
+
+def check_name(
+    name: str,
+    thing: str,
+    error: type[StoreError],
+    *,
+    forbidden: tuple[str, ...] = PLAIN_LINE,
+    chars: str = "a line break or control character",
+) -> str:
+    """``name`` if it can name a ``thing`` (a flow, a dataset); else ``error`` saying why.
+
+    ``forbidden`` lists the Unicode categories a name may not hold, which ``chars`` describes.
+    """
     if not name.strip():
-        raise InvalidFlowName("a flow needs a name: this one is blank")
+        raise error(f"a {thing} needs a name: this one is blank")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidFlowName(
-            f"a flow name can be at most {MAX_NAME_LENGTH} characters: this one has {len(name)}"
+        raise error(
+            f"a {thing} name can be at most {MAX_NAME_LENGTH} characters: this one has {len(name)}"
         )
     for char in name:
-        if unicodedata.category(char) in _NOT_IN_NAMES:
-            raise InvalidFlowName(
-                f"a flow name is one line of plain text: {char!r} (a line break or control "
-                "character) cannot be part of it"
+        if not is_plain_line(char, forbidden):
+            raise error(
+                f"a {thing} name is one line of plain text: {char!r} ({chars}) cannot be part of it"
             )
     return name
 
