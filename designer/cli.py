@@ -18,6 +18,7 @@ from designer import __version__
 from designer.cli_datasets import add_as_option, add_parsers, dataset_lookup_for
 from designer.flow.document import Flow, flow_json_schema
 from designer.flow.validate import FlowCheck, check_text
+from designer.runs.compare import Comparison, compare_models, model_names
 from designer.runs.record import RunRecord, Status
 from designer.settings import KubeflowSettings, load_settings
 
@@ -177,7 +178,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"run {run.run_id} started; artifacts in {run.run_dir}", file=sys.stderr)
     record = run.wait()
-    _print_record(record, as_json=args.json)
+    _print_record(record, as_json=args.json, flow=flow)
     return 0 if record.status is Status.SUCCEEDED else 1
 
 
@@ -203,7 +204,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     except KubeflowError as exc:
         print(f"designer: {exc}", file=sys.stderr)
         return 1
-    _print_record(record, as_json=args.json)
+    _print_record(record, as_json=args.json, flow=flow)
     if args.wait:
         return 0 if record.status is Status.SUCCEEDED else 1
     return 0
@@ -380,7 +381,7 @@ def _print_diagnostics(check: FlowCheck) -> None:
         print(diagnostic, file=sys.stderr)
 
 
-def _print_record(record: RunRecord, *, as_json: bool) -> None:
+def _print_record(record: RunRecord, *, as_json: bool, flow: Flow | None = None) -> None:
     if as_json:
         _print_json(record.summary())
         return
@@ -390,7 +391,29 @@ def _print_record(record: RunRecord, *, as_json: bool) -> None:
         print(f"  {node_id:<24} {node.status!s:<10} {metrics}")
         if node.error:
             print(f"  {'':<24} {node.error}")
+    for table in compare_models(record, model_names(flow) if flow is not None else None):
+        _print_comparison(table)
     if record.error:
         print(record.error)
     if record.url:
         print(record.url)
+
+
+def _print_comparison(table: Comparison) -> None:
+    """Models side by side in plain columns, the best value of each row starred."""
+    title = f"compare {table['kind']} models"
+    winner = next((c["label"] for c in table["columns"] if c["best"]), "")
+    if winner:
+        title += f" (best by {table['best_by_label']}: {winner})"
+    lines = [["", *(c["label"] for c in table["columns"])]]
+    for row in table["rows"]:
+        # The star's width is kept on every cell so the numbers stay right-aligned.
+        lines.append(
+            [row["label"], *(c["text"] + (" *" if c["best"] else "  ") for c in row["cells"])]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    print(f"\n{title}")
+    for line in lines:
+        cells = [line[0].ljust(widths[0])]
+        cells += [text.rjust(width) for text, width in zip(line[1:], widths[1:], strict=True)]
+        print("  " + "  ".join(cells).rstrip())

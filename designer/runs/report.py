@@ -4,7 +4,8 @@ The browser draws numbers, a confusion-matrix heat map, an ROC curve, a residual
 list of downloadable outputs; all of it is computed here, without the UI, so the CLI or a REST
 endpoint can serve the same report. Block metadata is read as kfp 2.17's
 ``ClassificationMetrics`` writes it (``confusionMatrix`` and ``confidenceMetrics``); anything
-malformed is left out of the report rather than breaking the panel.
+malformed is left out of the report rather than breaking the panel. Models of one run side by
+side are ``designer.runs.compare``, built on the numbers and labels here.
 """
 
 from __future__ import annotations
@@ -161,6 +162,17 @@ def format_number(value: float | None) -> str:
     return text
 
 
+def as_number(value: float | None) -> Number:
+    """A value with its text; NaN, infinities and missing values become None ("n/a")."""
+    finite = value is not None and math.isfinite(value)
+    return {"value": float(value) if finite else None, "text": format_number(value)}
+
+
+def metric_label(name: str) -> str:
+    """How a metric's name reads in the panel: "roc_auc" -> "ROC AUC", "log_loss" -> "Log loss"."""
+    return METRIC_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
 # -- nodes ---------------------------------------------------------------------------------
 
 
@@ -204,14 +216,8 @@ def _produced_anything(node: NodeReport) -> bool:
     )
 
 
-def _number(value: float | None) -> Number:
-    finite = value is not None and math.isfinite(value)
-    return {"value": float(value) if finite else None, "text": format_number(value)}
-
-
 def _metric(name: str, value: float) -> Metric:
-    label = METRIC_LABELS.get(name) or name.replace("_", " ").capitalize()
-    return {"name": name, "label": label, **_number(value)}
+    return {"name": name, "label": metric_label(name), **as_number(value)}
 
 
 def _headline_entry(record: RunRecord) -> tuple[str, str, float] | None:
@@ -234,7 +240,7 @@ def _headline_view(record: RunRecord) -> Headline | None:
 def _residuals(metrics: Mapping[str, float]) -> dict[str, Number] | None:
     if not any(name.startswith(RESIDUAL_PREFIX) for name in metrics):
         return None
-    return {key: _number(metrics.get(RESIDUAL_PREFIX + key)) for key in RESIDUAL_KEYS}
+    return {key: as_number(metrics.get(RESIDUAL_PREFIX + key)) for key in RESIDUAL_KEYS}
 
 
 # -- charts from ClassificationMetrics metadata --------------------------------------------

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from designer.cli import main
+from designer.cli import _print_record, main
+from designer.flow.document import Flow
+from designer.runs.record import NodeRun, RunRecord, Status
 from tests.fixtures.flow_files import FLOWS, fixture_flow
 from tests.fixtures.kfp_server import FakeKfpServer
 
@@ -152,3 +154,24 @@ def test_submit_to_a_server_that_is_down_says_so(capsys: pytest.CaptureFixture[s
     code, _, err = run(capsys, "submit", IRIS, "--host", url)
     assert code == 1
     assert "cannot reach Kubeflow Pipelines" in err
+
+
+def test_run_output_lines_models_up_when_a_run_compares_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    flow = Flow.model_validate(fixture_flow("wine_boosting"))
+    nodes = {
+        "eval_boost": NodeRun(Status.SUCCEEDED, metrics={"accuracy": 0.9722, "f1": 0.9701}),
+        "eval_logreg": NodeRun(Status.SUCCEEDED, metrics={"accuracy": 0.9444, "f1": 0.9712}),
+    }
+    record = RunRecord("r1", "wine", "local", Status.SUCCEEDED, nodes=nodes)
+    _print_record(record, as_json=False, flow=flow)
+    table = capsys.readouterr().out.split("\n\n", 1)[1].splitlines()
+    assert table == [
+        "compare classification models (best by Accuracy: Gradient boosting)",
+        "            Gradient boosting  Logistic regression",
+        "  Accuracy            0.972 *              0.944",
+        "  F1                   0.97                0.971 *",
+    ]
+    _print_record(record, as_json=True, flow=flow)  # the JSON contract is unchanged
+    assert set(json.loads(capsys.readouterr().out)) == {"run_id", "status", "error", "nodes"}

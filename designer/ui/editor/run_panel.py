@@ -1,10 +1,11 @@
-"""The run tab: the run on show (status, metrics, charts, artifacts), the selected node's log,
-and the flow's run history."""
+"""The run tab: the run on show (status, models compared, metrics, charts, artifacts), the
+selected node's log, and the flow's run history."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from designer.ui.editor import compare_view
 from designer.ui.editor.run_state import RunState
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.views import STATUS_COLORS
@@ -285,6 +286,13 @@ def run_panel() -> rx.Component:
             rx.flex(
                 run_summary(),
                 rx.cond(
+                    RunState.comparisons.length() > 0,
+                    section(
+                        "Compare models",
+                        rx.foreach(RunState.comparisons, compare_view.compare_table),
+                    ),
+                ),
+                rx.cond(
                     EditorState.selected.length() == 1,
                     rx.cond(RunState.node_run.contains("id"), node_detail()),
                 ),
@@ -380,4 +388,5 @@ STYLE: dict[str, object] = {
     },
     ".history-row:hover": {"background": "var(--gray-3)"},
     ".history-row.active": {"background": "var(--accent-3)"},
+    **compare_view.STYLE,
 }

@@ -15,6 +15,7 @@ import reflex as rx
 from designer.datasets.library import dataset_lookup
 from designer.flow.compile import compile_flow
 from designer.objects.configured import open_store
+from designer.runs.compare import compare_models, model_names
 from designer.runs.record import RunRecord, Status
 from designer.runs.report import run_report
 from designer.store import runs as run_store
@@ -47,6 +48,8 @@ class RunState(EditorState):
     report_rocs: list[dict[str, Any]] = []
     report_residuals: list[dict[str, Any]] = []
     report_artifacts: list[dict[str, Any]] = []
+    #: Models of the run side by side (designer.runs.compare), one table per kind of model.
+    comparisons: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
 
     _record: dict[str, Any] = {}
@@ -202,6 +205,11 @@ class RunState(EditorState):
         self.statuses = {node: str(n.status) for node, n in record.nodes.items()}
         self._record = record.to_dict()
         self._set_report(views.run_panel_view(dict(run_report(record))))
+        # Columns are named after the open canvas: an old run's nodes since removed or renamed
+        # fall back to their ids or today's names, which is what the person sees anyway.
+        flow = self._doc()
+        names = model_names(flow) if flow is not None else {}
+        self.comparisons = [dict(table) for table in compare_models(record, names)]
 
     def _clear(self) -> None:
         self.run_id = ""
@@ -210,6 +218,7 @@ class RunState(EditorState):
         self.statuses = {}
         self._record = {}
         self._set_report({})
+        self.comparisons = []
 
     def _set_report(self, view: dict[str, list[dict[str, Any]]]) -> None:
         self.report_metrics = view.get("metrics", [])
