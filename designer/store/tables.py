@@ -1,4 +1,4 @@
-"""The store's tables: people, teams, flows with their versions and shares, runs, sign-ins.
+"""The store's tables: people, teams, flows and their history, runs, sign-ins, datasets, templates.
 
 A flow row holds the flow's head: the document of its latest version, so opening a flow reads
 one row. Each person's unsaved edits live in their own draft row, so two people editing the
@@ -346,6 +346,42 @@ class DatasetShareRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class TeamTemplateRow(SQLModel, table=True):
+    """A flow a team published to its template gallery: a snapshot, not a link to the flow.
+
+    The snapshot is copied from the flow's latest saved version, so later edits of the flow (or
+    its deletion) leave the template as it was published; publishing the same title again to
+    the same team replaces the snapshot.
+    """
+
+    __tablename__ = "team_templates"
+    # The unique (team_id, title) index also serves every lookup by team_id.
+    __table_args__ = (UniqueConstraint("team_id", "title", name="uq_team_templates_team_title"),)
+
+    #: uuid4 hex.
+    id: str = Field(primary_key=True, max_length=32)
+    team_id: str = Field(foreign_key="teams.id", ondelete="CASCADE", max_length=32)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=Text)
+    #: One of ``templates.TASKS``.
+    task: str = Field(max_length=32)
+    #: One of ``templates.DIFFICULTIES``.
+    difficulty: str = Field(max_length=32)
+    #: The published version's document, as ``Flow.to_json()`` writes it.
+    document: str = Field(sa_type=Text)
+    #: The flow it was published from; None once that flow is deleted.
+    source_flow_id: str | None = Field(
+        default=None, foreign_key="flows.id", ondelete="SET NULL", index=True, max_length=32
+    )
+    source_version: int
+    #: Who first published it; None if that account is ever removed.
+    published_by: str | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", max_length=32
+    )
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
 #: The store's tables, parents first (other SQLModel models, Reflex's say, share the metadata).
 STORE_TABLE_NAMES = (
     "users",
@@ -363,5 +399,6 @@ STORE_TABLE_NAMES = (
     "datasets",
     "dataset_versions",
     "dataset_shares",
+    "team_templates",
 )
 STORE_TABLES: list[Table] = [SQLModel.metadata.tables[name] for name in STORE_TABLE_NAMES]

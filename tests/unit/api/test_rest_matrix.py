@@ -10,15 +10,17 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from designer.store import shares
+from designer.store import shares, templates
 from tests.fixtures.people import SHARED_FLOW_VERSION, sample_flow
 from tests.unit.api import OWNER_PASSWORD, PERSONAS, Persona, Scene, scene, template
+from tests.unit.api.deployed import IRIS_ROW, deployed, models_home
 
-__all__ = ["scene", "template"]
+__all__ = ["deployed", "models_home", "scene", "template"]
 
 NEXT_DOCUMENT = sample_flow("Shared flow", "load", "split", "train").model_dump(mode="json")
 
@@ -28,6 +30,10 @@ ANYONE_SIGNED_IN = (401, 200, 200, 200, 200, 200, 200, 200)
 VIEW = (401, 200, 200, 200, 200, 200, 404, 200)
 EDIT = (401, 200, 200, 403, 403, 200, 404, 200)
 OWN = (401, 200, 403, 403, 403, 403, 404, 200)
+#: Team templates of the viewers' team: its admin (owner), its member (team_viewer), site admins.
+IN_TEAM = (401, 200, 404, 404, 200, 404, 404, 200)
+#: The template of that team the matrix starts from, published by team_viewer.
+TEAM_TEMPLATE = "Team template"
 
 
 def _created(codes: tuple[int, ...]) -> tuple[int, ...]:
@@ -40,7 +46,7 @@ def _gone(codes: tuple[int, ...]) -> tuple[int, ...]:
 
 #: The one table: (method, path, JSON body or None, statuses in the order of PERSONAS).
 #: Placeholders: {flow} {run} {link} {token} {team} (the viewers' team), {viewer_id},
-#: {team_viewer_id} (a member of {team}).
+#: {team_viewer_id} (a member of {team}), {team_template} (``TEAM_TEMPLATE``, of {team}).
 MATRIX: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
     ("POST", "/session", {"username": "owner", "password": OWNER_PASSWORD}, (200,) * 8),
     ("DELETE", "/session", None, (204,) * 8),
@@ -97,6 +103,28 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
         (401, 204, 404, 404, 204, 404, 404, 204),
     ),
     ("GET", "/users?q=s", None, ANYONE_SIGNED_IN),
+    # Deployed models belong to the machine, not to a flow: anyone signed in may use them.
+    ("GET", "/models", None, ANYONE_SIGNED_IN),
+    ("GET", "/models/iris", None, ANYONE_SIGNED_IN),
+    ("POST", "/models/iris/predict", {"rows": [IRIS_ROW]}, ANYONE_SIGNED_IN),
+    ("GET", "/team-templates", None, ANYONE_SIGNED_IN),
+    ("GET", "/team-templates/{team_template}", None, IN_TEAM),
+    # Its publisher, an admin of its team or a site admin may unpublish it.
+    ("DELETE", "/team-templates/{team_template}", None, _gone(IN_TEAM)),
+    # Publishing needs the flow in view and a place in the team; a new title is 201...
+    (
+        "POST",
+        "/flows/{flow}/publish",
+        {"team": "{team}", "title": "New", "task": "regression", "difficulty": "advanced"},
+        _created(IN_TEAM),
+    ),
+    # ...and publishing an existing title again replaces that template (200).
+    (
+        "POST",
+        "/flows/{flow}/publish",
+        {"team": "{team}", "title": TEAM_TEMPLATE, "task": "other", "difficulty": "beginner"},
+        IN_TEAM,
+    ),
 ]
 CELLS = [
     pytest.param(method, path, body, persona, status, id=f"{method} {path} as {persona}")
@@ -105,10 +133,10 @@ CELLS = [
 ]
 
 
-def fill(template: Any, scene: Scene) -> Any:
+def fill(template: Any, scene: Scene, team_template: str = "") -> Any:
     """``template`` with its placeholders replaced by the ids in ``scene``."""
     if isinstance(template, dict):
-        return {key: fill(value, scene) for key, value in template.items()}
+        return {key: fill(value, scene, team_template) for key, value in template.items()}
     if not isinstance(template, str):
         return template
     world, shared = scene.world, scene.shared
@@ -120,16 +148,46 @@ def fill(template: Any, scene: Scene) -> Any:
         team=world.viewers_team,
         viewer_id=world.viewer.id,
         team_viewer_id=world.team_viewer.id,
+        team_template=team_template,
     )
 
 
-def call(scene: Scene, persona: Persona, method: str, path: str, body: Any = None) -> Any:
+def call(
+    scene: Scene,
+    persona: Persona,
+    method: str,
+    path: str,
+    body: Any = None,
+    team_template: str = "",
+) -> Any:
     return scene.api.request(
         method,
-        "/api/v1" + fill(path, scene),
-        json=fill(body, scene),
+        "/api/v1" + fill(path, scene, team_template),
+        json=fill(body, scene, team_template),
         headers=scene.headers(persona),
     )
+
+
+def publish_team_template(scene: Scene) -> str:
+    """``TEAM_TEMPLATE``: the shared flow, published to the viewers' team by its member."""
+    world = scene.world
+    published = templates.publish_template(
+        world.engine,
+        world.team_viewer,
+        scene.shared.id,
+        world.viewers_team,
+        title=TEAM_TEMPLATE,
+        description="",
+        task="classification",
+        difficulty="beginner",
+    )
+    return published.id
+
+
+@pytest.fixture(autouse=True)
+def _models(deployed: Path) -> Path:
+    """Every cell runs with some models deployed, for the model endpoints."""
+    return deployed
 
 
 @pytest.mark.parametrize(("method", "path", "body", "persona", "expected"), CELLS)
@@ -141,7 +199,7 @@ def test_who_may_call_what(
     persona: Persona,
     expected: int,
 ) -> None:
-    response = call(scene, persona, method, path, body)
+    response = call(scene, persona, method, path, body, publish_team_template(scene))
 
     assert response.status_code != 500, response.text
     assert response.status_code == expected, response.text
@@ -171,6 +229,26 @@ def test_a_stranger_cannot_tell_a_real_flow_from_a_made_up_one(
     assert real.content == invented.content
     assert dict(real.headers) == dict(invented.headers)
     assert scene.shared.id not in real.text
+
+
+TEMPLATE_ENDPOINTS = [(m, p, b) for m, p, b, _ in MATRIX if "{team_template}" in p]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), TEMPLATE_ENDPOINTS)
+def test_a_stranger_cannot_tell_a_real_team_template_from_a_made_up_one(
+    scene: Scene, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    real_id = publish_team_template(scene)
+    made_up = "0123456789abcdef0123456789abcdef"
+    assert len(made_up) == len(real_id)
+
+    real = call(scene, "stranger", method, path, body, real_id)
+    invented = call(scene, "stranger", method, path, body, made_up)
+
+    assert real.status_code == invented.status_code == 404
+    assert real.content == invented.content
+    assert dict(real.headers) == dict(invented.headers)
+    assert real_id not in real.text
 
 
 def test_a_stranger_cannot_tell_a_real_run_from_a_made_up_one(scene: Scene) -> None:

@@ -26,6 +26,7 @@ from designer.store import (
     runs,
     shares,
     teams,
+    templates,
     versions,
 )
 from designer.store.db import session_scope
@@ -37,7 +38,9 @@ from designer.store.tables import (
     RunRow,
     ShareLinkRow,
     ShareRow,
+    TeamTemplateRow,
 )
+from designer.store.teams import TeamNotFound
 from tests.fixtures.people import PERSONAS, SharedFlow, World, sample_flow, world
 
 __all__ = ["world"]
@@ -62,6 +65,22 @@ OWN  = (SIGN_IN, OK, DENIED, DENIED, DENIED, DENIED, HIDDEN, OK)
 # fmt: on
 
 EDITED = sample_flow("Shared flow", "load", "split", "train")
+
+
+def _publish(engine: Engine, actor: Actor | None, shared: SharedFlow, world: World) -> object:
+    """Publish the flow to the viewers' team, under a title of the persona's own (so nobody
+    replaces another persona's template: that is test_store_templates.py's business)."""
+    return templates.publish_template(
+        engine,
+        actor,
+        shared.id,
+        world.viewers_team,
+        title=f"Published by {actor.username if actor else 'nobody'}",
+        description="",
+        task="classification",
+        difficulty="beginner",
+    )
+
 
 MATRIX: dict[str, tuple[Action, tuple[Outcome, ...]]] = {
     "get_flow": (lambda e, a, f, w: flows.get_flow(e, a, f.id), VIEW),
@@ -112,6 +131,11 @@ MATRIX: dict[str, tuple[Action, tuple[Outcome, ...]]] = {
     "list_links": (lambda e, a, f, w: shares.list_links(e, a, f.id), OWN),
     "revoke_link": (lambda e, a, f, w: shares.revoke_link(e, a, f.id, f.link_id), OWN),
     "delete_flow": (lambda e, a, f, w: flows.delete_flow(e, a, f.id), OWN),
+    # Viewing the flow is not enough: one must be in the team too (site admins are in all).
+    "publish_template": (
+        _publish,
+        (SIGN_IN, OK, TeamNotFound, TeamNotFound, OK, TeamNotFound, HIDDEN, OK),
+    ),
 }
 
 
@@ -134,7 +158,7 @@ def test_who_may_do_what(
 def test_the_matrix_has_a_row_for_every_action_on_a_flow() -> None:
     acting = {
         name
-        for module in (flows, versions, runs, shares)
+        for module in (flows, versions, runs, shares, templates)
         for name, function in inspect.getmembers(module, inspect.isfunction)
         if function.__module__ == module.__name__
         and not name.startswith("_")
@@ -179,7 +203,7 @@ def test_leaving_a_team_takes_away_the_flows_shared_with_it(world: World) -> Non
 def _outcome(action: Action, actor: Actor | None, shared: SharedFlow, world: World) -> Outcome:
     try:
         action(world.engine, actor, shared, world)
-    except (SignInRequired, FlowNotFound, NotAllowed, RunNotFound) as exc:
+    except (SignInRequired, FlowNotFound, NotAllowed, RunNotFound, TeamNotFound) as exc:
         return type(exc)
     return OK
 
@@ -199,5 +223,6 @@ def _footprint(engine: Engine, flow_id: str) -> list[list[dict[str, Any]]]:
                 (ShareRow, col(ShareRow.flow_id) == flow_id),
                 (ShareLinkRow, col(ShareLinkRow.flow_id) == flow_id),
                 (RunRow, col(RunRow.flow_id) == flow_id),
+                (TeamTemplateRow, col(TeamTemplateRow.source_flow_id) == flow_id),
             )
         ]
