@@ -53,6 +53,9 @@ CLASSIFIER = PortType(
 REGRESSOR = PortType(
     "Regressor", dsl.Model, "A trained model that predicts a number.", "#c026d3", MODEL
 )
+CLUSTERER = PortType(
+    "Clusterer", dsl.Model, "A trained model that puts rows into groups.", "#db2777", MODEL
+)
 PREPROCESSOR = PortType(
     "Preprocessor", dsl.Model, "Fitted data preparation steps to reuse on new data.", "#0d9488"
 )
@@ -75,6 +78,7 @@ PORT_TYPES: dict[str, PortType] = {
         MODEL,
         CLASSIFIER,
         REGRESSOR,
+        CLUSTERER,
         PREPROCESSOR,
         METRICS,
         CLASSIFICATION_METRICS,

@@ -2,16 +2,19 @@
 
 from blocks.base import Block
 from blocks.deploy import local_model
-from blocks.evaluate import classification, regression
+from blocks.evaluate import classification, clustering, regression
 from blocks.load import dataset, sklearn_dataset, table_file
 from blocks.preprocess import prepare_columns
 from blocks.split import train_test
 from blocks.train import (
     gradient_boosting,
+    kmeans,
     linear_regression,
     logistic_regression,
     random_forest,
     random_forest_regressor,
+    tune_classifier,
+    tune_regressor,
 )
 
 CATALOGUE: tuple[Block, ...] = (
@@ -25,8 +28,12 @@ CATALOGUE: tuple[Block, ...] = (
     gradient_boosting.BLOCK,
     linear_regression.BLOCK,
     random_forest_regressor.BLOCK,
+    tune_classifier.BLOCK,
+    tune_regressor.BLOCK,
+    kmeans.BLOCK,
     classification.BLOCK,
     regression.BLOCK,
+    clustering.BLOCK,
     local_model.BLOCK,
 )
 

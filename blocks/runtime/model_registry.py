@@ -18,10 +18,32 @@ from typing import Any
 
 import pandas as pd
 
+from blocks.runtime.model_inputs import describe_features, features_of, rows_frame
+
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 MODEL_FILE = "model.joblib"
 PREPROCESSOR_FILE = "preprocessor.joblib"
 INFO_FILE = "model.json"
+
+
+#: The most rows one call of ``predict_rows`` takes: a form or a script, not a batch job.
+MAX_ROWS = 10_000
+
+
+class ModelNotFound(LookupError):
+    def __init__(self, message: str, name: str, known: list[str]) -> None:
+        super().__init__(message)
+        self.name, self.known = name, known
+
+
+class VersionNotFound(LookupError):
+    def __init__(self, message: str, name: str, version: int, versions: list[int]) -> None:
+        super().__init__(message)
+        self.name, self.version, self.versions = name, version, versions
+
+
+class PredictionFailed(ValueError):
+    """The model refused the rows (a missing value it cannot fill, a number too large...)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +51,18 @@ class RegisteredModel:
     info: dict[str, Any]
     model: Any
     preprocessor: Any | None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A model's answers for some rows; classifiers may also give class probabilities."""
+
+    name: str
+    version: int
+    predictions: list[Any]
+    #: The classes, in the order of each row's ``probabilities``; empty for other models.
+    classes: list[Any]
+    probabilities: list[list[float]]
 
 
 def default_models_dir() -> Path:
@@ -60,9 +94,7 @@ def register(
         source = joblib.load(preprocessor_path or model_path)
         feature_columns = [str(c) for c in getattr(source, "feature_names_in_", [])]
     if not task:
-        from sklearn.base import is_classifier
-
-        task = "classification" if is_classifier(joblib.load(model_path)) else "regression"
+        task = model_task(joblib.load(model_path))
     version, folder = _allocate_version(Path(models_dir) / name)
     shutil.copyfile(model_path, folder / MODEL_FILE)
     if preprocessor_path:
@@ -78,11 +110,22 @@ def register(
         "source_uri": source_uri,
         "has_preprocessor": bool(preprocessor_path),
         "path": str(folder),
+        "features": _describe(model_path, preprocessor_path, list(feature_columns)),
     }
     staging = folder / f".{INFO_FILE}.tmp"
     staging.write_text(json.dumps(info, indent=2))
     os.replace(staging, folder / INFO_FILE)
     return info
+
+
+def model_task(model: Any) -> str:
+    """What a model answers: "classification" (a category), "clustering" (a group number) or
+    "regression" (a number)."""
+    from sklearn.base import is_classifier, is_clusterer
+
+    if is_classifier(model):
+        return "classification"
+    return "clustering" if is_clusterer(model) else "regression"
 
 
 def list_models(models_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -110,15 +153,20 @@ def load_model(
     complete = [v for v in _versions(model_root) if (model_root / str(v) / INFO_FILE).is_file()]
     if not complete:
         known = sorted({m["name"] for m in list_models(models_dir)})
-        raise LookupError(
+        raise ModelNotFound(
             f"no model named {name!r} in {models_dir}; registered models: "
-            f"{', '.join(known) or 'none yet'}"
+            f"{', '.join(known) or 'none yet'}",
+            name,
+            known,
         )
     if version is None:
         version = complete[-1]
     elif version not in complete:
-        raise LookupError(
-            f"model {name!r} has no version {version}; versions: {', '.join(map(str, complete))}"
+        raise VersionNotFound(
+            f"model {name!r} has no version {version}; versions: {', '.join(map(str, complete))}",
+            name,
+            version,
+            complete,
         )
     folder = model_root / str(version)
     info = json.loads((folder / INFO_FILE).read_text())
@@ -144,12 +192,106 @@ def predict(
             f"{', '.join(map(str, rows.columns)) or 'no columns'}"
         )
     features = rows[required] if required else rows
+    return loaded.model.predict(_model_input(loaded, features)).tolist()
+
+
+def deployed_models(models_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """One entry per model name: its latest version's facts and, briefly, every version."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for info in list_models(models_dir):
+        by_name.setdefault(info["name"], []).append(info)
+    return [_summary(versions, full=False) for versions in by_name.values()]
+
+
+def deployed_model(models_dir: str | os.PathLike[str], name: str) -> dict[str, Any]:
+    """One model as ``deployed_models`` lists it, with every version's facts in full."""
+    _check_name(name)
+    versions = [m for m in list_models(models_dir) if m["name"] == name]
+    if not versions:
+        load_model(models_dir, name)  # raises ModelNotFound, naming the models there are
+    return _summary(versions, full=True)
+
+
+def predict_rows(
+    models_dir: str | os.PathLike[str],
+    name: str,
+    rows: list[dict[str, Any]],
+    version: int | None = None,
+) -> Prediction:
+    """Predictions for rows given as ``{column: value}``, checked against the model's columns.
+
+    Raises ``RowsProblem`` naming missing, unknown or unusable columns, ``PredictionFailed``
+    when the model refuses the rows, and ``ModelNotFound`` or ``VersionNotFound``.
+    """
+    if not rows:
+        raise ValueError("send at least one row to predict")
+    if len(rows) > MAX_ROWS:
+        raise ValueError(f"at most {MAX_ROWS} rows can be predicted at once; found {len(rows)}")
+    loaded = load_model(models_dir, name, version)
+    number = int(loaded.info["version"])
+    features = loaded.info.get("features")
+    if not isinstance(features, list):  # registered before descriptions: read the fitted files
+        columns = loaded.info.get("feature_columns", [])
+        features = describe_features(loaded.model, loaded.preprocessor, columns)
+    frame = rows_frame(features, rows, f"model {name!r} version {number}")
+    try:
+        prepared = _model_input(loaded, frame)
+        predictions = loaded.model.predict(prepared).tolist()
+        classes, probabilities = _probabilities(loaded.model, prepared)
+    except (ValueError, TypeError, LookupError, ArithmeticError) as exc:
+        raise PredictionFailed(f"model {name!r} version {number} could not predict: {exc}") from exc
+    return Prediction(name, number, predictions, classes, probabilities)
+
+
+#: The facts of a version shown to people: not the server's folders or the run's files.
+PUBLIC_FACTS = (
+    "version", "created", "task", "target", "description", "feature_columns", "has_preprocessor"
+)  # fmt: skip
+
+
+def _summary(versions: list[dict[str, Any]], *, full: bool) -> dict[str, Any]:
+    """The latest version's facts, then every version's, newest first (briefly unless full)."""
+    latest = versions[-1]
+    brief = ("version", "created", "description")
+    return {
+        "name": latest["name"],
+        **{key: latest.get(key) for key in PUBLIC_FACTS},
+        "features": features_of(latest),
+        "versions": [
+            {key: v.get(key) for key in PUBLIC_FACTS} | {"features": features_of(v)}
+            if full
+            else {key: v.get(key) for key in brief}
+            for v in reversed(versions)
+        ],
+    }
+
+
+def _model_input(loaded: RegisteredModel, features: Any) -> Any:
+    """Rows as the model was trained on them: prepared, then in the model's column order."""
     if loaded.preprocessor is not None:
         features = loaded.preprocessor.transform(features)
     model_columns = getattr(loaded.model, "feature_names_in_", None)
     if model_columns is not None:
         features = features[list(model_columns)]
-    return loaded.model.predict(features).tolist()
+    return features
+
+
+def _probabilities(model: Any, prepared: Any) -> tuple[list[Any], list[list[float]]]:
+    classes = getattr(model, "classes_", None)
+    if classes is None or not hasattr(model, "predict_proba"):
+        return [], []
+    return classes.tolist(), model.predict_proba(prepared).round(6).tolist()
+
+
+def _describe(
+    model_path: str | os.PathLike[str],
+    preprocessor_path: str | os.PathLike[str] | None,
+    columns: list[str],
+) -> list[dict[str, Any]]:
+    import joblib
+
+    preprocessor = joblib.load(preprocessor_path) if preprocessor_path else None
+    return describe_features(joblib.load(model_path), preprocessor, columns)
 
 
 def _allocate_version(model_root: Path) -> tuple[int, Path]:

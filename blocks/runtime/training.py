@@ -87,8 +87,13 @@ def feature_matrix(frame: pd.DataFrame, columns: list[str], who: str) -> pd.Data
     return features
 
 
-def training_data(table: Table, task: str, who: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Features and labels of a training table, after checking it suits a ``task`` model."""
+def training_data(
+    table: Table, task: str, who: str, alternative: str | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Features and labels of a training table, after checking it suits a ``task`` model.
+
+    ``alternative`` names the block to suggest when the table is of the other task.
+    """
     from blocks.checks import task_mismatch
 
     if not table.target:
@@ -101,7 +106,7 @@ def training_data(table: Table, task: str, who: str) -> tuple[pd.DataFrame, pd.S
         raise ValueError(f"{who} got a training table with no rows")
     table_task = table.task or guess_task(labels)
     if table_task != task:
-        raise ValueError(task_mismatch(who, task, table_task, table.target))
+        raise ValueError(task_mismatch(who, task, table_task, table.target, alternative))
     if labels.isna().any():
         raise ValueError(
             f"the target {table.target!r} is empty in {int(labels.isna().sum())} row(s); "

@@ -42,11 +42,14 @@ def max_depth_field() -> Any:
     )
 
 
-def infer_for(task: str, title: str) -> InferFn:
-    """An ``infer`` that reports a missing target or a task this model cannot do."""
+def infer_for(task: str, title: str, alternative: str | None = None) -> InferFn:
+    """An ``infer`` that reports a missing target or a task this model cannot do.
+
+    ``alternative`` names the block to suggest for the other task (a default one otherwise).
+    """
 
     def infer(params: Any, inputs: Mapping[str, TableSchema | None]) -> Inference:
-        problems = target_and_task(inputs.get("train"), task, title, "training")
+        problems = target_and_task(inputs.get("train"), task, title, "training", alternative)
         return Inference(problems=tuple(problems))
 
     return infer

@@ -58,3 +58,14 @@ def dataset(artifact: Callable[..., dsl.Artifact]) -> Callable[[Table, str], dsl
         return result
 
     return make
+
+
+@pytest.fixture
+def local_root(tmp_path: Path) -> Path:
+    """kfp.local set to run whole pipelines in subprocesses of this environment; returns the
+    pipeline root. Its config is process-wide: each test sets it again."""
+    from kfp import local
+
+    root = tmp_path / "root"
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root))
+    return root

@@ -191,3 +191,154 @@ def test_optional_preprocessor_in_kfp_local(
     assert info["has_preprocessor"] is connect_preprocessor
     rows = pd.DataFrame([[5.1, 3.5, 1.4, 0.2]], columns=info["feature_columns"])
     assert predict(tmp_path / "home" / "models", "iris", rows) == [0]
+
+
+# --- what a deployed model takes, and predictions from rows as people send them ----------------
+
+
+@pytest.fixture(scope="module")
+def models_dir(
+    iris_files: Path,
+    pets_files: Path,
+    iris_split: tuple[Table, Table],
+    diabetes_split: tuple[Table, Table],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """iris (a logistic regression, two versions), iris-forest, pets (behind its preprocessor)
+    and diabetes (a regression)."""
+    folder = tmp_path_factory.mktemp("models")
+    forest = fit(iris_split[0], "random_forest", {"n_estimators": 10, "max_depth": 0, "seed": 0})
+    joblib.dump(forest[0], folder / "forest")
+    joblib.dump(fit(diabetes_split[0], "linear_regression", {"alpha": 0.0})[0], folder / "lin")
+    register(folder, "iris", iris_files / "model", description="first")
+    register(folder, "iris", iris_files / "model", target="target", description="second")
+    register(folder, "iris-forest", folder / "forest")
+    register(folder, "pets", pets_files / "model", preprocessor_path=pets_files / "preprocessor")
+    register(folder, "diabetes", folder / "lin", target="target")
+    return folder
+
+
+def features_by_name(models_dir: Path, name: str) -> dict[str, dict]:
+    return {f["name"]: f for f in load_model(models_dir, name).info["features"]}
+
+
+def test_a_preprocessor_tells_the_kinds_and_typical_values(models_dir: Path) -> None:
+    pets = features_by_name(models_dir, "pets")
+
+    assert {name: f["type"] for name, f in pets.items()} == {
+        "age": "number",
+        "weight": "number",
+        "color": "text",
+        "indoor": "number",
+    }
+    assert pets["color"]["choices"] == ["black", "brown", "grey", "white"]
+    assert pets["color"]["example"] in pets["color"]["choices"]
+    assert isinstance(pets["age"]["example"], float)  # the imputer's median
+
+
+def test_a_tree_model_suggests_values_inside_the_data(
+    models_dir: Path, iris_split: tuple[Table, Table]
+) -> None:
+    features = iris_split[0].features
+    for name, feature in features_by_name(models_dir, "iris-forest").items():
+        assert feature["type"] == "number"
+        assert features[name].min() <= feature["example"] <= features[name].max()
+    # A linear model keeps no values of its inputs: its columns have no example.
+    assert {f["example"] for f in features_by_name(models_dir, "iris").values()} == {None}
+
+
+def test_deployed_models_lists_each_name_once_with_its_versions(models_dir: Path) -> None:
+    from blocks.runtime.model_registry import deployed_model, deployed_models
+
+    listed = {m["name"]: m for m in deployed_models(models_dir)}
+
+    assert list(listed) == ["diabetes", "iris", "iris-forest", "pets"]
+    iris = listed["iris"]
+    assert (iris["version"], iris["description"], iris["target"]) == (2, "second", "target")
+    assert [v["version"] for v in iris["versions"]] == [2, 1]
+    assert "path" not in iris and "source_uri" not in iris
+    assert listed["diabetes"]["task"] == "regression"
+    one = deployed_model(models_dir, "iris")
+    assert one["versions"][1]["description"] == "first"
+    assert one["versions"][1]["features"][0]["name"] == "sepal length (cm)"
+
+
+PETS_ROW = {"age": 3, "weight": 4.1, "color": "black", "indoor": True}
+IRIS_COLUMNS = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
+DIABETES_COLUMNS = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+
+
+@pytest.mark.parametrize(
+    ("name", "rows", "version", "expected", "classes"),
+    [
+        ("pets", [PETS_ROW, {**PETS_ROW, "age": None, "weight": "31"}], None, ["cat", "dog"], 2),
+        ("pets", [{**PETS_ROW, "color": "pink", "indoor": 0}], None, ["cat"], 2),
+        ("iris", [dict.fromkeys(IRIS_COLUMNS, 1.0)], 1, [0], 3),
+        ("diabetes", [dict.fromkeys(DIABETES_COLUMNS, 0.0)], None, None, 0),
+    ],
+)
+def test_predict_rows(
+    models_dir: Path,
+    name: str,
+    rows: list[dict],
+    version: int | None,
+    expected: list | None,
+    classes: int,
+) -> None:
+    from blocks.runtime.model_registry import predict_rows
+
+    answer = predict_rows(models_dir, name, rows, version)
+
+    assert answer.version == (version or load_model(models_dir, name).info["version"])
+    assert len(answer.predictions) == len(rows)
+    if expected is not None:
+        assert answer.predictions == expected
+    assert len(answer.classes) == classes
+    for probabilities in answer.probabilities:
+        assert len(probabilities) == classes and sum(probabilities) == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("rows", "error", "words"),
+    [
+        ([{"age": 3}], "RowsProblem", "missing column\\(s\\) 'weight', 'color', 'indoor'"),
+        ([{**PETS_ROW, "colour": "x"}], "RowsProblem", "unknown column\\(s\\) 'colour'"),
+        ([PETS_ROW, {"age": 1}], "RowsProblem", "'indoor' \\(row 2 is the first without"),
+        ([{**PETS_ROW, "age": "old"}], "RowsProblem", "row 1, column 'age': expected a number"),
+        ([PETS_ROW, {**PETS_ROW, "weight": [1]}], "RowsProblem", "row 2, column 'weight'"),
+        ([{**PETS_ROW, "age": "inf"}], "RowsProblem", "expected a finite number"),
+        ([{**PETS_ROW, "age": 10**400}], "RowsProblem", "expected a number"),
+        ([{**PETS_ROW, "weight": 1e300}], "PredictionFailed", "could not predict"),
+        ([], "ValueError", "at least one row"),
+        ([PETS_ROW] * 10_001, "ValueError", "at most 10000 rows"),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+def test_rows_that_do_not_fit_are_refused_by_name(
+    models_dir: Path, rows: list[dict], error: str, words: str
+) -> None:
+    from blocks.runtime.model_registry import predict_rows
+
+    with pytest.raises(ValueError, match=words) as raised:
+        predict_rows(models_dir, "pets", rows)
+
+    assert type(raised.value).__name__ == error
+    if error == "RowsProblem":
+        assert "it expects the columns age, weight, color, indoor" in str(raised.value)
+
+
+def test_a_registration_older_than_feature_descriptions_still_loads(
+    pets_files: Path, tmp_path: Path
+) -> None:
+    from blocks.runtime.model_registry import deployed_models, predict_rows
+
+    register(tmp_path, "pets", pets_files / "model", preprocessor_path=pets_files / "preprocessor")
+    info_file = tmp_path / "pets" / "1" / "model.json"
+    old = json.loads(info_file.read_text())
+    del old["features"]
+    info_file.write_text(json.dumps(old))
+
+    [listed] = deployed_models(tmp_path)
+    assert [f["type"] for f in listed["features"]] == ["unknown"] * 4
+    # Predicting reads the kinds from the fitted preprocessor instead.
+    assert predict_rows(tmp_path, "pets", [{**PETS_ROW, "age": "3"}]).predictions == ["cat"]
