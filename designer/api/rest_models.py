@@ -1,0 +1,128 @@
+"""REST endpoints for the models deployed on this machine: list them, read one, predict.
+
+A "Deploy locally" block keeps its model in the designer's model folder
+(``blocks.runtime.model_registry``); these endpoints only read that folder and translate its
+answers and errors. Deployed models belong to the machine, not to a flow: anyone signed in may
+list them and ask them for predictions, as anyone with the command line may.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from blocks.runtime import model_registry as registry
+from blocks.runtime.model_inputs import RowsProblem
+from designer.api.errors import ApiError, invalid
+from designer.api.rest_base import endpoint, reply, resource, signed_in_actor
+from designer.api.rest_input import Body, path_param, read_body
+from designer.settings import load_settings
+
+T = TypeVar("T")
+#: A predict body holds up to ``MAX_ROWS`` rows: room for a few hundred bytes each.
+MAX_PREDICT_BODY_BYTES = 16 * 1024 * 1024
+
+
+async def in_registry(function: Callable[..., T], *args: Any) -> T:
+    """``function(models_dir, *args)`` in the threadpool, its errors as API errors."""
+    try:
+        return await run_in_threadpool(function, load_settings().models_dir, *args)
+    except registry.ModelNotFound as exc:
+        raise _model_not_found(exc.name, exc.known) from None
+    except registry.VersionNotFound as exc:
+        raise ApiError(
+            404,
+            "model_version_not_found",
+            f"model {exc.name!r} has no version {exc.version}; its versions are "
+            f"{', '.join(map(str, exc.versions))}",
+            versions=exc.versions,
+        ) from None
+    except RowsProblem as exc:
+        raise invalid(
+            str(exc),
+            "invalid_rows",
+            expected=exc.expected,
+            missing=exc.missing,
+            unknown=exc.unknown,
+            values=exc.values,
+        ) from None
+    except registry.PredictionFailed as exc:
+        raise invalid(str(exc), "prediction_failed") from None
+
+
+def model_name(request: Request) -> str:
+    """The model named in the path; a name no model can have is the 404 of an unknown one."""
+    name = path_param(request, "name", _model_not_found)
+    if not re.fullmatch(registry.NAME_PATTERN, name):
+        raise _model_not_found(name)
+    return name
+
+
+@endpoint
+async def list_models(request: Request) -> Response:
+    await signed_in_actor(request)
+    return reply({"models": await in_registry(registry.deployed_models)})
+
+
+@endpoint
+async def get_model(request: Request) -> Response:
+    await signed_in_actor(request)
+    return reply(await in_registry(registry.deployed_model, model_name(request)))
+
+
+@endpoint
+async def predict(request: Request) -> Response:
+    await signed_in_actor(request)
+    name = model_name(request)
+    body = await read_body(request, limit=MAX_PREDICT_BODY_BYTES)
+    rows, version = predict_request(body)
+    answer = await in_registry(registry.predict_rows, name, rows, version)
+    result: dict[str, Any] = {
+        "model": answer.name,
+        "version": answer.version,
+        "predictions": answer.predictions,
+    }
+    if answer.classes:
+        result |= {"classes": answer.classes, "probabilities": answer.probabilities}
+    return reply(result)
+
+
+def predict_request(body: Body) -> tuple[list[dict[str, Any]], int | None]:
+    """``rows`` (a list of objects, at most ``MAX_ROWS``) and the optional ``version``."""
+    rows = body.data.get("rows")
+    if not isinstance(rows, list):
+        raise invalid("'rows' is required: a list of objects, one {column: value} per row")
+    if not rows:
+        raise invalid("'rows' is empty: send at least one row to predict")
+    if len(rows) > registry.MAX_ROWS:
+        raise ApiError(
+            413,
+            "too_many_rows",
+            f"at most {registry.MAX_ROWS} rows can be predicted at once; found {len(rows)}",
+            limit=registry.MAX_ROWS,
+        )
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise invalid(f"row {number} must be an object of {{column: value}}")
+    version = body.integer("version") if body.has("version") else None
+    if version is not None and version < 1:
+        raise invalid(f"'version' must be 1 or more; found {version}")
+    return rows, version
+
+
+def _model_not_found(name: str, known: list[str] | None = None) -> ApiError:
+    """Named without the server's folder; the deployed models are listed when known."""
+    listed = f"; deployed models: {', '.join(known) or 'none yet'}" if known is not None else ""
+    return ApiError(404, "model_not_found", f"no model named {name!r} is deployed{listed}")
+
+
+ROUTES = [
+    resource("/models", get=list_models),
+    resource("/models/{name}", get=get_model),
+    resource("/models/{name}/predict", post=predict),
+]

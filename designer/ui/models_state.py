@@ -1,0 +1,171 @@
+"""The state of the models page (``/models``): the deployed models, and trying one on a row.
+
+Handlers ask the model registry (``blocks.runtime.model_registry``) in a thread; the functions
+at the top shape its answers into rows of text for ``rx.foreach``, and are plain Python.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import reflex as rx
+
+from blocks.runtime import model_registry as registry
+from designer.ui.context import settings
+from designer.ui.sharing_views import exact_time, relative_time
+
+#: What the answer is called, by the model's task.
+ANSWER_LABELS = {
+    "classification": "Predicted class",
+    "regression": "Predicted value",
+    "clustering": "Predicted group",
+}
+#: Classes shown with a probability bar: the likeliest first, enough for any sensible form.
+MAX_BARS = 8
+
+
+def model_row(summary: Mapping[str, Any], now: datetime) -> dict[str, str]:
+    """One line of the models list."""
+    created = _moment(summary.get("created"))
+    return {
+        "name": str(summary["name"]),
+        "version": f"v{summary['version']}",
+        "task": str(summary.get("task") or "unknown"),
+        "target": str(summary.get("target") or "—"),
+        "when": relative_time(created, now) if created else "",
+        "when_exact": exact_time(created) if created else "",
+    }
+
+
+def form_inputs(features: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """One input per feature column, pre-filled with the example the registry keeps."""
+    inputs = []
+    for feature in features:
+        kind = "number" if feature.get("type") == "number" else "text"
+        choices = [str(c) for c in feature.get("choices") or []]
+        example = feature.get("example")
+        inputs.append(
+            {
+                "name": str(feature["name"]),
+                "kind": kind,
+                "value": "" if example is None else _plain(example),
+                "placeholder": f"a {kind}",
+                # A text column that was one-hot encoded knows the values it learned from.
+                "hint": f"Seen in training: {', '.join(choices)}" if choices else "",
+            }
+        )
+    return inputs
+
+
+def answer_text(task: str, prediction: Any) -> str:
+    """ "Predicted class: 2", "Predicted value: 151.3"."""
+    return f"{ANSWER_LABELS.get(task, 'Prediction')}: {_shown(prediction)}"
+
+
+def probability_bars(
+    classes: Sequence[Any], probabilities: Sequence[float]
+) -> list[dict[str, str]]:
+    """The likeliest classes with their probability, as a label, a percentage and a width."""
+    ranked = sorted(zip(classes, probabilities, strict=True), key=lambda pair: -pair[1])
+    return [
+        {"label": _shown(label), "percent": f"{p:.0%}", "width": f"{max(p * 100, 0.5):.1f}%"}
+        for label, p in ranked[:MAX_BARS]
+    ]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return str(value)
+
+
+def _plain(value: Any) -> str:
+    """An example as an input's text: 6.0 reads "6", 2.875 stays "2.875"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _moment(text: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class ModelsState(rx.State):
+    models: list[dict[str, str]] = []
+    loaded: bool = False
+    error: str = ""
+    #: The model being tried: its name, latest version and task.
+    selected: str = ""
+    version: int = 0
+    task: str = ""
+    description: str = ""
+    inputs: list[dict[str, str]] = []
+    answer: str = ""
+    bars: list[dict[str, str]] = []
+    predict_error: str = ""
+    predicting: bool = False
+    #: The registry's summaries by name, kept on the server for the form.
+    _summaries: dict[str, dict[str, Any]] = {}
+
+    @rx.event
+    async def load(self) -> None:
+        try:
+            found = await asyncio.to_thread(registry.deployed_models, settings().models_dir)
+        except (OSError, ValueError) as exc:  # an unreadable folder or model.json
+            self.error, self.loaded = f"Could not read the deployed models: {exc}", True
+            return
+        now = datetime.now(UTC)
+        self._summaries = {m["name"]: m for m in found}
+        self.models = [model_row(m, now) for m in found]
+        self.error, self.loaded = "", True
+        # Keep what was typed, unless that model went or gained a version since.
+        shown = self._summaries.get(self.selected)
+        if shown is None or shown["version"] != self.version or not self.inputs:
+            self._show(self.selected if shown else found[0]["name"] if found else "")
+
+    @rx.event
+    def select(self, name: str) -> None:
+        self._show(name)
+
+    def _show(self, name: str) -> None:
+        """The model ``name`` in the form, its inputs pre-filled and no answer yet."""
+        summary = self._summaries.get(name, {})
+        self.selected, self.version = name, int(summary.get("version") or 0)
+        self.task = str(summary.get("task") or "")
+        self.description = str(summary.get("description") or "")
+        self.inputs = form_inputs(summary.get("features") or [])
+        self.answer, self.bars, self.predict_error = "", [], ""
+
+    @rx.event
+    def set_input(self, column: str, value: str) -> None:
+        self.inputs = [{**i, "value": value} if i["name"] == column else i for i in self.inputs]
+
+    @rx.event
+    async def predict(self) -> None:
+        row = {i["name"]: i["value"] for i in self.inputs}
+        self.predicting, self.predict_error = True, ""
+        yield
+        try:
+            result = await asyncio.to_thread(
+                registry.predict_rows, settings().models_dir, self.selected, [row], self.version
+            )
+        except LookupError:
+            self.answer, self.bars = "", []
+            self.predict_error = "This model version is no longer deployed: reload the page."
+        except ValueError as exc:  # rows that do not fit, or a model refusing them
+            self.answer, self.bars, self.predict_error = "", [], str(exc)
+        else:
+            self.answer = answer_text(self.task, result.predictions[0])
+            probabilities = result.probabilities[0] if result.probabilities else []
+            self.bars = probability_bars(result.classes, probabilities)
+        self.predicting = False

@@ -1,0 +1,90 @@
+"""The models page: a model deployed by a real run is listed, and answers a row typed in."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from blocks.runtime.model_registry import predict_rows
+from designer.flow.compile import compile_flow
+from designer.flow.document import Flow
+from designer.runs.local import LocalEngine
+from designer.runs.record import Status
+from tests.fixtures.flow_files import fixture_flow
+
+pytestmark = pytest.mark.e2e
+
+#: A setosa from the iris table, as a person would type it.
+SETOSA = {
+    "sepal length (cm)": "5.1",
+    "sepal width (cm)": "3.5",
+    "petal length (cm)": "1.4",
+    "petal width (cm)": "0.2",
+}
+
+
+def deploy_iris(home: Path) -> str:
+    """Run the iris fixture flow (train, evaluate, deploy) into the app's home; the model's name.
+
+    The name is fresh, so models other tests deploy in the same app never get in the way.
+    """
+    document = fixture_flow("iris_classification")
+    name = f"iris-{uuid.uuid4().hex[:6]}"
+    deploy = next(node for node in document["nodes"] if node["id"] == "deploy")
+    deploy["params"] = {"model_name": name, "description": "Which iris a flower is"}
+    flow = Flow.model_validate(document)
+    engine = LocalEngine(home / "runs", env={"DESIGNER_HOME": str(home)})
+    record = engine.run(compile_flow(flow), flow_name=flow.name)
+    assert record.status is Status.SUCCEEDED, record.error or record.nodes
+    return name
+
+
+def field(page: Page, column: str) -> Locator:
+    return page.locator(f'[data-testid="try-input"][data-column="{column}"]')
+
+
+def test_try_a_deployed_model(
+    app: tuple[str, dict[str, str]], page: Page, screenshot_path: Path
+) -> None:
+    url, env = app
+    home = Path(env["DESIGNER_HOME"])
+    name = deploy_iris(home)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    page.goto(url + "models")
+
+    expect(page.get_by_role("heading", name="Models", exact=True)).to_be_visible()
+    row = page.locator(f'[data-testid="model-row"][data-model="{name}"]')
+    expect(row).to_contain_text("classification")
+    expect(row).to_contain_text("target")
+    row.click()
+    expect(row).to_have_attribute("aria-selected", "true")
+    inputs = page.get_by_test_id("try-input")
+    expect(inputs).to_have_count(len(SETOSA))
+    for column in SETOSA:  # pre-filled with values the model has seen
+        expect(field(page, column)).not_to_have_value("")
+
+    for column, value in SETOSA.items():
+        field(page, column).fill(value)
+    page.get_by_test_id("predict-button").click()
+
+    expected = predict_rows(home / "models", name, [SETOSA]).predictions[0]
+    answer = page.get_by_test_id("prediction")
+    expect(answer).to_contain_text(f"Predicted class: {expected}")
+    expect(answer.get_by_test_id("probability")).to_have_count(3)  # iris has three classes
+    expect(answer.get_by_test_id("probability").first).to_contain_text(str(expected))
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=screenshot_path / "models.png", full_page=True)
+
+    # A value the model cannot take is said next to the form, and the answer goes.
+    field(page, "petal length (cm)").fill("1e300")
+    page.get_by_test_id("predict-button").click()
+    expect(page.get_by_test_id("predict-error")).to_contain_text("could not predict")
+    expect(answer).to_have_count(0)
+    page.screenshot(path=screenshot_path / "models-error.png", full_page=True)
+    assert errors == []
