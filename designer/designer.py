@@ -3,7 +3,18 @@
 import reflex as rx
 
 from designer.api.app import build_app
-from designer.ui import catalogue, dataset_page, datasets, home, signin, teams
+from designer.ui import (
+    catalogue,
+    dataset_page,
+    datasets,
+    gallery,
+    glossary,
+    home,
+    models,
+    signin,
+    start,
+    teams,
+)
 from designer.ui.datasets_state import DatasetsState, DatasetState, DeleteState, StorageState
 from designer.ui.editor import page as editor
 from designer.ui.editor import run_panel, style
@@ -12,7 +23,7 @@ from designer.ui.session import SessionState
 from designer.ui.share import ShareState
 
 app = rx.App(
-    style={**catalogue.STYLE, **style.STYLE, **run_panel.STYLE},
+    style={**catalogue.STYLE, **gallery.STYLE, **start.STYLE, **style.STYLE, **run_panel.STYLE},
     head_components=[rx.el.link(rel="icon", type="image/svg+xml", href="/logo.svg")],
     toaster=rx.toast.provider(position="bottom-right", close_button=True),
     api_transformer=build_app(),
@@ -61,7 +72,33 @@ app.add_page(
     title="Designer · Dataset",
     on_load=[signed_in, closed_delete, StorageState.check, DatasetState.load],
 )
+app.add_page(
+    gallery.page,
+    route="/gallery",
+    title="Designer · Templates",
+    on_load=[signed_in, gallery.GalleryState.load],
+)
+# A template's preview is the editor page, read-only (designer.ui.editor.opening).
+app.add_page(
+    editor.page,
+    route="/gallery/[template_id]",
+    title="Designer · Template",
+    on_load=[signed_in, closed_dialogs, EditorState.load],
+)
+app.add_page(
+    start.page,
+    route="/start",
+    title="Designer · Guided start",
+    on_load=[signed_in, start.StartState.load],
+)
+app.add_page(glossary.page, route="/glossary", title="Designer · Glossary", on_load=signed_in)
 app.add_page(catalogue.page, route="/blocks", title="Designer · Blocks", on_load=signed_in)
+app.add_page(
+    models.page,
+    route="/models",
+    title="Designer · Models",
+    on_load=[signed_in, models.ModelsState.load],
+)
 app.add_page(
     signin.sign_in_page,
     route="/signin",

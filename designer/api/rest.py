@@ -15,7 +15,16 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Router
 
-from designer.api import rest_artifacts, rest_datasets, rest_flows, rest_people, rest_sharing
+from designer.api import (
+    rest_artifacts,
+    rest_datasets,
+    rest_flows,
+    rest_gallery,
+    rest_models,
+    rest_people,
+    rest_sharing,
+    rest_templates,
+)
 from designer.api.errors import http_exception
 
 PREFIX = "/api/v1"
@@ -29,6 +38,9 @@ def api_router() -> Router:
             *rest_sharing.ROUTES,
             *rest_artifacts.ROUTES,
             *rest_datasets.ROUTES,
+            *rest_models.ROUTES,
+            *rest_templates.ROUTES,
+            *rest_gallery.ROUTES,
         ]
     )
 

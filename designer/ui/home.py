@@ -319,8 +319,33 @@ def empty_state() -> rx.Component:
                     align="center",
                     max_width="420px",
                 ),
-                rx.button(
-                    rx.icon("plus", size=16), "New flow", size="3", on_click=HomeState.new_flow
+                rx.flex(
+                    rx.link(
+                        rx.button(rx.icon("sparkles", size=16), "Guided start", size="3"),
+                        href="/start",
+                        custom_attrs={"data-testid": "empty-guided"},
+                    ),
+                    rx.link(
+                        rx.button(
+                            rx.icon("layout-template", size=16),
+                            "Browse templates",
+                            size="3",
+                            variant="soft",
+                        ),
+                        href="/gallery",
+                        custom_attrs={"data-testid": "empty-gallery"},
+                    ),
+                    rx.button(
+                        rx.icon("plus", size=16),
+                        "Blank flow",
+                        size="3",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=HomeState.new_flow,
+                    ),
+                    spacing="2",
+                    wrap="wrap",
+                    justify="center",
                 ),
             ),
             rx.fragment(
@@ -364,6 +389,15 @@ def page() -> rx.Component:
             rx.flex(
                 rx.heading("Flows", size="7"),
                 rx.flex(
+                    rx.link(
+                        rx.button(
+                            rx.icon("layout-template", size=16),
+                            "From a template",
+                            variant="soft",
+                        ),
+                        href="/gallery",
+                        custom_attrs={"data-testid": "open-gallery"},
+                    ),
                     rx.upload.root(
                         rx.button(
                             rx.icon("upload", size=16),

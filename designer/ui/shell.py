@@ -7,7 +7,14 @@ import reflex as rx
 from designer.ui.session import SessionState
 from designer.ui.signin import PostedForm
 
-NAV = (("Flows", "/"), ("Datasets", "/datasets"), ("Teams", "/teams"), ("Blocks", "/blocks"))
+NAV = (
+    ("Flows", "/"),
+    ("Templates", "/gallery"),
+    ("Datasets", "/datasets"),
+    ("Models", "/models"),
+    ("Teams", "/teams"),
+    ("Blocks", "/blocks"),
+)
 
 
 def app_header() -> rx.Component:

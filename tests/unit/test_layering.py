@@ -9,6 +9,7 @@ import pytest
 
 CORE_MODULES = [
     "blocks.catalogue",
+    "blocks.runtime.model_inputs",
     "designer.api.app",
     "designer.auth.oidc",
     "designer.auth.signin",
@@ -26,6 +27,7 @@ CORE_MODULES = [
     "designer.objects.s3",
     "designer.objects.s3_connection",
     "designer.runs.artifacts",
+    "designer.runs.compare",
     "designer.runs.launcher",
     "designer.runs.local",
     "designer.runs.kubeflow",
@@ -39,13 +41,22 @@ CORE_MODULES = [
     "designer.store.runs",
     "designer.store.shares",
     "designer.store.teams",
+    "designer.store.templates",
     "designer.store.versions",
+    "designer.templates.gallery",
+    "designer.templates.glossary",
+    "designer.templates.guided",
+    "designer.templates.samples",
+    "designer.templates.thumbnail",
+    "designer.templates.use",
     "designer.ui.canvas.scene",
     "designer.ui.dataset_views",
     "designer.ui.editor.dataset_choices",
     "designer.ui.editor.opening",
     "designer.ui.editor.views",
+    "designer.ui.gallery_views",
     "designer.ui.sharing_views",
+    "designer.ui.start_views",
 ]
 
 

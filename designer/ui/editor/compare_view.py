@@ -85,7 +85,14 @@ def compare_table(comparison: rx.Var) -> rx.Component:
 
 
 STYLE: dict[str, object] = {
-    ".compare-scroll": {"overflow_x": "auto"},
+    # A flex item grows to its content's width unless told otherwise: keep the table inside the
+    # panel and let it scroll sideways instead of pushing the whole panel wider.
+    ".compare-scroll": {
+        "overflow_x": "auto",
+        "width": "100%",
+        "max_width": "100%",
+        "min_width": "0",
+    },
     ".compare": {"border_collapse": "collapse", "width": "100%", "font_size": "13px"},
     ".compare th, .compare td": {
         "padding": "4px 8px",
@@ -93,7 +100,11 @@ STYLE: dict[str, object] = {
         "text_align": "right",
         "white_space": "nowrap",
     },
-    ".compare-head": {"vertical_align": "bottom"},
+    ".compare .compare-head": {
+        "vertical_align": "bottom",
+        "white_space": "normal",
+        "min_width": "72px",
+    },
     ".compare .compare-metric": {
         "text_align": "left",
         "font_weight": "400",

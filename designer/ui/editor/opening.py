@@ -13,12 +13,14 @@ from designer.store import flows as flow_store
 from designer.store import shares as share_store
 from designer.store import versions as version_store
 from designer.store.access import Actor, FlowNotFound, Role
+from designer.templates.use import find_template
 from designer.ui.context import database
 
 READ_ONLY_REASON = {
     "flow": "this flow is shared with you to view only: duplicate it to change it",
     "version": "this is an old version: restore it, or go back to the latest to edit",
     "link": "a shared link opens a flow to view only",
+    "template": "this is a template: use it to get your own copy you can change and run",
 }
 
 
@@ -41,11 +43,17 @@ class Opened:
 def open_from_path(path: str, actor: Actor | None) -> Opened:
     """Read what ``path`` names from the store, as ``actor`` may see it.
 
-    ``/flows/<id>``, ``/flows/<id>/versions/<n>`` or ``/links/<token>``; anything else is
-    reported as a flow that does not exist.
+    ``/flows/<id>``, ``/flows/<id>/versions/<n>``, ``/links/<token>`` or ``/gallery/<id>`` (a
+    template); anything else is reported as a flow that does not exist.
     """
     parts = [part for part in path.split("/") if part]
     engine = database()
+    if len(parts) == 2 and parts[0] == "gallery":
+        template = find_template(engine, actor, parts[1])
+        owner = template.team_name or "the designer"
+        return Opened(
+            "template", template.id, template.flow, 0, 0, "", owner, read_only=True, saved=True
+        )
     if len(parts) == 2 and parts[0] == "links":
         linked = share_store.flow_for_link(engine, parts[1])
         return Opened(

@@ -24,6 +24,7 @@ from designer.ui.editor.versions_panel import (
     mode_banner,
     save_dialog,
 )
+from designer.ui.publish import PublishState, publish_dialog
 from designer.ui.share import ShareState, share_dialog
 
 SAVE_LABELS = {
@@ -127,6 +128,20 @@ def share_button() -> rx.Component:
     )
 
 
+def publish_button() -> rx.Component:
+    return rx.tooltip(
+        rx.icon_button(
+            rx.icon("layout-template", size=16),
+            variant="soft",
+            color_scheme="gray",
+            on_click=PublishState.open_for(EditorState.flow_id),
+            aria_label="Publish as a team template",
+            custom_attrs={"data-testid": "publish-open"},
+        ),
+        content="Publish as a team template",
+    )
+
+
 def top_bar() -> rx.Component:
     return rx.el.header(
         rx.flex(
@@ -174,6 +189,7 @@ def top_bar() -> rx.Component:
                     rx.cond(~EditorState.read_only, import_button()),
                     export_menu(),
                     rx.cond(EditorState.role == "owner", share_button()),
+                    publish_button(),
                     rx.cond(
                         EditorState.read_only,
                         rx.button(
@@ -222,7 +238,7 @@ def side_panel() -> rx.Component:
                 ),
                 rx.tabs.trigger("Run", value="run", custom_attrs={"data-testid": "tab-run"}),
                 rx.cond(
-                    EditorState.mode != "link",
+                    (EditorState.mode != "link") & (EditorState.mode != "template"),
                     rx.tabs.trigger(
                         "History", value="history", custom_attrs={"data-testid": "tab-history"}
                     ),
@@ -309,6 +325,7 @@ def page() -> rx.Component:
             save_dialog(),
             conflict_dialog(),
             share_dialog(),
+            publish_dialog(),
             class_name="editor",
         ),
     )

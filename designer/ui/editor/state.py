@@ -54,7 +54,8 @@ class EditorState(rx.State):
 
     flow_id: str = ""
     flow_name: str = ""
-    #: "flow" (the working copy), "version" (an old version) or "link" (opened by share link).
+    #: "flow" (the working copy), "version" (an old version), "link" (opened by share link) or
+    #: "template" (a gallery template's preview).
     mode: str = "flow"
     #: The person's role on the flow: "viewer", "editor" or "owner" ("" via a link).
     role: str = ""
@@ -111,7 +112,7 @@ class EditorState(rx.State):
         self._open(opened.flow_id, opened.flow, opened.version, opened.base_version)
         self.save_state = "saved" if opened.saved else "unsaved"
         self.loaded = True
-        if self.mode == "link":
+        if self.mode in ("link", "template"):
             return None
         from designer.ui.editor.run_state import RunState
         from designer.ui.editor.versions import VersionsState

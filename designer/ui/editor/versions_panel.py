@@ -6,6 +6,7 @@ import reflex as rx
 
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.versions import VersionsState
+from designer.ui.gallery import GalleryState
 
 
 def version_row(version: rx.Var) -> rx.Component:
@@ -230,6 +231,24 @@ def mode_banner() -> rx.Component:
         (
             "link",
             _banner("Shared with you by link, by " + EditorState.owner + ". View only."),
+        ),
+        (
+            "template",
+            _banner(
+                "A template from " + EditorState.owner + " (read-only): use it to get your own "
+                "copy to change and run.",
+                rx.button(
+                    rx.icon("copy-plus", size=14),
+                    "Use this template",
+                    size="1",
+                    on_click=GalleryState.use(EditorState.flow_id),
+                    custom_attrs={"data-testid": "use-template"},
+                ),
+                rx.link(
+                    rx.button("Back to the gallery", size="1", variant="soft"),
+                    href="/gallery",
+                ),
+            ),
         ),
         rx.cond(
             EditorState.read_only,

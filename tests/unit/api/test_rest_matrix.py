@@ -108,6 +108,11 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
     ("GET", "/models/iris", None, ANYONE_SIGNED_IN),
     ("POST", "/models/iris/predict", {"rows": [IRIS_ROW]}, ANYONE_SIGNED_IN),
     ("GET", "/team-templates", None, ANYONE_SIGNED_IN),
+    ("GET", "/templates", None, ANYONE_SIGNED_IN),
+    ("GET", "/templates/iris-flowers", None, ANYONE_SIGNED_IN),
+    ("POST", "/templates/iris-flowers/use", None, _created(ANYONE_SIGNED_IN)),
+    ("GET", "/templates/{team_template}", None, IN_TEAM),
+    ("POST", "/templates/{team_template}/use", None, _created(IN_TEAM)),
     ("GET", "/team-templates/{team_template}", None, IN_TEAM),
     # Its publisher, an admin of its team or a site admin may unpublish it.
     ("DELETE", "/team-templates/{team_template}", None, _gone(IN_TEAM)),
