@@ -2,12 +2,16 @@
 
 from typing import Literal
 
-from kfp.dsl import Dataset, Input, Metrics, Model, Output
 from pydantic import BaseModel, ConfigDict, Field
 
 from blocks.base import METRICS, REGRESSOR, Block, Port
 from blocks.train.common import TRAIN_INPUT, infer_for, seed_field
-from blocks.train.tuning_fields import candidates_field, folds_field, search_method_field
+from blocks.train.tuning import (
+    candidates_field,
+    folds_field,
+    search_method_field,
+    tune_model,
+)
 
 
 class Params(BaseModel):
@@ -34,35 +38,6 @@ class Params(BaseModel):
     seed: int = seed_field()
 
 
-def tune_regressor(
-    train: Input[Dataset],
-    model: Output[Model],
-    search: Output[Metrics],
-    algorithm: str,
-    search_method: str,
-    folds: int,
-    candidates: int,
-    scoring: str,
-    seed: int,
-) -> None:
-    from blocks.runtime.tuning import summary_lines, tune_block
-
-    result = tune_block(
-        train.path,
-        model.path,
-        algorithm,
-        search=search_method,
-        folds=folds,
-        candidates=candidates,
-        scoring=scoring,
-        seed=seed,
-    )
-    model.metadata.update(result.metadata)
-    for name, value in result.metrics.items():
-        search.log_metric(name, value)
-    print("\n".join(summary_lines(result)))
-
-
 BLOCK = Block(
     id="train.tune_regressor",
     version="1",
@@ -82,6 +57,6 @@ BLOCK = Block(
         ),
     ),
     params=Params,
-    function=tune_regressor,
+    function=tune_model,
     infer=infer_for("regression", "Tune a regressor", "Tune a classifier"),
 )
