@@ -85,14 +85,10 @@ def compare_table(comparison: rx.Var) -> rx.Component:
 
 
 STYLE: dict[str, object] = {
-    # A flex item grows to its content's width unless told otherwise: keep the table inside the
-    # panel and let it scroll sideways instead of pushing the whole panel wider.
-    ".compare-scroll": {
-        "overflow_x": "auto",
-        "width": "100%",
-        "max_width": "100%",
-        "min_width": "0",
-    },
+    # The panel's flex items take their content's width as a minimum; inline-size containment
+    # keeps the table's width out of that, so the table scrolls sideways inside the panel
+    # instead of pushing the whole panel wider.
+    ".compare-scroll": {"overflow_x": "auto", "contain": "inline-size"},
     ".compare": {"border_collapse": "collapse", "width": "100%", "font_size": "13px"},
     ".compare th, .compare td": {
         "padding": "4px 8px",
@@ -103,7 +99,9 @@ STYLE: dict[str, object] = {
     ".compare .compare-head": {
         "vertical_align": "bottom",
         "white_space": "normal",
-        "min_width": "72px",
+        # The panel breaks long words anywhere; a model's name reads better broken at spaces.
+        "overflow_wrap": "normal",
+        "min_width": "96px",
     },
     ".compare .compare-metric": {
         "text_align": "left",
