@@ -57,7 +57,8 @@ class TemplateFile(BaseModel):
     description: str = Field(min_length=1, max_length=600)
     task: Task
     difficulty: Difficulty
-    #: What a local run took on a two-core machine, rounded up: what the card promises.
+    #: What the card promises: a local run's median on a quiet two-core machine
+    #: (bench/template_bench.py), times 1.5 for a busier one, rounded up to 5 s.
     run_seconds: int = Field(ge=1, le=3600)
     learn: list[str] = Field(min_length=1, max_length=5)
     flow: dict
