@@ -3,8 +3,6 @@ teams, one template with its flow, and "use this template" (a copy in the person
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -12,31 +10,12 @@ from designer.api.rest_base import call, endpoint, reply, resource, signed_in_ac
 from designer.api.rest_input import path_param
 from designer.api.session import request_actor
 from designer.store.templates import TeamTemplateNotFound
-from designer.templates.gallery import Template
+from designer.templates.gallery import card
 from designer.templates.use import all_templates, find_template, use_template
 
 
 def template_id(request: Request) -> str:
     return path_param(request, "template_id", TeamTemplateNotFound)
-
-
-def card(template: Template) -> dict[str, Any]:
-    """A template as the list shows it: everything but the flow, and the flow's size."""
-    return {
-        "id": template.id,
-        "title": template.title,
-        "summary": template.summary,
-        "description": template.description,
-        "task": template.task,
-        "difficulty": template.difficulty,
-        "run_seconds": template.run_seconds,
-        "learn": list(template.learn),
-        "builtin": template.builtin,
-        "team_id": template.team_id,
-        "team_name": template.team_name,
-        "publisher": template.publisher,
-        "node_count": len(template.flow.nodes),
-    }
 
 
 @endpoint

@@ -13,7 +13,7 @@ nobody ever had, so template ids cannot be probed.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
@@ -84,6 +84,9 @@ class TeamTemplate:
     created_at: datetime
     #: When it was last published; equal to ``created_at`` until it is replaced.
     updated_at: datetime
+    #: Whether the person who asked may unpublish (or replace) it: about the viewer, not the
+    #: template, so two views of one template are equal whoever asked.
+    can_unpublish: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,22 @@ def list_team_templates(engine: Engine, actor: Actor | None) -> list[TeamTemplat
         statement = statement.where(col(TeamTemplateRow.team_id).in_(mine))
     with session_scope(engine) as session:
         rows = session.exec(statement).all()
-    return [_template(row, team, publisher or "") for row, team, publisher in rows]
+        admin_of = set(
+            session.exec(
+                select(TeamMemberRow.team_id).where(
+                    TeamMemberRow.user_id == person.id, TeamMemberRow.role == TeamRole.ADMIN
+                )
+            ).all()
+        )
+    return [
+        _template(
+            row,
+            team,
+            publisher or "",
+            person.is_admin or row.published_by == person.id or row.team_id in admin_of,
+        )
+        for row, team, publisher in rows
+    ]
 
 
 def get_team_template(engine: Engine, actor: Actor | None, template_id: str) -> TeamTemplate:
@@ -148,7 +166,8 @@ def get_team_template(engine: Engine, actor: Actor | None, template_id: str) -> 
     person = signed_in(actor)
     with session_scope(engine) as session:
         row, team = _visible(session, person, template_id)
-        return _template(row, team.name, _publisher_name(session, row, gone=""))
+        manages = _may_manage(session, person, row, team)
+        return _template(row, team.name, _publisher_name(session, row, gone=""), manages)
 
 
 def unpublish_template(engine: Engine, actor: Actor | None, template_id: str) -> None:
@@ -196,7 +215,8 @@ def _publish(
                 "replace it. Publish yours under another title to add it next to theirs"
             )
         session.flush()
-        return _template(row, team.name, _publisher_name(session, row, gone=""))
+        # Whoever may publish (or replace) a template may also unpublish it.
+        return _template(row, team.name, _publisher_name(session, row, gone=""), True)
 
 
 def _check_details(title: str, description: str, task: str, difficulty: str) -> _Details:
@@ -272,7 +292,9 @@ def _publisher_name(session: Session, row: TeamTemplateRow, gone: str = "a forme
     return publisher.display_name if publisher is not None else gone
 
 
-def _template(row: TeamTemplateRow, team_name: str, publisher_name: str) -> TeamTemplate:
+def _template(
+    row: TeamTemplateRow, team_name: str, publisher_name: str, can_unpublish: bool = False
+) -> TeamTemplate:
     return TeamTemplate(
         id=row.id,
         team_id=row.team_id,
@@ -288,6 +310,7 @@ def _template(row: TeamTemplateRow, team_name: str, publisher_name: str) -> Team
         publisher_name=publisher_name,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        can_unpublish=can_unpublish,
     )
 
 

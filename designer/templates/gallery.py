@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -81,6 +81,8 @@ class Template:
     team_id: str = ""
     team_name: str = ""
     publisher: str = ""
+    #: Whether the person looking may take it out of their team's gallery.
+    can_remove: bool = False
 
     @property
     def builtin(self) -> bool:
@@ -223,9 +225,30 @@ def from_team(published: TeamTemplate) -> Template:
         team_id=published.team_id,
         team_name=published.team_name,
         publisher=published.publisher_name,
+        can_remove=published.can_unpublish,
     )
 
 
 def copy_for(template: Template, name: str) -> Flow:
     """The flow a person gets from "Use this template": the template's flow under ``name``."""
     return template.flow.model_copy(deep=True, update={"name": name})
+
+
+def card(template: Template) -> dict[str, Any]:
+    """A template as a list shows it (the REST API and ``designer templates list --json``):
+    everything but the flow, and the flow's size."""
+    return {
+        "id": template.id,
+        "title": template.title,
+        "summary": template.summary,
+        "description": template.description,
+        "task": template.task,
+        "difficulty": template.difficulty,
+        "run_seconds": template.run_seconds,
+        "learn": list(template.learn),
+        "builtin": template.builtin,
+        "team_id": template.team_id,
+        "team_name": template.team_name,
+        "publisher": template.publisher,
+        "node_count": len(template.flow.nodes),
+    }

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from designer.store import templates as team_templates
 from designer.store.db import StoreError
 from designer.templates.gallery import Template, filter_templates
 from designer.templates.use import all_templates, use_template
@@ -25,6 +26,9 @@ class GalleryState(rx.State):
     query: str = ""
     loaded: bool = False
     error: str = ""
+    #: The team template the person asked to remove, waiting for their confirmation.
+    removing: str = ""
+    removing_title: str = ""
     _templates: list[Template] = []
 
     @rx.event
@@ -67,6 +71,26 @@ class GalleryState(rx.State):
         except StoreError as exc:
             return rx.toast.error(f"Could not copy the template: {exc}")
         return rx.redirect(f"/flows/{stored.id}")
+
+    @rx.event
+    def ask_remove(self, template_id: str, title: str) -> None:
+        self.removing, self.removing_title = template_id, title
+
+    @rx.event
+    def cancel_remove(self) -> None:
+        self.removing = ""
+
+    @rx.event
+    async def confirm_remove(self) -> Any:
+        template_id, self.removing = self.removing, ""
+        try:
+            await asyncio.to_thread(
+                team_templates.unpublish_template, database(), actor_of(self), template_id
+            )
+        except StoreError as exc:
+            return rx.toast.error(f"Could not remove the template: {exc}")
+        await self.load()
+        return rx.toast.success(f"Removed “{self.removing_title}” from the team's templates")
 
     def _show(self) -> None:
         shown = filter_templates(
@@ -123,6 +147,18 @@ def card(template: rx.Var) -> rx.Component:
                     color_scheme="gray",
                 ),
                 rx.flex(
+                    rx.cond(
+                        template["can_remove"].to(bool),
+                        rx.icon_button(
+                            rx.icon("trash-2", size=14),
+                            variant="soft",
+                            color_scheme="red",
+                            size="2",
+                            aria_label="Remove from the team's templates",
+                            on_click=GalleryState.ask_remove(template["id"], template["title"]),
+                            custom_attrs={"data-testid": "remove-template"},
+                        ),
+                    ),
                     rx.link(
                         rx.button("Preview", variant="soft", color_scheme="gray", size="2"),
                         href=template["href"],
@@ -210,6 +246,37 @@ def guided_banner() -> rx.Component:
     )
 
 
+def remove_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove this team template?"),
+            rx.alert_dialog.description(
+                "“" + GalleryState.removing_title + "” leaves the team's gallery. Flows already "
+                "made from it, and the flow it was published from, stay as they are."
+            ),
+            rx.flex(
+                rx.button(
+                    "Cancel",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=GalleryState.cancel_remove,
+                ),
+                rx.button(
+                    "Remove",
+                    color_scheme="red",
+                    on_click=GalleryState.confirm_remove,
+                    custom_attrs={"data-testid": "confirm-remove"},
+                ),
+                justify="end",
+                spacing="2",
+                margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+        open=GalleryState.removing != "",
+    )
+
+
 def no_match() -> rx.Component:
     return rx.flex(
         rx.text("No template matches these filters.", color_scheme="gray"),
@@ -255,6 +322,7 @@ def page() -> rx.Component:
                     no_match(),
                 ),
             ),
+            remove_dialog(),
             max_width="1136px",
             margin="0 auto",
             padding="40px 24px 64px",

@@ -40,6 +40,7 @@ def template_card(template: Template) -> dict[str, Any]:
         "thumbnail": thumbnail_data_uri(template.flow),
         "team": template.team_name,
         "publisher": template.publisher,
+        "can_remove": template.can_remove,
         "href": f"/gallery/{template.id}",
     }
 

@@ -67,6 +67,10 @@ def test_filter_preview_use_run_and_compare_a_template(editor: Editor, app_url: 
     expect(editor.nodes).to_have_count(9)
     expect(page.get_by_test_id("read-only-banner")).to_contain_text("template")
     expect(page.get_by_test_id("palette-item")).to_have_count(0)  # nothing to drag in a preview
+    about = page.get_by_test_id("template-about")
+    expect(about).to_contain_text("Compare three models")
+    expect(about).to_contain_text("What you will learn")
+    expect(about).to_contain_text("runs in about")
     editor.shot("gallery-preview")
 
     page.get_by_test_id("read-only-banner").get_by_test_id("use-template").click()
@@ -137,6 +141,23 @@ def test_a_flow_published_to_a_team_shows_in_its_members_gallery(
 
     page = editors["carol"].page  # not in the team
     page.goto(f"{url.rstrip('/')}/gallery")
+    page.get_by_test_id("template-search").fill("iris starter")
+    expect(page.get_by_test_id("no-templates")).to_be_visible()
+
+    # Bob may use it but not remove it; Alice, who published it, may.
+    page = editors["bob"].page
+    page.goto(f"{url.rstrip('/')}/gallery")
+    page.get_by_test_id("template-search").fill("iris starter")
+    expect(page.get_by_test_id("template-card")).to_have_count(1)
+    expect(page.get_by_test_id("remove-template")).to_have_count(0)
+    page = editors["alice"].page
+    page.goto(f"{url.rstrip('/')}/gallery")
+    page.get_by_test_id("template-search").fill("iris starter")
+    page.get_by_test_id("template-card").get_by_test_id("remove-template").click()
+    page.get_by_test_id("confirm-remove").click()
+    expect(page.get_by_test_id("no-templates")).to_be_visible()
+    page = editors["bob"].page
+    page.reload()
     page.get_by_test_id("template-search").fill("iris starter")
     expect(page.get_by_test_id("no-templates")).to_be_visible()
     for editor in editors.values():

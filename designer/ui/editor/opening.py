@@ -7,6 +7,7 @@ and tested without a browser: the store decides access, this only picks the righ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from designer.flow.document import Flow
 from designer.store import flows as flow_store
@@ -15,6 +16,7 @@ from designer.store import versions as version_store
 from designer.store.access import Actor, FlowNotFound, Role
 from designer.templates.use import find_template
 from designer.ui.context import database
+from designer.ui.gallery_views import template_detail
 
 READ_ONLY_REASON = {
     "flow": "this flow is shared with you to view only: duplicate it to change it",
@@ -38,6 +40,8 @@ class Opened:
     read_only: bool
     saved: bool
     viewing: int = 0
+    #: In "template" mode, what the gallery card says (designer.ui.gallery_views).
+    template: dict[str, Any] | None = None
 
 
 def open_from_path(path: str, actor: Actor | None) -> Opened:
@@ -52,7 +56,16 @@ def open_from_path(path: str, actor: Actor | None) -> Opened:
         template = find_template(engine, actor, parts[1])
         owner = template.team_name or "the designer"
         return Opened(
-            "template", template.id, template.flow, 0, 0, "", owner, read_only=True, saved=True
+            "template",
+            template.id,
+            template.flow,
+            0,
+            0,
+            "",
+            owner,
+            read_only=True,
+            saved=True,
+            template=template_detail(template),
         )
     if len(parts) == 2 and parts[0] == "links":
         linked = share_store.flow_for_link(engine, parts[1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from designer.ui.editor.state import EditorState
+from designer.ui.editor.template_about import template_about
 
 #: How long a text or number box waits after the last key before the change is applied.
 TYPING_DEBOUNCE_MS = 350
@@ -216,10 +217,14 @@ def properties_panel() -> rx.Component:
             ),
             rx.cond(
                 EditorState.read_only,
-                empty_hint(
-                    "mouse-pointer-click",
-                    "Select a block to see its settings",
-                    "Click a block on the canvas to see how it is set up.",
+                rx.cond(
+                    EditorState.mode == "template",
+                    template_about(),
+                    empty_hint(
+                        "mouse-pointer-click",
+                        "Select a block to see its settings",
+                        "Click a block on the canvas to see how it is set up.",
+                    ),
                 ),
                 empty_hint(
                     "mouse-pointer-click",

@@ -61,6 +61,8 @@ class EditorState(rx.State):
     role: str = ""
     owner: str = ""
     read_only: bool = True
+    #: The gallery card of the template on show in "template" mode.
+    template: dict[str, Any] = {}
     #: The version on show in "version" mode.
     viewing: int = 0
     #: The version the edits on the canvas started from; a save must still find it the latest.
@@ -109,6 +111,7 @@ class EditorState(rx.State):
         self.mode, self.viewing = opened.mode, opened.viewing
         self.role, self.owner = opened.role, opened.owner
         self.read_only = opened.read_only
+        self.template = opened.template or {}
         self._open(opened.flow_id, opened.flow, opened.version, opened.base_version)
         self.save_state = "saved" if opened.saved else "unsaved"
         self.loaded = True

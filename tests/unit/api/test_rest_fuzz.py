@@ -6,11 +6,14 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+from httpx import Response
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from designer.store import templates
 from tests.fixtures.people import sample_flow
-from tests.unit.api import Scene, scene, template
+from tests.unit.api import Persona, Scene, scene, template
 
 __all__ = ["scene", "template"]
 
@@ -144,22 +147,125 @@ def test_putting_any_bytes_as_a_version_never_fails_the_server(scene: Scene, bod
     assert scene.api.get(f"{flow}/versions", headers=scene.headers("viewer")).status_code == 200
 
 
-@FUZZ
-@given(value=st.text(max_size=40) | st.sampled_from(["", "-", "--1", "1e3", "0x10", "٣", "9" * 40]))
-def test_any_text_in_a_path_or_query_never_fails_the_server(scene: Scene, value: str) -> None:
-    flow, text = scene.shared.id, quote(value, safe="")
-    paths = [
-        f"/flows/{text}",
-        f"/flows/{flow}/versions/{text}",
-        f"/flows/{flow}/diff?from=1&to={text}",
-        f"/flows/{flow}/runs?limit={text}",
-        f"/flows?scope={text}",
-        f"/users?q={text}",
-        f"/links/{text}",
-        f"/runs/{text}",
-        f"/teams/{text}/members",
-    ]
+#: A team template's id in a fuzzed path or body, replaced by a real one before the request.
+TEAM_TEMPLATE = "TEAM-TEMPLATE"
+#: The team in a fuzzed publish body, replaced by the personas' viewers team before the request.
+VIEWERS = "VIEWERS"
+#: Every endpoint that reads text from its path or query string: ``{text}`` is the fuzzed
+#: value, ``{flow}`` the shared flow. A body is sent with the viewers team added (publishing
+#: needs a good one to get as far as the flow id).
+TEXT_ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/flows/{text}", None),
+    ("GET", "/flows/{flow}/versions/{text}", None),
+    ("GET", "/flows/{flow}/diff?from=1&to={text}", None),
+    ("GET", "/flows/{flow}/runs?limit={text}", None),
+    ("GET", "/flows?scope={text}", None),
+    ("GET", "/users?q={text}", None),
+    ("GET", "/links/{text}", None),
+    ("GET", "/runs/{text}", None),
+    ("GET", "/teams/{text}/members", None),
+    ("GET", "/templates/{text}", None),
+    ("POST", "/templates/{text}/use", None),
+    ("GET", "/team-templates/{text}", None),
+    ("POST", "/flows/{text}/publish", {"title": "Fuzzed", "task": "other",
+                                        "difficulty": "beginner"}),
+    ("DELETE", "/team-templates/{text}", None),
+]  # fmt: skip
+#: No line feed: Starlette's mount pattern for /api/v1 stops at one, so such a path is not the
+#: API's to answer (see test_a_line_feed_in_a_path_is_answered_in_json).
+path_texts = st.text(st.characters(exclude_characters="\n"), max_size=40) | st.sampled_from(
+    ["", "-", "--1", "1e3", "0x10", "٣", "9" * 40, "iris-flowers", TEAM_TEMPLATE, "a" * 32]
+)
 
-    for path in paths:
-        answer = scene.api.get(API + path, headers=scene.headers("owner"))
-        assert answer.status_code < 500, (path, answer.text)
+
+def published_template(scene: Scene) -> str:
+    """The id of a team template of the viewers team (published again if a test deleted it)."""
+    world = scene.world
+    return templates.publish_template(
+        world.engine, world.owner, scene.shared.id, world.viewers_team,
+        title="Fuzz target", description="", task="other", difficulty="beginner",
+    ).id  # fmt: skip
+
+
+def assert_answered(answer: Response, what: object) -> None:
+    """Never a server error, and every client error is a JSON body that says what is wrong."""
+    assert answer.status_code < 500, (what, answer.text)
+    if answer.status_code >= 400:
+        error = answer.json()["error"]
+        assert isinstance(error["code"], str) and error["code"], (what, answer.text)
+        assert isinstance(error["message"], str) and error["message"], (what, answer.text)
+
+
+@FUZZ
+@given(value=path_texts)
+def test_any_text_in_a_path_or_query_never_fails_the_server(scene: Scene, value: str) -> None:
+    if value == TEAM_TEMPLATE:
+        value = published_template(scene)
+    text = quote(value, safe="")
+
+    for method, path, body in TEXT_ENDPOINTS:
+        url = API + path.format(text=text, flow=scene.shared.id)
+        if body is not None:
+            body = {**body, "team": scene.world.viewers_team}
+        answer = scene.api.request(method, url, json=body, headers=scene.headers("owner"))
+        assert_answered(answer, (method, url))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a %0A in a path misses the /api/v1 mount (its pattern's '.' stops at a line feed), "
+    "so it falls through to the pages instead of a JSON 404",
+)
+def test_a_line_feed_in_a_path_is_answered_in_json(scene: Scene) -> None:
+    answer = scene.api.get(f"{API}/team-templates/a%0Ab", headers=scene.headers("owner"))
+    assert_answered(answer, "a line feed")
+
+
+#: A publish request the store accepts, and what may replace its fields: a good value for
+#: another field, text, or anything JSON can hold (null reads as missing).
+GOOD_PUBLISH = {
+    "team": VIEWERS,
+    "title": "Iris starter",
+    "description": "Sort iris flowers into species.",
+    "task": "classification",
+    "difficulty": "beginner",
+}
+field_values = (
+    st.sampled_from(
+        [VIEWERS, "", " Padded ", "x" * 300, "Two\nlines", "\x00", "Other", "expert",
+         *templates.TASKS, *templates.DIFFICULTIES]
+    )
+    | st.text(max_size=70)
+    | json_values
+)  # fmt: skip
+publish_bodies = (
+    st.dictionaries(st.sampled_from(list(GOOD_PUBLISH)), field_values, max_size=2)
+    .map(lambda changes: {**GOOD_PUBLISH, **changes})
+    .map(_json_bytes)
+)
+
+
+@FUZZ
+@given(
+    body=st.binary(max_size=300) | json_values.map(_json_bytes) | publish_bodies | publish_bodies,
+    persona=st.sampled_from(["team_viewer", "team_viewer", "owner", "stranger", "anonymous"]),
+)
+def test_publishing_any_bytes_never_fails_the_server(
+    scene: Scene, body: bytes, persona: Persona
+) -> None:
+    team = json.dumps(scene.world.viewers_team).encode()
+    body = body.replace(json.dumps(VIEWERS).encode(), team)
+
+    answer = scene.api.post(
+        f"{API}/flows/{scene.shared.id}/publish",
+        content=body,
+        headers={**scene.headers(persona), "Content-Type": "application/json"},
+    )
+
+    assert_answered(answer, body)
+    event(f"answered {answer.status_code}")
+    if answer.status_code >= 400:
+        event(f"error {answer.json()['error']['code']}")
+    if answer.status_code in (200, 201):
+        opened = scene.api.get(answer.headers["location"], headers=scene.headers(persona))
+        assert opened.status_code == 200, opened.text

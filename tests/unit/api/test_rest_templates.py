@@ -61,6 +61,7 @@ def test_a_team_publishes_lists_opens_replaces_and_unpublishes_a_template(
         "source_version": SHARED_FLOW_VERSION,
         "published_by": world.team_viewer.id,
         "publisher_name": "Tess Teamviewer",
+        "can_unpublish": True,
     }
     assert body["created_at"] == body["updated_at"]
     assert body["created_at"].endswith("+00:00")
@@ -101,7 +102,7 @@ def test_a_member_may_not_replace_or_unpublish_someone_elses_template(scene: Sce
         assert (answer.status_code, error_of(answer)["code"]) == (403, "not_allowed")
         assert "Olive Owner" in error_of(answer)["message"]
     kept = api.get(f"{API}/team-templates/{made['id']}", headers=scene.headers("team_viewer"))
-    assert kept.json() == made
+    assert kept.json() == {**made, "can_unpublish": False}
 
 
 @pytest.mark.parametrize(

@@ -352,3 +352,15 @@ def _all_templates(engine: Engine) -> list[dict[str, Any]]:
     with session_scope(engine) as session:
         rows = session.exec(select(TeamTemplateRow).order_by(col(TeamTemplateRow.id)))
         return [row.model_dump() for row in rows]
+
+
+def test_each_view_says_whether_its_viewer_may_unpublish_as_the_matrix_does(cast: Cast) -> None:
+    """The gallery offers "Remove" from this flag; it must agree with who may unpublish."""
+    template = cast.publish("publisher")
+    may_unpublish = dict(zip(PERSONAS, MATRIX["unpublish_template"][1], strict=True))
+    for persona in ("member", "team_admin", "publisher", "site_admin"):
+        actor = cast.actor(persona)
+        listed = next(t for t in list_team_templates(cast.engine, actor) if t == template)
+        opened = get_team_template(cast.engine, actor, template.id)
+        expected = may_unpublish[persona] == OK
+        assert (listed.can_unpublish, opened.can_unpublish) == (expected, expected), persona

@@ -65,6 +65,7 @@ def test_each_card_says_what_a_person_needs_to_choose(template_id: str) -> None:
     template = get_builtin(template_id)
     assert template is not None
     assert template.summary.endswith(".") and template.description.endswith(".")
+    assert template.flow.name == template.title  # the preview and the copy say the same
     assert 2 <= len(template.learn) <= 5
     assert template.expected_run.startswith("about ")
     assert task_of(template.flow) == template.task
