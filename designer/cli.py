@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from designer import __version__
 from designer.cli_datasets import add_as_option, add_parsers, dataset_lookup_for
+from designer.cli_templates import add_parsers as add_template_parsers
 from designer.flow.document import Flow, flow_json_schema
 from designer.flow.validate import FlowCheck, check_text
 from designer.runs.compare import Comparison, compare_models, model_names
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_db)
 
     add_parsers(sub)
+    add_template_parsers(sub)
 
     p = sub.add_parser("serve", help="start the designer web app")
     p.add_argument("--host", default="127.0.0.1")

@@ -66,7 +66,7 @@ def dataset_lookup_for(username: str | None) -> DatasetLookup | None:
     from designer.datasets.library import dataset_lookup
     from designer.objects.configured import open_store
 
-    engine, actor = _engine_and_actor(username)
+    engine, actor = engine_and_actor(username)
     return dataset_lookup(engine, open_store(load_settings()), actor)
 
 
@@ -92,7 +92,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from designer.store.datasets import list_datasets
 
-    engine, actor = _engine_and_actor(args.as_user)
+    engine, actor = engine_and_actor(args.as_user)
     found = list_datasets(engine, actor, args.query)
     if args.json:
         _print_json(found)
@@ -113,7 +113,7 @@ def _upload(args: argparse.Namespace) -> int:
     from designer.objects.configured import open_store
 
     settings = load_settings()
-    engine, actor = _engine_and_actor(args.as_user)
+    engine, actor = engine_and_actor(args.as_user)
     try:
         source = args.file.open("rb")
     except OSError as exc:
@@ -138,7 +138,7 @@ def _upload(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from designer.store.datasets import get_dataset, get_version
 
-    engine, actor = _engine_and_actor(args.as_user)
+    engine, actor = engine_and_actor(args.as_user)
     detail = get_dataset(engine, actor, args.dataset)
     version, profile = get_version(engine, actor, args.dataset, args.version)
     if args.json:
@@ -160,7 +160,7 @@ def _delete(args: argparse.Namespace) -> int:
     from designer.objects.configured import open_store
     from designer.store.datasets import DatasetInUse
 
-    engine, actor = _engine_and_actor(args.as_user)
+    engine, actor = engine_and_actor(args.as_user)
     try:
         delete_dataset(engine, open_store(load_settings()), actor, args.dataset, confirm=args.force)
     except DatasetInUse as exc:
@@ -173,7 +173,9 @@ def _delete(args: argparse.Namespace) -> int:
 _ACTIONS = {"list": _list, "upload": _upload, "show": _show, "delete": _delete}
 
 
-def _engine_and_actor(username: str) -> tuple[Any, Any]:
+def engine_and_actor(username: str) -> tuple[Any, Any]:
+    """The configured database and the person called ``username`` (``--as``); the store's
+    ``UserNotFound`` when nobody is, ``StoreUnavailable`` when the database cannot be reached."""
     from designer.store.accounts import actor_named
     from designer.store.db import engine_for
 

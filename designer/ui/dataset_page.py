@@ -109,20 +109,26 @@ def columns_table() -> rx.Component:
     )
 
 
-def preview_table() -> rx.Component:
+def preview_table(
+    headers: rx.Var = DatasetState.preview_headers,
+    rows: rx.Var = DatasetState.preview_rows,
+    testid: str = "dataset-preview",
+) -> rx.Component:
+    """A table's first rows (the dataset page's version by default; the guided start passes
+    its own)."""
     return rx.box(
         rx.table.root(
             rx.table.header(
                 rx.table.row(
                     rx.foreach(
-                        DatasetState.preview_headers,
+                        headers,
                         lambda name: rx.table.column_header_cell(name, white_space="nowrap"),
                     )
                 )
             ),
             rx.table.body(
                 rx.foreach(
-                    DatasetState.preview_rows,
+                    rows,
                     lambda row: rx.table.row(
                         rx.foreach(row, lambda cell: rx.table.cell(cell, white_space="nowrap")),
                         custom_attrs={"data-testid": "preview-row"},
@@ -131,7 +137,7 @@ def preview_table() -> rx.Component:
             ),
             variant="surface",
             size="1",
-            custom_attrs={"data-testid": "dataset-preview"},
+            custom_attrs={"data-testid": testid},
         ),
         overflow_x="auto",
     )

@@ -26,13 +26,16 @@ from designer.templates.samples import (
 )
 from designer.templates.use import create_guided_flow
 from designer.ui.context import database, settings
-from designer.ui.dataset_views import upload_url
+from designer.ui.dataset_page import preview_table as preview_view
+from designer.ui.dataset_views import preview_table, upload_url
 from designer.ui.session import actor_of
 from designer.ui.shell import app_header
 from designer.ui.start_views import column_options, proposal_view, sample_cards
 from designer.ui.upload_zone import upload_zone
 
 SAMPLE_CARDS = sample_cards()
+#: Rows of the chosen table shown above the column choice.
+PREVIEW_ROWS = 5
 
 
 class StartState(rx.State):
@@ -40,6 +43,9 @@ class StartState(rx.State):
     source_name: str = ""
     #: Set for tables whose column to predict the person picks ("" for the samples).
     columns: list[dict[str, str]] = []
+    #: The table's first rows, to help pick the column (the samples have none).
+    preview_headers: list[str] = []
+    preview_rows: list[list[str]] = []
     target: str = ""
     proposal: dict[str, Any] = {}
     problem: str = ""
@@ -114,6 +120,8 @@ class StartState(rx.State):
             return
         self.source_name = self._source.name
         self.columns = column_options(self._profile)
+        self.preview_headers, rows = preview_table(self._profile.to_dict())
+        self.preview_rows = rows[:PREVIEW_ROWS]
         self.target = self._profile.suggested_target or ""
         self.step = 2
         self._propose()
@@ -135,6 +143,7 @@ class StartState(rx.State):
 
     def _reset(self) -> None:
         self.step, self.source_name, self.columns, self.target = 1, "", [], ""
+        self.preview_headers, self.preview_rows = [], []
         self.proposal, self.problem = {}, ""
         self._sample, self._source, self._profile = "", None, None
 
@@ -147,6 +156,22 @@ def sample_card(card: dict[str, str]) -> rx.Component:
         on_click=StartState.choose(card["value"]),
         class_name="start-choice",
         custom_attrs={"data-testid": "start-sample", "data-value": card["value"]},
+    )
+
+
+def labelled_select(
+    label: str, testid: str, placeholder: str, items: rx.Component, **props: Any
+) -> rx.Component:
+    return rx.flex(
+        rx.text(label, size="2"),
+        rx.select.root(
+            rx.select.trigger(placeholder=placeholder, custom_attrs={"data-testid": testid}),
+            rx.select.content(items),
+            **props,
+        ),
+        align="center",
+        spacing="3",
+        wrap="wrap",
     )
 
 
@@ -169,23 +194,12 @@ def choose_data() -> rx.Component:
         ),
         rx.cond(
             StartState.datasets.length() > 0,
-            rx.flex(
-                rx.text("Or one from your library:", size="2", color_scheme="gray"),
-                rx.select.root(
-                    rx.select.trigger(
-                        placeholder="Pick a dataset",
-                        custom_attrs={"data-testid": "start-library"},
-                    ),
-                    rx.select.content(
-                        rx.foreach(
-                            StartState.datasets,
-                            lambda d: rx.select.item(d["name"], value=d["id"]),
-                        )
-                    ),
-                    on_change=StartState.choose_dataset,
-                ),
-                align="center",
-                spacing="3",
+            labelled_select(
+                "Or one from your library:",
+                "start-library",
+                "Pick a dataset",
+                rx.foreach(StartState.datasets, lambda d: rx.select.item(d["name"], value=d["id"])),
+                on_change=StartState.choose_dataset,
             ),
         ),
         direction="column",
@@ -275,26 +289,20 @@ def choose_column() -> rx.Component:
         ),
         rx.text("Data: ", rx.text.strong(StartState.source_name), size="2"),
         rx.cond(
+            StartState.preview_rows.length() > 0,
+            preview_view(StartState.preview_headers, StartState.preview_rows, "start-preview"),
+        ),
+        rx.cond(
             StartState.columns.length() > 0,
-            rx.flex(
-                rx.text("The column to predict:", size="2"),
-                rx.select.root(
-                    rx.select.trigger(
-                        placeholder="Choose a column",
-                        custom_attrs={"data-testid": "start-target"},
-                    ),
-                    rx.select.content(
-                        rx.foreach(
-                            StartState.columns,
-                            lambda c: rx.select.item(c["label"], value=c["name"]),
-                        )
-                    ),
-                    value=StartState.target,
-                    on_change=StartState.set_target,
+            labelled_select(
+                "The column to predict:",
+                "start-target",
+                "Choose a column",
+                rx.foreach(
+                    StartState.columns, lambda c: rx.select.item(c["label"], value=c["name"])
                 ),
-                align="center",
-                spacing="3",
-                wrap="wrap",
+                value=StartState.target,
+                on_change=StartState.set_target,
             ),
         ),
         rx.cond(StartState.proposal.contains("steps"), proposal()),

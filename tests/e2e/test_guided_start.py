@@ -33,6 +33,7 @@ def test_from_a_csv_upload_to_a_successful_run(
 
     target = page.get_by_test_id("start-target")
     expect(target).to_contain_text("species")  # the likely target comes chosen
+    expect(page.get_by_test_id("start-preview").get_by_test_id("preview-row")).to_have_count(5)
     proposal = page.get_by_test_id("proposal")
     expect(proposal.get_by_test_id("proposal-task")).to_have_text("Predict a category")
     steps = proposal.get_by_test_id("proposal-step")
