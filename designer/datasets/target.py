@@ -63,9 +63,14 @@ def _usable(column: ColumnProfile, rows: int) -> bool:
     return present > 0 and column.type != "datetime" and column.distinct != 1
 
 
+def named_like_id(name: str) -> bool:
+    """Whether a column's name says it holds ids ("id", "Row ID", "customer_id"...)."""
+    normal = _normal(name)
+    return normal in _ID_NAMES or normal.endswith("_id")
+
+
 def _id_like(column: ColumnProfile, rows: int) -> bool:
-    name = _normal(column.name)
-    if name in _ID_NAMES or name.endswith("_id"):
+    if named_like_id(column.name):
         return True
     if column.type not in ("integer", "text"):
         return False

@@ -8,12 +8,15 @@ proposal comes with one plain sentence saying what it does and why.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from blocks.runtime.tables import MAX_CLASSES_GUESS
 from designer.datasets.profile import ColumnProfile, TableProfile
+from designer.datasets.target import named_like_id
 from designer.flow.document import Edge, Flow, Node, Position
+from designer.store.flows import PLAIN_LINE
 from designer.templates.samples import CannotPropose, Sample, TableSource, sample
 
 #: A text column with more different values than this (and than half its rows) is free text
@@ -23,7 +26,6 @@ MAX_CATEGORIES = 50
 ROWS_PER_CLASS_TO_STRATIFY = 20
 #: Text that differs in every one of at least this many rows is a name or an id, not a category.
 MIN_ROWS_FOR_ID = 10
-_ID_NAMES = ("id", "index", "uuid", "guid", "key", "row", "rowid", "row_id")
 
 
 @dataclass(frozen=True)
@@ -124,13 +126,20 @@ def propose_table(source: TableSource, profile: TableProfile, target: str) -> Pr
     kept = [c for c in features if c not in drop]
     _train_and_test(plan, task, stratify=stratify, prepared=_preparation(kept, drop))
     flow = Flow(
-        name=f"Predict {target} from {source.name}"[:200],
+        name=_one_line(f"Predict {target} from {source.name}")[:200],
         description=reason,
         nodes=plan.nodes,
         edges=plan.edges,
     )
     notes = _notes(profile.rows, stratify, task)
     return Proposal(flow, task, target, reason, tuple(plan.steps), notes)
+
+
+def _one_line(text: str) -> str:
+    """``text`` fit to name a flow: control characters and line breaks become spaces (column
+    and file names come from the uploaded file)."""
+    plain = "".join(" " if unicodedata.category(c) in PLAIN_LINE else c for c in text)
+    return " ".join(plain.split()) or "My first model"
 
 
 def task_for(column: ColumnProfile, rows: int) -> tuple[str, str]:
@@ -184,8 +193,7 @@ def droppable(column: ColumnProfile, rows: int) -> bool:
 
 def _id_like(column: ColumnProfile, present: int) -> bool:
     """Named like an id, or text that differs in every row (names, codes, free text)."""
-    name = column.name.strip().lower().replace(" ", "_")
-    if name in _ID_NAMES or name.endswith("_id"):
+    if named_like_id(column.name):
         return True
     all_different = column.distinct is None or column.distinct == present
     return column.type == "text" and all_different and present >= MIN_ROWS_FOR_ID

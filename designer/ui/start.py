@@ -9,6 +9,7 @@ saves it and opens the editor, ready to run.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -16,7 +17,7 @@ import reflex as rx
 from designer.datasets.profile import TableProfile
 from designer.store import datasets as dataset_store
 from designer.store.db import StoreError
-from designer.templates.guided import propose_sample, propose_table
+from designer.templates.guided import Proposal, propose_sample, propose_table
 from designer.templates.samples import (
     CannotPropose,
     TableSource,
@@ -111,7 +112,7 @@ class StartState(rx.State):
             return rx.toast.error(f"Could not save the flow: {exc}")
         return rx.redirect(f"/flows/{stored.id}")
 
-    async def _open_table(self, read: Any) -> None:
+    async def _open_table(self, read: Callable[[], tuple[TableSource, TableProfile]]) -> None:
         self._reset()
         try:
             self._source, self._profile = await asyncio.to_thread(read)
@@ -126,7 +127,7 @@ class StartState(rx.State):
         self.step = 2
         self._propose()
 
-    def _proposal(self) -> Any:
+    def _proposal(self) -> Proposal | None:
         try:
             if self._sample:
                 return propose_sample(self._sample)

@@ -90,7 +90,10 @@ def palette() -> rx.Component:
             rx.text("No block matches.", size="2", color_scheme="gray", padding="0 16px"),
         ),
         rx.text(
-            "Drag a block onto the canvas, or click it to add it.",
+            "Drag a block onto the canvas, or click it to add it. Hover a block or a port to "
+            "see what it does; new words are in the ",
+            rx.link("glossary", href="/glossary", target="_blank"),
+            ".",
             size="1",
             color_scheme="gray",
             class_name="palette-hint",

@@ -13,6 +13,7 @@ from designer.datasets.library import auto_task
 from designer.datasets.profile import ColumnProfile, TableProfile
 from designer.flow.compile import compile_flow
 from designer.flow.validate import check_flow
+from designer.store.flows import check_flow_name
 from designer.templates.guided import droppable, propose_sample, propose_table, task_for
 from designer.templates.samples import SAMPLES, CannotPropose, TableSource
 
@@ -211,3 +212,4 @@ def test_any_table_gives_a_checkable_flow_or_a_reason(
     check = check_flow(proposal.flow, datasets=lookup_for(table))
     assert [str(d) for d in check.diagnostics if d.severity == "error"] == []
     assert proposal.task in ("classification", "regression")
+    assert check_flow_name(proposal.flow.name) == proposal.flow.name  # it can be saved
