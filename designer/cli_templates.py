@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +73,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     return _guarded(_start, args)
 
 
-def _guarded(action: Any, args: argparse.Namespace) -> int:
+def _guarded(action: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run ``action``, turning what the core raises into the command's exit codes."""
     from designer.cli import UsageError
     from designer.datasets.sniff import DatasetProblem
@@ -122,7 +123,7 @@ def _use(args: argparse.Namespace) -> int:
     try:
         created = use_template(engine, actor, args.template)
     except TeamTemplateNotFound as exc:
-        raise _not_found(args.template) from exc
+        raise _not_found(args.template, team=True) from exc
     _print_created(created, as_json=args.json)
     return 0
 

@@ -11,6 +11,8 @@ falling through to the pages.
 
 from __future__ import annotations
 
+import re
+
 from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Router
@@ -45,6 +47,15 @@ def api_router() -> Router:
     )
 
 
-ROUTES = [
-    Mount(PREFIX, app=ExceptionMiddleware(api_router(), handlers={HTTPException: http_exception})),
-]
+def api_mount() -> Mount:
+    mount = Mount(
+        PREFIX, app=ExceptionMiddleware(api_router(), handlers={HTTPException: http_exception})
+    )
+    # Starlette matches paths with "." that stops at a line feed, so a path holding an encoded
+    # one ("%0A") would miss the mount and reach the pages; DOTALL keeps every path under the
+    # prefix in the API, which answers it as JSON like any other unknown path.
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
+
+
+ROUTES = [api_mount()]

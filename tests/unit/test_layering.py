@@ -15,6 +15,7 @@ CORE_MODULES = [
     "designer.auth.signin",
     "designer.cli",
     "designer.cli_datasets",
+    "designer.cli_templates",
     "designer.datasets.library",
     "designer.datasets.profile",
     "designer.flow.compile",
