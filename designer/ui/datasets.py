@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from designer.ui import dataset_views as views
+from designer.ui.confirm import confirm_dialog
 from designer.ui.datasets_state import DatasetsState, DeleteState, StorageState
 from designer.ui.shell import app_header
 from designer.ui.upload_zone import upload_zone
@@ -31,13 +32,16 @@ def storage_callout() -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this dataset?"),
-            rx.alert_dialog.description(
-                "“" + DeleteState.name + "” and all its versions will be deleted. "
-                "This cannot be undone."
-            ),
+    return confirm_dialog(
+        title="Delete this dataset?",
+        description="“" + DeleteState.name + "” and all its versions will be deleted. "
+        "This cannot be undone.",
+        confirm=rx.cond(DeleteState.in_use != "", "Delete anyway", "Delete"),
+        on_confirm=DeleteState.confirm,
+        on_cancel=DeleteState.cancel,
+        open=DeleteState.dataset_id != "",
+        testid="confirm-delete",
+        extra=(
             rx.cond(
                 DeleteState.in_use != "",
                 rx.callout(
@@ -49,23 +53,7 @@ def delete_dialog() -> rx.Component:
                     custom_attrs={"data-testid": "dataset-in-use"},
                 ),
             ),
-            rx.flex(
-                rx.button(
-                    "Cancel", variant="soft", color_scheme="gray", on_click=DeleteState.cancel
-                ),
-                rx.button(
-                    rx.cond(DeleteState.in_use != "", "Delete anyway", "Delete"),
-                    color_scheme="red",
-                    on_click=DeleteState.confirm,
-                    custom_attrs={"data-testid": "confirm-delete"},
-                ),
-                justify="end",
-                spacing="2",
-                margin_top="16px",
-            ),
-            max_width="460px",
         ),
-        open=DeleteState.dataset_id != "",
     )
 
 

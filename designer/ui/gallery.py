@@ -12,6 +12,7 @@ from designer.store import templates as team_templates
 from designer.store.db import StoreError
 from designer.templates.gallery import Template, filter_templates
 from designer.templates.use import all_templates, use_template
+from designer.ui.confirm import confirm_dialog
 from designer.ui.context import database
 from designer.ui.gallery_views import DIFFICULTY_FILTERS, TASK_FILTERS, template_card
 from designer.ui.session import actor_of
@@ -247,33 +248,15 @@ def guided_banner() -> rx.Component:
 
 
 def remove_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove this team template?"),
-            rx.alert_dialog.description(
-                "“" + GalleryState.removing_title + "” leaves the team's gallery. Flows already "
-                "made from it, and the flow it was published from, stay as they are."
-            ),
-            rx.flex(
-                rx.button(
-                    "Cancel",
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=GalleryState.cancel_remove,
-                ),
-                rx.button(
-                    "Remove",
-                    color_scheme="red",
-                    on_click=GalleryState.confirm_remove,
-                    custom_attrs={"data-testid": "confirm-remove"},
-                ),
-                justify="end",
-                spacing="2",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
+    return confirm_dialog(
+        title="Remove this team template?",
+        description="“" + GalleryState.removing_title + "” leaves the team's gallery. Flows "
+        "already made from it, and the flow it was published from, stay as they are.",
+        confirm="Remove",
+        on_confirm=GalleryState.confirm_remove,
+        on_cancel=GalleryState.cancel_remove,
         open=GalleryState.removing != "",
+        testid="confirm-remove",
     )
 
 

@@ -17,6 +17,7 @@ from designer.store import teams as team_store
 from designer.store import versions as version_store
 from designer.store.access import Role
 from designer.store.db import StoreError
+from designer.ui.confirm import confirm_dialog
 from designer.ui.context import database
 from designer.ui.editor.views import STATUS_COLORS, when
 from designer.ui.session import actor_of
@@ -278,30 +279,15 @@ def rename_dialog() -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this flow?"),
-            rx.alert_dialog.description(
-                "“" + HomeState.deleting_name + "”, its versions and its run history will be "
-                "deleted. This cannot be undone."
-            ),
-            rx.flex(
-                rx.button(
-                    "Cancel", variant="soft", color_scheme="gray", on_click=HomeState.cancel_delete
-                ),
-                rx.button(
-                    "Delete",
-                    color_scheme="red",
-                    on_click=HomeState.confirm_delete,
-                    custom_attrs={"data-testid": "confirm-delete"},
-                ),
-                justify="end",
-                spacing="2",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
+    return confirm_dialog(
+        title="Delete this flow?",
+        description="“" + HomeState.deleting_name + "”, its versions and its run history will be "
+        "deleted. This cannot be undone.",
+        confirm="Delete",
+        on_confirm=HomeState.confirm_delete,
+        on_cancel=HomeState.cancel_delete,
         open=HomeState.deleting != "",
+        testid="confirm-delete",
     )
 
 
