@@ -10,7 +10,7 @@ import reflex as rx
 
 from designer.store import templates as team_templates
 from designer.store.db import StoreError
-from designer.templates.gallery import Template, filter_templates
+from designer.templates.gallery import Template, builtin_templates, filter_templates
 from designer.templates.use import all_templates, use_template
 from designer.ui.confirm import confirm_dialog
 from designer.ui.context import database
@@ -21,7 +21,6 @@ from designer.ui.shell import app_header
 
 class GalleryState(rx.State):
     cards: list[dict[str, Any]] = []
-    total: int = 0
     task: str = ""
     difficulty: str = ""
     query: str = ""
@@ -31,6 +30,9 @@ class GalleryState(rx.State):
     removing: str = ""
     removing_title: str = ""
     _templates: list[Template] = []
+    #: Each template's card, made once per load: the picture is costly to encode, and the
+    #: search filters on every keystroke.
+    _cards: dict[str, dict[str, Any]] = {}
 
     @rx.event
     async def load(self) -> None:
@@ -38,9 +40,10 @@ class GalleryState(rx.State):
             self._templates = await asyncio.to_thread(all_templates, database(), actor_of(self))
         except StoreError as exc:
             self.error = f"Your teams' templates could not be read: {exc}"
-            self._templates = []
+            self._templates = list(builtin_templates())  # they need no database
         else:
             self.error = ""
+        self._cards = {t.id: template_card(t) for t in self._templates}
         self._show()
         self.loaded = True
 
@@ -97,8 +100,7 @@ class GalleryState(rx.State):
         shown = filter_templates(
             self._templates, task=self.task, difficulty=self.difficulty, query=self.query
         )
-        self.cards = [template_card(t) for t in shown]
-        self.total = len(self._templates)
+        self.cards = [self._cards[t.id] for t in shown]
 
 
 def card(template: rx.Var) -> rx.Component:
@@ -122,10 +124,10 @@ def card(template: rx.Var) -> rx.Component:
                     variant="outline",
                 ),
                 rx.cond(
-                    template["team"] != "",
+                    template["team_name"] != "",
                     rx.badge(
                         rx.icon("users", size=12),
-                        template["team"],
+                        template["team_name"],
                         color_scheme="gray",
                         custom_attrs={"data-testid": "template-team"},
                     ),
@@ -142,7 +144,7 @@ def card(template: rx.Var) -> rx.Component:
             rx.spacer(),
             rx.flex(
                 rx.text(
-                    template["blocks"].to(str) + " blocks",
+                    template["node_count"].to(str) + " blocks",
                     rx.cond(template["run"] != "", " · runs in " + template["run"].to(str), ""),
                     size="1",
                     color_scheme="gray",

@@ -16,7 +16,7 @@ from designer.store import versions as version_store
 from designer.store.access import Actor, FlowNotFound, Role
 from designer.templates.use import find_template
 from designer.ui.context import database
-from designer.ui.gallery_views import template_detail
+from designer.ui.gallery_views import template_card
 
 READ_ONLY_REASON = {
     "flow": "this flow is shared with you to view only: duplicate it to change it",
@@ -65,7 +65,7 @@ def open_from_path(path: str, actor: Actor | None) -> Opened:
             owner,
             read_only=True,
             saved=True,
-            template=template_detail(template),
+            template=template_card(template),
         )
     if len(parts) == 2 and parts[0] == "links":
         linked = share_store.flow_for_link(engine, parts[1])

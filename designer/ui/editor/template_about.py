@@ -42,7 +42,7 @@ def template_about() -> rx.Component:
         rx.cond(
             card["publisher"].to(str) != "",
             rx.text(
-                "Published by " + card["publisher"].to(str) + " for " + card["team"].to(str),
+                "Published by " + card["publisher"].to(str) + " for " + card["team_name"].to(str),
                 size="1",
                 color_scheme="gray",
             ),

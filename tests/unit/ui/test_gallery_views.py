@@ -17,10 +17,10 @@ def test_a_card_carries_everything_the_gallery_draws() -> None:
     card = template_card(template)
     assert card["title"] == "Compare three models"
     assert card["task_label"] == "Classification" and card["difficulty_label"] == "Intermediate"
-    assert card["blocks"] == 9 and card["run"] == "about 25 s"
+    assert card["node_count"] == 9 and card["run"] == "about 25 s"
     assert card["thumbnail"].startswith("data:image/svg+xml;base64,")
     assert card["href"] == "/gallery/compare-classifiers"
-    assert card["team"] == ""
+    assert card["team_name"] == ""
 
 
 def test_every_template_task_has_a_filter() -> None:
