@@ -49,6 +49,16 @@ class StorageSettings:
 
 #: Largest upload accepted by default: 500 MB.
 DEFAULT_MAX_UPLOAD_MB = 500.0
+#: Disk all uploads in progress may spool at once, by default: 2,000 MB.
+DEFAULT_MAX_SPOOL_MB = 2000.0
+#: The sample tables that ship with the designer (templates and the guided start read them).
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "samples"
+#: How local runs are isolated: "auto" (a sandbox when bubblewrap is installed), "bwrap" (always;
+#: refuse to run without it), "off" (a plain child process: one trusted person only).
+SANDBOX_MODES = ("auto", "bwrap", "off")
+#: Who may run flows on the local engine: "auto" (everyone when runs are sandboxed or the
+#: designer has one account, else admins), "everyone", "admins" or "nobody".
+LOCAL_RUN_POLICIES = ("auto", "everyone", "admins", "nobody")
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,26 @@ class Settings:
     storage: StorageSettings | None = None
     #: Largest dataset upload the server accepts, in bytes.
     max_upload_bytes: int = int(DEFAULT_MAX_UPLOAD_MB * 1_000_000)
+    #: Most bytes all uploads in progress may spool to disk together.
+    max_spool_bytes: int = int(DEFAULT_MAX_SPOOL_MB * 1_000_000)
+    #: Folders blocks may read local files from (``DESIGNER_DATA_DIRS``, separated by the OS path
+    #: separator); anything else on this machine is refused, symlinks and ``..`` resolved first.
+    data_dirs: tuple[Path, ...] = ()
+    #: Networks and host names blocks may fetch from besides public addresses
+    #: (``DESIGNER_ALLOWED_NETWORKS``: ``10.1.0.0/16,data.internal``); loopback, private and
+    #: link-local addresses are refused otherwise.
+    allowed_networks: tuple[str, ...] = ()
+    #: Buckets of the configured S3 storage that a Table file block may read by s3:// address
+    #: (``DESIGNER_S3_READ_BUCKETS``); the designer's own bucket is reached through the dataset
+    #: library only.
+    s3_read_buckets: tuple[str, ...] = ()
+    #: See SANDBOX_MODES.
+    sandbox: str = "auto"
+    #: See LOCAL_RUN_POLICIES.
+    local_runs: str = "auto"
+    #: Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
+    #: (``DESIGNER_TRUSTED_PROXIES``: addresses or networks, comma-separated).
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def objects_dir(self) -> Path:
@@ -109,7 +139,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         viewers_can_run=_flag(env, "DESIGNER_VIEWERS_CAN_RUN", True),
         public_url=env.get("DESIGNER_PUBLIC_URL", "").strip().rstrip("/") or None,
         storage=_storage(env),
-        max_upload_bytes=_max_upload_bytes(env),
+        max_upload_bytes=_megabytes(env, "DESIGNER_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB),
+        max_spool_bytes=_megabytes(env, "DESIGNER_MAX_SPOOL_MB", DEFAULT_MAX_SPOOL_MB),
+        data_dirs=_data_dirs(env, home),
+        allowed_networks=_list(env, "DESIGNER_ALLOWED_NETWORKS"),
+        s3_read_buckets=_list(env, "DESIGNER_S3_READ_BUCKETS"),
+        sandbox=_choice(env, "DESIGNER_SANDBOX", SANDBOX_MODES),
+        local_runs=_choice(env, "DESIGNER_LOCAL_RUNS", LOCAL_RUN_POLICIES),
+        trusted_proxies=_list(env, "DESIGNER_TRUSTED_PROXIES"),
     )
 
 
@@ -135,17 +172,37 @@ def _storage(env: dict[str, str]) -> StorageSettings | None:
     )
 
 
-def _max_upload_bytes(env: dict[str, str]) -> int:
-    raw = env.get("DESIGNER_MAX_UPLOAD_MB", "").strip()
+def _megabytes(env: dict[str, str], name: str, default: float) -> int:
+    raw = env.get(name, "").strip()
     try:
-        megabytes = float(raw) if raw else DEFAULT_MAX_UPLOAD_MB
+        megabytes = float(raw) if raw else default
     except ValueError:
-        raise ValueError(
-            f"DESIGNER_MAX_UPLOAD_MB must be a number of megabytes; found {raw!r}"
-        ) from None
+        raise ValueError(f"{name} must be a number of megabytes; found {raw!r}") from None
     if not 0 < megabytes < 1e12:  # also refuses nan and inf
-        raise ValueError(f"DESIGNER_MAX_UPLOAD_MB must be more than 0; found {raw!r}")
+        raise ValueError(f"{name} must be more than 0; found {raw!r}")
     return int(megabytes * 1_000_000)
+
+
+def _list(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated setting as its non-empty items."""
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; found {raw!r}")
+    return raw
+
+
+def _data_dirs(env: dict[str, str], home: Path) -> tuple[Path, ...]:
+    """``DESIGNER_DATA_DIRS``, resolved; by default ``home/data`` and the shipped samples."""
+    raw = env.get("DESIGNER_DATA_DIRS")
+    if raw is None:
+        return ((home / "data").resolve(), SAMPLES_DIR)
+    return tuple(
+        Path(item.strip()).expanduser().resolve() for item in raw.split(os.pathsep) if item.strip()
+    )
 
 
 def _oidc(env: dict[str, str]) -> OidcSettings | None:

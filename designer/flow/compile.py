@@ -47,6 +47,14 @@ class CompiledFlow:
     task_to_node: dict[str, str]
     #: Default value of each pipeline parameter (the flow parameters).
     parameters: dict[str, Any]
+    #: What the designer let this run read beyond the administrator's data folders and public
+    #: addresses: local files of library datasets (mounted read-only into a sandboxed run) and
+    #: exact URLs it signed for the run (presigned S3 objects). The worker gets them as
+    #: ``DESIGNER_READ_GRANTS`` (a JSON list) and refuses anything else.
+    reads: tuple[str, ...] = ()
+    #: Whether any block reaches the network (an http(s) or s3 address, or an address fed by a
+    #: flow parameter); a run that does not is cut off from the network entirely.
+    needs_network: bool = False
 
     @property
     def node_to_task(self) -> dict[str, str]:

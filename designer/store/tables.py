@@ -76,6 +76,9 @@ class UserRow(SQLModel, table=True):
     oidc_subject: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(sa_type=UtcDateTime)
     last_sign_in_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    #: When an administrator disabled the account; a disabled account cannot sign in and its
+    #: sessions are ended.
+    disabled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class TeamRow(SQLModel, table=True):
@@ -402,3 +405,23 @@ STORE_TABLE_NAMES = (
     "team_templates",
 )
 STORE_TABLES: list[Table] = [SQLModel.metadata.tables[name] for name in STORE_TABLE_NAMES]
+
+
+class DeployedModelRow(SQLModel, table=True):
+    """Who owns a deployed model's name: only they (or an admin) may deploy under it again.
+
+    The model's files (versions, fitted objects) live in the model folder; this row says whose
+    the name is and which flow deployed it, so the model is shared as that flow is.
+    """
+
+    __tablename__ = "deployed_models"
+
+    name: str = Field(primary_key=True, max_length=63)
+    owner_id: str | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", index=True, max_length=32
+    )
+    flow_id: str | None = Field(
+        default=None, foreign_key="flows.id", ondelete="SET NULL", index=True, max_length=32
+    )
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
