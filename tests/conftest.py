@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from blocks.runtime.read_policy import SAMPLES_DIR
+
+#: The test tables (pets, houses...), a data folder in every test besides the default ones.
+FIXTURE_DATA = Path(__file__).resolve().parent / "fixtures" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_data_folders() -> Iterator[None]:
+    """The test tables as a data folder for module- and session-scoped fixtures too, which are
+    made before ``designer_home`` gives each test its own home."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DESIGNER_DATA_DIRS", os.pathsep.join(map(str, (SAMPLES_DIR, FIXTURE_DATA))))
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -13,6 +29,10 @@ def designer_home(
 ) -> Path:
     home = tmp_path_factory.mktemp("designer-home")
     monkeypatch.setenv("DESIGNER_HOME", str(home))
+    # The default data folders (the home's data/ and the samples) and the test tables; a
+    # test that reads a file elsewhere sets DESIGNER_DATA_DIRS itself.
+    folders = (home.resolve() / "data", SAMPLES_DIR, FIXTURE_DATA)
+    monkeypatch.setenv("DESIGNER_DATA_DIRS", os.pathsep.join(map(str, folders)))
     for name in (
         "DESIGNER_KFP_HOST",
         "DESIGNER_KFP_TOKEN",
@@ -23,6 +43,9 @@ def designer_home(
         "DESIGNER_S3_SECRET_KEY",
         "DESIGNER_S3_BUCKET",
         "DESIGNER_MAX_UPLOAD_MB",
+        "DESIGNER_ALLOWED_NETWORKS",
+        "DESIGNER_READ_GRANTS",
+        "DESIGNER_S3_READ_BUCKETS",
     ):
         monkeypatch.delenv(name, raising=False)
     return home

@@ -1,4 +1,10 @@
-"""Load a dataset from the designer's library: a file someone uploaded on the Datasets page."""
+"""Load a dataset from the designer's library: a file someone uploaded on the Datasets page.
+
+The component is given where the file is by the designer, not by the person drawing the flow:
+the file's path (local folder storage) or an https address signed for this run (S3 storage).
+The designer grants the run that one address (``DESIGNER_READ_GRANTS``), so the run reads it
+without storage keys and without opening the folder that holds everyone's datasets.
+"""
 
 from kfp.dsl import Dataset, Output
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,10 +48,18 @@ def load_dataset(
     delimiter: str,
     data: Output[Dataset],
 ) -> None:
+    from blocks.runtime.read_policy import ReadRefused
     from blocks.runtime.table_file import read_table_file
     from blocks.runtime.tables import write_table
 
-    table = read_table_file(uri, file_format, target, task, sep=delimiter or ",")
+    try:
+        table = read_table_file(uri, file_format, target, task, sep=delimiter or ",")
+    except ReadRefused as exc:
+        raise ReadRefused(
+            uri,
+            f"this run was not granted dataset {dataset} version {version} ({exc.reason})",
+            "start the run from the designer, which grants each run the datasets its flow reads",
+        ) from None
     write_table(table, data.path)
     data.metadata.update({**table.summary(), "dataset": dataset, "dataset_version": version})
     print(

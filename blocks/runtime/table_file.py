@@ -1,63 +1,71 @@
-"""Reading a user's own table from a local path, a web server or S3-compatible storage.
+"""Reading a user's own table from a data folder, a web server or a presigned storage address.
 
-Every failure is turned into one sentence that names the address and what went wrong, because
-the user only sees the error line of a failed run.
+Every address goes through the read policy (``blocks.runtime.read_policy``) first, here in the
+run as well as when the flow was checked: a flow parameter can change it at run time. Every
+failure is turned into one sentence that names the address and what went wrong, because the
+user only sees the error line of a failed run. Errors never quote what a file holds, beyond the
+column names of a file the block was allowed to read.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import urllib.error
-import urllib.request
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import BinaryIO
 from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from blocks.runtime.read_policy import (
+    LocalFile,
+    ReadPolicy,
+    ReadRefused,
+    S3Address,
+    WebAddress,
+)
 from blocks.runtime.tables import Table, guess_task, require_columns
-
-if TYPE_CHECKING:
-    from minio import Minio
+from blocks.runtime.web_fetch import download
 
 FORMATS = ("auto", "csv", "parquet")
 TASKS = ("auto", "classification", "regression")
-HTTP_TIMEOUT_S = 30.0
 #: infer() guesses the task of a CSV target only for files up to this size, to stay fast.
 MAX_INFER_CSV_BYTES = 50_000_000
 _PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".txt")
-
-
-def local_path(uri: str) -> Path | None:
-    """The file system path of a local address (plain path or file://), else None."""
-    parsed = urlparse(uri)
-    if parsed.scheme == "file":
-        return Path(url2pathname(parsed.path))
-    if len(parsed.scheme) > 1:  # one letter is a Windows drive, not a scheme
-        return None
-    return Path(uri).expanduser()
+_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
 
 
 def read_table_file(
-    uri: str, fmt: str = "auto", target: str = "", task: str = "auto", sep: str = ","
+    uri: str,
+    fmt: str = "auto",
+    target: str = "",
+    task: str = "auto",
+    sep: str = ",",
+    policy: ReadPolicy | None = None,
 ) -> Table:
-    """Load the table at ``uri`` and mark its target column and task (``sep``: CSV only)."""
+    """Load the table at ``uri`` and mark its target column and task (``sep``: CSV only).
+
+    ``policy`` says what may be read (default: this process's environment); an address it
+    refuses raises ReadRefused before anything is opened or fetched.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
-    data = fetch(uri)
-    head = data[:4] if isinstance(data, bytes) else _read_head(data)
-    frame = parse(data, resolve_format(uri, fmt, head), uri, sep)
+    policy = policy or ReadPolicy.from_env()
+    address = policy.check(uri)
+    if isinstance(address, LocalFile):
+        with policy.open_file(address) as handle:
+            frame = parse(handle, resolve_format(address, fmt, _head(handle)), uri, sep)
+    else:
+        data = fetch(address, policy)
+        frame = parse(io.BytesIO(data), resolve_format(address, fmt, data[:4]), uri, sep)
     frame.columns = [str(c) for c in frame.columns]
     if not target:
         return Table(frame)
-    require_columns(frame, [target], f"Target column of {uri}")
+    require_columns(frame, [target], f"Target column of {_plain(uri)}")
     return Table(frame, target, resolve_task(frame[target], task))
 
 
@@ -66,19 +74,21 @@ def resolve_task(labels: pd.Series, task: str) -> str:
         return guess_task(labels)
     numeric = pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
     if task == "regression" and not numeric:
-        examples = ", ".join(map(repr, labels.dropna().astype(str).unique()[:3]))
         raise ValueError(
-            f"Task is regression but the target {labels.name!r} holds text ({examples}); "
-            "regression needs numbers: set Task to classification or auto."
+            f"Task is regression but the target {labels.name!r} holds text; regression needs "
+            "numbers: set Task to classification or auto."
         )
     return task
 
 
-def resolve_format(uri: str, fmt: str, head: bytes) -> str:
+def resolve_format(address: LocalFile | WebAddress | S3Address, fmt: str, head: bytes) -> str:
     """The chosen format, else the one the file name says, else the one the content says."""
     if fmt != "auto":
         return fmt
-    name = urlparse(uri).path.lower() if local_path(uri) is None else uri.lower()
+    if isinstance(address, LocalFile):
+        name = address.path.name.lower()
+    else:
+        name = urlparse(address.address).path.lower()
     if name.endswith(_PARQUET_SUFFIXES):
         return "parquet"
     if name.endswith(_CSV_SUFFIXES):
@@ -86,72 +96,72 @@ def resolve_format(uri: str, fmt: str, head: bytes) -> str:
     return "parquet" if head.startswith(b"PAR1") else "csv"
 
 
-def fetch(uri: str) -> bytes | Path:
-    """The file's bytes (remote) or its path (local), with a clear error when unavailable."""
-    if not uri:
-        raise ValueError("no file given: set File to a path, an http(s):// or an s3:// address")
-    scheme = urlparse(uri).scheme.lower()
-    if scheme in ("http", "https"):
-        return _download_http(uri)
-    if scheme == "s3":
-        return _download_s3(uri)
-    path = local_path(uri)
-    if path is None:
-        raise ValueError(
-            f"cannot read {uri!r}: addresses starting with {scheme}:// are not supported; "
-            "use a local path, http(s)://... or s3://bucket/key"
+def fetch(address: WebAddress | S3Address, policy: ReadPolicy) -> bytes:
+    """The bytes at a web address, judged hop by hop; an s3:// address is refused here."""
+    if isinstance(address, S3Address):
+        raise ReadRefused(
+            address.address,
+            "a run holds no storage keys: the designer signs s3:// addresses written in the "
+            "block when it starts the run, and this one arrived later (from a flow parameter)",
+            "write the address in the block's File setting, or use the Dataset block",
         )
-    if path.is_dir():
-        raise IsADirectoryError(
-            f"{uri!r} is a folder, not a file; give the path of a CSV or Parquet"
-        )
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no file at {uri!r} (looked in {path.resolve()}); check the path, which is read "
-            "where the block runs"
-        )
-    return path
+    return download(address.address, policy)
 
 
-def parse(data: bytes | Path, fmt: str, uri: str, sep: str = ",") -> pd.DataFrame:
-    gzip = str(uri).lower().endswith(".gz")
-    source: io.BytesIO | Path = io.BytesIO(data) if isinstance(data, bytes) else data
+def parse(source: BinaryIO, fmt: str, uri: str, sep: str = ",") -> pd.DataFrame:
     try:
         if fmt == "parquet":
             return pd.read_parquet(source)
-        return pd.read_csv(source, sep=sep or ",", compression="gzip" if gzip else "infer")
+        return pd.read_csv(source, sep=sep or ",", compression=_compression(uri))
     except pd.errors.EmptyDataError:
-        raise ValueError(f"{uri} is empty: it has no columns to read") from None
+        raise ValueError(f"{_plain(uri)} is empty: it has no columns to read") from None
     except (pd.errors.ParserError, UnicodeDecodeError, pa.ArrowException, OSError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(
-            f"could not read {uri} as {fmt.upper()}: {reason}; check that it is a {fmt} file "
-            "or set Format to the right one"
+            f"could not read {_plain(uri)} as {fmt.upper()}: {_reason(exc)}; check that it is a "
+            f"{fmt} file or set Format to the right one"
         ) from exc
 
 
-def read_local_schema(path: Path, fmt: str, target: str, task: str) -> tuple[list[str], str | None]:
-    """Columns and task of a local file without loading all of it (for design-time checks)."""
-    fmt = resolve_format(str(path), fmt, _read_head(path))
+def _compression(uri: str) -> str | None:
+    """How a CSV is compressed, from its name (pandas cannot tell from an open file)."""
+    name = urlparse(uri).path if uri.lower().startswith(("http://", "https://")) else uri
+    suffix = os.path.splitext(name.lower())[1]
+    return _COMPRESSIONS.get(suffix)
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, without quoting the file: a decoder's message shows its bytes."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"it is not {exc.encoding.upper()} text"
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def read_local_schema(
+    handle: BinaryIO, file: LocalFile, fmt: str, target: str, task: str
+) -> tuple[list[str], str | None]:
+    """Columns and task of an open local file without loading all of it (design-time checks)."""
+    fmt = resolve_format(file, fmt, _head(handle))
     if fmt == "parquet":
-        columns = _parquet_columns(path)
+        columns = _parquet_columns(handle)
     else:
-        columns = [str(c) for c in pd.read_csv(path, nrows=0).columns]
+        columns = [str(c) for c in pd.read_csv(handle, nrows=0).columns]
+    handle.seek(0)
     if not target or target not in columns:
         return columns, None
     if task != "auto":
         return columns, task
     if fmt == "parquet":
-        labels = pq.read_table(path, columns=[target]).column(0).to_pandas()
-    elif path.stat().st_size <= MAX_INFER_CSV_BYTES:
-        labels = pd.read_csv(path, usecols=[target])[target]
+        labels = pq.read_table(handle, columns=[target]).column(0).to_pandas()
+    elif os.fstat(handle.fileno()).st_size <= MAX_INFER_CSV_BYTES:
+        labels = pd.read_csv(handle, usecols=[target])[target]
     else:
         return columns, None
     return columns, guess_task(labels)
 
 
-def _parquet_columns(path: Path) -> list[str]:
-    schema = pq.read_schema(path)
+def _parquet_columns(handle: BinaryIO) -> list[str]:
+    schema = pq.read_schema(handle)
     index = set()
     pandas_meta = schema.pandas_metadata or {}
     for entry in pandas_meta.get("index_columns", []):
@@ -160,76 +170,12 @@ def _parquet_columns(path: Path) -> list[str]:
     return [name for name in schema.names if name not in index]
 
 
-def _read_head(path: Path) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read(4)
+def _head(handle: BinaryIO) -> bytes:
+    head = handle.read(4)
+    handle.seek(0)
+    return head
 
 
-def _download_http(uri: str) -> bytes:
-    request = urllib.request.Request(uri, headers={"User-Agent": "designer-blocks"})
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
-            return response.read()
-    except urllib.error.HTTPError as exc:
-        raise FileNotFoundError(
-            f"could not download {uri}: the server answered HTTP {exc.code} {exc.reason}"
-        ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ConnectionError(f"could not reach {uri}: {reason}") from None
-
-
-def s3_client() -> tuple[Minio, str]:
-    """A MinIO client from the DESIGNER_S3_* environment variables, and its endpoint."""
-    import urllib3
-    from minio import Minio
-
-    endpoint = os.environ.get("DESIGNER_S3_ENDPOINT", "").strip()
-    if not endpoint:
-        raise ValueError(
-            "s3:// addresses need the storage endpoint: set DESIGNER_S3_ENDPOINT (host:port), "
-            "DESIGNER_S3_ACCESS_KEY and DESIGNER_S3_SECRET_KEY"
-        )
-    secure = os.environ.get("DESIGNER_S3_SECURE", "false").strip().lower() in ("true", "1", "yes")
-    for prefix, is_secure in (("https://", True), ("http://", False)):
-        if endpoint.startswith(prefix):
-            endpoint, secure = endpoint[len(prefix) :].rstrip("/"), is_secure
-    http = urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=10, read=60),
-        retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504)),
-    )
-    client = Minio(
-        endpoint,
-        access_key=os.environ.get("DESIGNER_S3_ACCESS_KEY") or None,
-        secret_key=os.environ.get("DESIGNER_S3_SECRET_KEY") or None,
-        secure=secure,
-        http_client=http,
-    )
-    return client, endpoint
-
-
-def _download_s3(uri: str) -> bytes:
-    import urllib3
-    from minio.error import S3Error
-
-    parsed = urlparse(uri)
-    bucket, key = parsed.netloc, parsed.path.lstrip("/")
-    if not bucket or not key:
-        raise ValueError(f"{uri!r} is not a full S3 address; write it as s3://bucket/path/file.csv")
-    client, endpoint = s3_client()
-    try:
-        response = client.get_object(bucket, key)
-    except S3Error as exc:
-        if exc.code in ("NoSuchKey", "NoSuchBucket"):
-            what = f"bucket {bucket!r}" if exc.code == "NoSuchBucket" else f"object {key!r}"
-            raise FileNotFoundError(f"no {what} at {endpoint} (reading {uri})") from None
-        raise PermissionError(
-            f"S3 storage at {endpoint} refused {uri}: {exc.code} {exc.message}"
-        ) from exc
-    except urllib3.exceptions.HTTPError as exc:
-        raise ConnectionError(f"could not reach S3 storage at {endpoint}: {exc}") from None
-    try:
-        return response.read()
-    finally:
-        response.close()
-        response.release_conn()
+def _plain(uri: str) -> str:
+    """An address as messages show it: without a query string, which may hold a signature."""
+    return uri.split("?", 1)[0] if uri.lower().startswith(("http://", "https://")) else uri

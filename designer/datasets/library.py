@@ -1,7 +1,9 @@
 """The dataset library: uploading a file, finding what flows read, downloading, deleting.
 
 An upload is spooled to a temporary file while its SHA-256 is computed and its size checked
-against the limit, so the body is never held in memory and an oversized one is cut off early.
+against the limit, so the body is never held in memory and an oversized one is cut off early;
+the web app's uploads also share one budget of disk (``SPOOL_BUDGET``), so many at once cannot
+fill it.
 If the target dataset already holds that content nothing more happens. Otherwise the file is
 checked and profiled (``designer.datasets.profile``), stored in object storage under a key made
 of its hash, and only then recorded in the database: a failure at any step leaves the library
@@ -16,6 +18,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +26,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from blocks.base import DatasetLookup, StoredTable
+from blocks.base import StoredTable
 from blocks.runtime.tables import MAX_CLASSES_GUESS
 from designer.datasets.profile import TableProfile, inspect_file
 from designer.objects.base import ObjectStore
 from designer.objects.keys import join_key
+from designer.objects.s3 import S3Store
 from designer.store import dataset_versions as versions
 from designer.store import datasets as records
 from designer.store.access import Actor
@@ -66,6 +70,54 @@ def content_key(sha256: str) -> str:
     return join_key("datasets", "sha256", sha256[:2], sha256)
 
 
+class UploadsBusy(RuntimeError):
+    """Uploads in progress already hold all the disk they may spool together; try later."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__(
+            "the designer is receiving other uploads just now and has no room for this one "
+            f"(uploads in progress may use {_megabytes(budget)} of disk together): try again "
+            "in a minute (an administrator can raise DESIGNER_MAX_SPOOL_MB)"
+        )
+        self.budget = budget
+
+
+class SpoolBudget:
+    """The bytes every upload in progress in this process may spool to disk, together.
+
+    Each upload has its own size limit, but without a shared one, many uploads at once could
+    fill the disk before any of them reaches its limit (four 500 MB uploads are 2 GB). A spool
+    reserves bytes before writing them, up front for a declared size and then as they arrive;
+    the limit is passed on each reservation, so a changed setting applies at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._used = 0
+
+    @property
+    def used(self) -> int:
+        return self._used
+
+    def reserve(self, nbytes: int, limit: int) -> None:
+        """Take ``nbytes``, or raise ``UploadsBusy`` when that would pass ``limit``."""
+        with self._lock:
+            if self._used + nbytes > limit:
+                raise UploadsBusy(limit)
+            self._used += nbytes
+
+    def release(self, nbytes: int) -> None:
+        with self._lock:
+            self._used = max(0, self._used - nbytes)
+
+
+#: The budget the web app's uploads share (the CLI's single upload needs none).
+SPOOL_BUDGET = SpoolBudget()
+#: Reserve at least this much at a time, so an upload of unknown size does not take the budget's
+#: lock for every small chunk.
+RESERVE_STEP = 1_000_000
+
+
 class Spool:
     """A temporary file an upload is written into, chunk by chunk, hashing as it goes.
 
@@ -76,15 +128,35 @@ class Spool:
             for chunk in chunks:
                 spool.write(chunk)
             add_file(engine, store, actor, spool.finish())
+
+    With a ``budget``, the spool's bytes are reserved in it (``expected`` of them at once, for a
+    declared size) before they are written, and given back when the block ends.
     """
 
-    def __init__(self, folder: Path, filename: str, limit: int) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=folder)
-        self.path = Path(name)
+    def __init__(
+        self,
+        folder: Path,
+        filename: str,
+        limit: int,
+        *,
+        budget: SpoolBudget | None = None,
+        budget_limit: int = 0,
+        expected: int = 0,
+    ) -> None:
         self.filename = filename
         self.limit = limit
         self.size = 0
+        self._budget = budget
+        self._budget_limit = budget_limit
+        self._reserved = 0
+        self._reserve(min(max(expected, 0), limit))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=folder)
+        except BaseException:
+            self._release()
+            raise
+        self.path = Path(name)
         self._out = os.fdopen(fd, "wb")
         self._digest = hashlib.sha256()
 
@@ -92,6 +164,8 @@ class Spool:
         self.size += len(chunk)
         if self.size > self.limit:
             raise UploadTooLarge(self.limit)
+        if self.size > self._reserved:
+            self._reserve(min(max(self.size, self._reserved + RESERVE_STEP), self.limit))
         self._digest.update(chunk)
         self._out.write(chunk)
 
@@ -105,6 +179,18 @@ class Spool:
     def __exit__(self, *_exc: object) -> None:
         self._out.close()
         self.path.unlink(missing_ok=True)
+        self._release()
+
+    def _reserve(self, total: int) -> None:
+        """Hold ``total`` bytes of the budget in all (more than now held)."""
+        if self._budget is not None and total > self._reserved:
+            self._budget.reserve(total - self._reserved, self._budget_limit)
+            self._reserved = total
+
+    def _release(self) -> None:
+        if self._budget is not None and self._reserved:
+            self._budget.release(self._reserved)
+        self._reserved = 0
 
 
 def add_file(
@@ -193,22 +279,38 @@ def read_version(
     return version, store.read_chunks(version.object_key)
 
 
-def dataset_lookup(engine: Engine, store: ObjectStore, actor: Actor | None) -> DatasetLookup:
+def dataset_lookup(engine: Engine, store: ObjectStore, actor: Actor | None) -> LibraryLookup:
     """How a flow checked for ``actor`` finds the datasets it reads (see ``check_flow``)."""
-    found: dict[tuple[str, int], StoredTable] = {}
+    return LibraryLookup(engine, store, actor)
 
-    def lookup(dataset_id: str, version: int) -> StoredTable:
-        if (dataset_id, version) not in found:
+
+class LibraryLookup:
+    """Finds the dataset versions ``actor`` may use (a ``DatasetLookup``), and says where a run
+    reads each one (``run_location``), from the store that holds them."""
+
+    def __init__(self, engine: Engine, store: ObjectStore, actor: Actor | None) -> None:
+        self.engine = engine
+        self.store = store
+        self.actor = actor
+        self._found: dict[tuple[str, int], StoredTable] = {}
+
+    def __call__(self, dataset_id: str, version: int) -> StoredTable:
+        if (dataset_id, version) not in self._found:
             try:
-                stored, profile = records.get_version(engine, actor, dataset_id, version)
+                stored, profile = records.get_version(self.engine, self.actor, dataset_id, version)
             except records.DatasetNotFound as exc:
                 raise LookupError(
                     f"{exc}; pick another dataset, or ask its owner to share it with you"
                 ) from None
-            found[(dataset_id, version)] = stored_table(stored, profile, store)
-        return found[(dataset_id, version)]
+            self._found[(dataset_id, version)] = stored_table(stored, profile, self.store)
+        return self._found[(dataset_id, version)]
 
-    return lookup
+    def run_location(self, table: StoredTable) -> str:
+        """Where a run reads ``table``: its file's path in local folder storage, or an address
+        presigned for this object alone in S3 storage (so the run needs no storage keys)."""
+        if isinstance(self.store, S3Store) and table.uri.startswith("s3://"):
+            return self.store.presigned_get(table.uri)
+        return table.uri
 
 
 def stored_table(

@@ -8,6 +8,7 @@ source is generated or executed.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import tempfile
 from collections.abc import Callable
@@ -20,10 +21,14 @@ from kfp import compiler, dsl
 
 from blocks.base import DatasetLookup
 from blocks.catalogue import get_block
+from blocks.runtime.read_policy import GRANTS_VAR
 from designer.flow.diagnostics import Diagnostic
 from designer.flow.document import Flow, FlowParam
 from designer.flow.params import param_reference
-from designer.flow.validate import FlowCheck, check_flow
+from designer.flow.reads import RunReads, plan_reads
+from designer.flow.validate import FlowCheck, ModelNameCheck, check_flow
+from designer.objects.base import ObjectStore
+from designer.settings import Settings, load_settings
 
 _PARAM_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float, "boolean": bool}
 
@@ -71,17 +76,29 @@ def pipeline_name(flow_name: str) -> str:
 
 
 def compile_flow(
-    flow: Flow, check: FlowCheck | None = None, datasets: DatasetLookup | None = None
+    flow: Flow,
+    check: FlowCheck | None = None,
+    datasets: DatasetLookup | None = None,
+    *,
+    settings: Settings | None = None,
+    store: ObjectStore | None = None,
+    models: ModelNameCheck | None = None,
 ) -> CompiledFlow:
     """Check ``flow`` and compile it; raise FlowInvalid listing every error if it has any.
 
-    ``datasets`` finds the library datasets the flow reads (see ``check_flow``).
+    ``datasets`` finds the library datasets the flow reads (see ``check_flow``) and, for a
+    library lookup, where a run reads them. ``settings`` (default: the environment's) and
+    ``store`` (default: the configured one) decide which storage addresses are signed for the
+    run (see ``designer.flow.reads``); ``models`` who may deploy under which model name.
     """
-    check = check or check_flow(flow, datasets)
+    check = check or check_flow(flow, datasets, models)
     if not check.valid:
         raise FlowInvalid([d for d in check.diagnostics if d.severity == "error"])
+    reads = plan_reads(flow, check, settings or load_settings(), datasets, store)
+    if reads.problems:
+        raise FlowInvalid(reads.problems)
     task_to_node: dict[str, str] = {}
-    body = _pipeline_body(flow, check, task_to_node)
+    body = _pipeline_body(flow, check, task_to_node, reads)
     name = pipeline_name(flow.name)
     pipeline = dsl.pipeline(name=name, description=flow.description or None)(body)
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,11 +110,13 @@ def compile_flow(
         pipeline_name=name,
         task_to_node=task_to_node,
         parameters={p.name: p.default for p in flow.params if p.default is not None},
+        reads=reads.grants,
+        needs_network=reads.needs_network,
     )
 
 
 def _pipeline_body(
-    flow: Flow, check: FlowCheck, task_to_node: dict[str, str]
+    flow: Flow, check: FlowCheck, task_to_node: dict[str, str], reads: RunReads
 ) -> Callable[..., None]:
     """A function whose signature is the flow's parameters and whose body adds one task per node.
 
@@ -120,11 +139,15 @@ def _pipeline_body(
             arguments = _node_arguments(node.params, check.params[node_id], by_name)
             if node_id in check.tables:
                 arguments.update(check.tables[node_id].arguments())
+            arguments.update(reads.arguments.get(node_id, {}))
             for source, _target, data in check.graph.in_edges(node_id, data=True):
                 edge = data["edge"]
                 arguments[edge.target_port] = tasks[source].outputs[edge.source_port]
             task = block.component()(**arguments)
             task.set_caching_options(enable_caching=node.cache)
+            if node_id in reads.node_grants:
+                # The task's own grants travel with it, so a Kubeflow pod has them too.
+                task.set_env_variable(GRANTS_VAR, json.dumps(reads.node_grants[node_id]))
             tasks[node_id] = task
             task_to_node[task.name] = node_id
 

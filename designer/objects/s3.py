@@ -18,6 +18,7 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -42,6 +43,8 @@ from designer.settings import StorageSettings
 PART_BYTES = 8 * 1024 * 1024
 #: Objects removed per DeleteObjects request (S3's own limit).
 DELETE_BATCH = 1000
+#: How long a presigned address works after the start of the hour it was signed in.
+PRESIGN_VALID = timedelta(hours=6)
 
 
 class S3Store:
@@ -233,6 +236,24 @@ class S3Store:
                 f"objects (first: {first.name!r}, {first.code}: {first.message})"
             )
         return len(keys) - len(errors)
+
+    def presigned_get(self, location: str, *, now: datetime | None = None) -> str:
+        """An https (or http) address that reads the object at ``location`` (``s3://bucket/name``,
+        as ``location`` gives) with no keys, for at least five hours.
+
+        How a run reads a stored object without holding the designer's keys. It is signed as of
+        the start of the hour, so a flow compiled twice within an hour gets the same address and
+        Kubeflow's cache still recognises the task. Any bucket the designer's keys can read is
+        signed: the caller decides who may read what.
+        """
+        if not location.startswith("s3://") or "/" not in location[5:]:
+            raise InvalidKey(f"{location!r} is not an s3://bucket/name address")
+        bucket, name = location[5:].split("/", 1)
+        signed_at = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+        with self._translated(name):
+            return self._client.presigned_get_object(
+                bucket, name, expires=PRESIGN_VALID, request_date=signed_at
+            )
 
     # -- naming -----------------------------------------------------------------------------
 

@@ -19,7 +19,11 @@ _FINISHED = re.compile(
 )
 _OTHER_HEADER = re.compile(_HEADER)
 _KFP_EXECUTOR = re.compile(r"^\[KFP Executor [^\]]*\]: ")
-_EXCEPTION = re.compile(r"^(?:[A-Za-z_][\w.]*)(?:Error|Exception|Exit|Interrupt)\b.*")
+#: An exception's last line, ``module.path.NameError: message``; the module path is dropped
+#: from what the person sees (``ReadRefused: cannot read ...``).
+_EXCEPTION = re.compile(
+    r"^(?:[A-Za-z_]\w*\.)*(?P<line>\w*(?:Error|Exception|Exit|Interrupt|Refused)\b.*)"
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ def error_line(log: str) -> str:
     """The line of a failed task's log that says what went wrong (its exception, if any)."""
     lines = [line.strip() for line in log.splitlines() if line.strip()]
     for line in reversed(lines):
-        if _EXCEPTION.match(line):
-            return line
+        found = _EXCEPTION.match(line)
+        if found:
+            return found["line"]
     return lines[-1] if lines else "the block failed without printing an error"

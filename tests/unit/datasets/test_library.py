@@ -3,6 +3,7 @@ half-kept when a step fails, and found again by flows."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,7 +70,11 @@ def upload(
 
 
 def test_an_upload_is_stored_once_under_its_hash_and_read_back_by_a_flow(
-    engine: Engine, object_store: ObjectStore, world: World, uploads: Path
+    engine: Engine,
+    object_store: ObjectStore,
+    world: World,
+    uploads: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = HOUSES.read_bytes()
     first = upload(engine, object_store, world, uploads, data)
@@ -85,6 +90,10 @@ def test_an_upload_is_stored_once_under_its_hash_and_read_back_by_a_flow(
     assert table.columns == ("rooms", "area", "city", "price")
     assert table.tasks["price"] == "regression" and table.tasks["city"] == "classification"
     if isinstance(object_store, LocalFolderStore):  # the block reads it where it is stored
+        lookup = library.dataset_lookup(engine, object_store, world.owner)
+        assert lookup.run_location(table) == table.uri
+        # ...once the designer granted the run that file, which is outside the data folders.
+        monkeypatch.setenv("DESIGNER_READ_GRANTS", json.dumps([table.uri]))
         read = read_table_file(table.uri, table.format, "price", sep=table.delimiter)
         pd.testing.assert_frame_equal(read.frame, pd.read_csv(HOUSES))
 

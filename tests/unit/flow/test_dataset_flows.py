@@ -18,13 +18,7 @@ from designer.objects.s3 import S3Store
 from designer.runs.local import LocalEngine
 from designer.runs.record import Status
 from tests.fixtures.databases import engine, migrated_database_url, migrated_template
-from tests.fixtures.object_stores import (
-    ACCESS_KEY,
-    SECRET_KEY,
-    object_store,
-    s3_server,
-    s3_settings,
-)
+from tests.fixtures.object_stores import object_store, s3_server, s3_settings
 from tests.fixtures.people import World, world
 
 __all__ = [
@@ -120,10 +114,20 @@ def test_a_flow_on_a_library_dataset_checks_and_compiles_with_its_location(
     check = check_flow(flow, lookup)
     assert check.valid, check.diagnostics
     assert check.schemas[("load", "data")].task == "regression"  # type: ignore[union-attr]
-    compiled = compile_flow(flow, check)
+    compiled = compile_flow(flow, check, lookup)
     table = check.tables["load"]
-    assert table.version == 1 and table.uri in compiled.ir_yaml
+    assert table.version == 1
     assert table.uri == object_store.location(library.content_key(_sha(HOUSES)))
+    # The run reads that one file and nothing else of the store: its path, or an address
+    # signed for it alone (the run gets no storage keys), granted to the run and its task.
+    [granted] = compiled.reads
+    assert granted in compiled.ir_yaml and "DESIGNER_READ_GRANTS" in compiled.ir_yaml
+    if isinstance(object_store, S3Store):
+        assert granted.startswith(f"http://{object_store.endpoint}/{object_store.bucket}/")
+        assert "X-Amz-Signature=" in granted and "s3://" not in compiled.ir_yaml
+        assert compiled.needs_network
+    else:
+        assert granted == table.uri and not compiled.needs_network
 
 
 @ON_SQLITE
@@ -184,12 +188,9 @@ def test_a_run_reads_the_stored_file_and_trains_a_model(
     world: World,
     tmp_path: Path,
     designer_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if isinstance(object_store, S3Store):  # the block reads s3:// addresses with these
-        monkeypatch.setenv("DESIGNER_S3_ENDPOINT", object_store.endpoint)
-        monkeypatch.setenv("DESIGNER_S3_ACCESS_KEY", ACCESS_KEY)
-        monkeypatch.setenv("DESIGNER_S3_SECRET_KEY", SECRET_KEY)
+    """The run holds no storage keys (none are in the environment) and reads the file all the
+    same: its path, or an address the designer signed for it."""
     dataset_id = add_houses(engine, object_store, world, tmp_path)
     lookup = library.dataset_lookup(engine, object_store, world.owner)
     compiled = compile_flow(house_prices(dataset_id), datasets=lookup)

@@ -63,7 +63,11 @@ def test_executor_chatter_and_output_listing_stay_out_of_task_logs() -> None:
             "Traceback (most recent call last):\n  File x\nValueError: bad column\n\n",
             "ValueError: bad column",
         ),
-        ("some output\nblocks.runtime.Error: x\n", "blocks.runtime.Error: x"),
+        ("some output\nblocks.runtime.Error: x\n", "Error: x"),
+        (
+            "blocks.runtime.read_policy.ReadRefused: cannot read /etc/passwd: outside\n",
+            "ReadRefused: cannot read /etc/passwd: outside",
+        ),
         ("no exception here\nlast words\n", "last words"),
         ("", "the block failed without printing an error"),
     ],
