@@ -6,26 +6,32 @@ registry keyed by run id, never by user, so whoever holds the id can follow the 
 event or session. A finished run leaves the registry once someone has read it finished, and its
 ``record.json`` under the runs folder answers from then on. A Kubeflow run's record is saved in
 the same folder layout, so it can be followed after a restart by asking the cluster again.
+
+A saved local run that is unfinished but whose supervisor (the process that followed it) is
+gone is marked failed, "interrupted", when read: nobody else will ever finish it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from designer.flow.compile import CompiledFlow
 from designer.objects.base import ObjectStore, ObjectStoreError
 from designer.objects.configured import open_store
+from designer.runs import supervisor
 from designer.runs.kfp_record import ENGINE as KUBEFLOW
 from designer.runs.kubeflow import KubeflowEngine, KubeflowError
-from designer.runs.local import RECORD_FILE, LocalEngine, LocalRun
+from designer.runs.local import RECORD_FILE, AfterRun, LocalEngine, LocalRun
 from designer.runs.record import RunRecord
+from designer.runs.sandbox import SandboxUnavailable
 from designer.settings import KubeflowSettings, Settings
 
 #: A finished run nobody read is forgotten this long after it finished (its record stays on disk).
@@ -40,6 +46,16 @@ log = logging.getLogger(__name__)
 _live: dict[str, LocalRun] = {}
 _engines: dict[KubeflowSettings, KubeflowEngine] = {}
 _lock = threading.Lock()
+
+
+class FinishedRunHook(Protocol):
+    """What the launcher calls when a local run it started finishes (``LocalEngine``'s
+    ``after_run``), told who ran which flow: ``designer.models.publish.publish_deployments``
+    bound to the database and model folder fits."""
+
+    def __call__(
+        self, record: RunRecord, run_dir: Path, *, owner_id: str | None, flow_id: str | None
+    ) -> Any: ...
 
 
 class LaunchError(Exception):
@@ -57,9 +73,17 @@ class Launcher:
     process-wide, so a new Launcher per web event sees the same runs.
     """
 
-    def __init__(self, settings: Settings, *, kubeflow_timeout: float = 30) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        kubeflow_timeout: float = 30,
+        after_run: FinishedRunHook | None = None,
+    ) -> None:
         self.settings = settings
         self.kubeflow_timeout = kubeflow_timeout
+        #: Called as each local run started here finishes, before its last record is saved.
+        self.after_run = after_run
 
     @property
     def engine(self) -> str:
@@ -67,20 +91,31 @@ class Launcher:
         return KUBEFLOW if self.settings.kubeflow else LocalEngine.name
 
     def start(
-        self, compiled: CompiledFlow, *, flow_name: str, arguments: dict[str, Any] | None = None
+        self,
+        compiled: CompiledFlow,
+        *,
+        flow_name: str,
+        arguments: dict[str, Any] | None = None,
+        owner_id: str | None = None,
+        flow_id: str | None = None,
     ) -> RunRecord:
-        """Start a run and return its first record (the run goes on in the background)."""
+        """Start a run and return its first record (the run goes on in the background).
+
+        ``owner_id`` (who runs it) and ``flow_id`` (the stored flow, None for a file) are
+        handed to ``after_run`` when a local run finishes.
+        """
         if self.settings.kubeflow is not None:
             return self._submit(self.settings.kubeflow, compiled, flow_name, arguments or {})
-        # The blocks of the worker read DESIGNER_HOME (the deploy block registers models under
-        # it), so runs started with these settings use their home, whatever the environment says.
-        engine = LocalEngine(
-            self.settings.runs_dir,
-            env={"DESIGNER_HOME": str(self.settings.home)},
-            store=self._store(),
-        )
+        engine = LocalEngine(self.settings.runs_dir, settings=self.settings, store=self._store())
         try:
-            run = engine.start(compiled, flow_name=flow_name, arguments=arguments)
+            run = engine.start(
+                compiled,
+                flow_name=flow_name,
+                arguments=arguments,
+                after_run=self._hook(owner_id, flow_id),
+            )
+        except SandboxUnavailable as exc:
+            raise LaunchError(str(exc)) from exc
         except OSError as exc:
             raise LaunchError(
                 f"cannot start a local run in {self.settings.runs_dir}: "
@@ -90,6 +125,14 @@ class Launcher:
             _forget_stale_locked(time.time())
             _live[run.run_id] = run
         return run.snapshot()
+
+    def _hook(self, owner_id: str | None, flow_id: str | None) -> AfterRun | None:
+        if self.after_run is None:
+            return None
+        hook: Callable[[RunRecord, Path], Any] = functools.partial(
+            self.after_run, owner_id=owner_id, flow_id=flow_id
+        )
+        return hook
 
     def _store(self) -> ObjectStore | None:
         """Where finished runs keep their outputs (see runs.artifacts): the configured store.
@@ -117,6 +160,12 @@ class Launcher:
         record = self._saved(run_id)
         if record.engine == KUBEFLOW and not record.status.finished:
             record = self._kubeflow_status(record)
+        elif (
+            record.engine == LocalEngine.name
+            and not record.status.finished
+            and not supervisor.is_alive(record.supervisor)
+        ):
+            record = self._interrupted(record)
         return record
 
     def is_live(self, run_id: str) -> bool:
@@ -125,19 +174,22 @@ class Launcher:
             run = _live.get(run_id)
         return run is not None and not run.snapshot().status.finished
 
-    def cancel(self, run_id: str) -> None:
+    def cancel(self, run_id: str) -> str:
         """Stop a live local run; its record turns "cancelled" once the worker has exited.
 
-        Cancelling a run that already finished does nothing.
+        Returns what to tell the person. Cancelling a run that already finished does nothing
+        (and says so), nor does one whose designer stopped while it was going: that run is
+        marked failed, interrupted, there being nothing left to stop.
         """
         with _lock:
             run = _live.get(run_id)
-        if run is not None:
+        if run is not None and not run.snapshot().status.finished:
             run.cancel()
-            return
-        record = self._saved(run_id)
+            return "Cancelling the run…"
+        record = self.snapshot(run_id)
         if record.status.finished:
-            return
+            why = f": {record.error}" if record.error else ""
+            return f"The run had already finished ({record.status}{why}); nothing to stop."
         if record.engine == KUBEFLOW:
             where = f" at {record.url}" if record.url else ""
             raise LaunchError(
@@ -145,9 +197,8 @@ class Launcher:
                 f"Kubeflow Pipelines UI{where}"
             )
         raise LaunchError(
-            f"run {run_id} was not started by this designer process (it may belong to a "
-            "`designer run` command or to a server that has since restarted), so it cannot be "
-            "stopped from here"
+            f"run {run_id} is followed by another designer process on this machine (another "
+            "server process, or a `designer run` command), so it can only be stopped there"
         )
 
     # -- Kubeflow --------------------------------------------------------------------------
@@ -205,6 +256,13 @@ class Launcher:
             raise UnknownRun(f"no run {run_id} under {self.settings.runs_dir}") from exc
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise LaunchError(f"the saved record of run {run_id} cannot be read ({path})") from exc
+
+    def _interrupted(self, record: RunRecord) -> RunRecord:
+        """Mark a saved local run nobody follows any more as failed, and save it so."""
+        record.interrupt(time.time())
+        self._save(record)
+        log.warning("run %s was interrupted: its designer process stopped", record.run_id)
+        return record
 
     def _save(self, record: RunRecord) -> None:
         folder = self._folder(record.run_id)

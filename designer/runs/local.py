@@ -4,13 +4,22 @@ Each run has a folder (``<runs_dir>/<run_id>``) holding the compiled pipeline, i
 the raw console output, every task's artifacts and ``record.json``, the run record, rewritten
 as tasks start and finish so that other processes (the web app, the CLI) can follow along.
 
+The worker never sees the server: its environment comes from an allow-list
+(``designer.runs.worker_env``), and where bubblewrap works it starts in a sandbox
+(``designer.runs.sandbox``) that shows it only its own folder, the data folders and the code.
+The record names the process following the run (``designer.runs.supervisor``), so a run whose
+follower died can be told from one still going.
+
 Given an object store, a run that finishes copies its outputs and console output there
 (``designer.runs.artifacts``) before its record says it finished, so the record that says
-"succeeded" already lists what was kept; the run's folder can be cleaned up afterwards.
+"succeeded" already lists what was kept; the run's folder can be cleaned up afterwards. An
+``after_run`` callable then sees the final record and the run's folder (to publish a model
+the run trained, say) before that record is saved.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -20,6 +29,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +37,31 @@ import yaml
 
 from designer.flow.compile import CompiledFlow
 from designer.objects.base import ObjectStore
+from designer.runs import supervisor
 from designer.runs.artifacts import KeptArtifacts, keep_artifacts
 from designer.runs.local_log import LogReader, TaskFinished, TaskLog, TaskStarted, error_line
 from designer.runs.local_worker import ARGUMENTS_FILE, ARTIFACTS_DIR, PIPELINE_FILE
 from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status
+from designer.runs.sandbox import choose_sandbox, run_mounts
+from designer.runs.worker_env import make_worker_dirs, worker_env
+from designer.settings import Settings, load_settings
 
 RECORD_FILE = "record.json"
 CONSOLE_FILE = "console.log"
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: Called once a run has finished, with its final record (status settled, outputs kept) and
+#: its folder, before that record is saved: what it changes in the record is what everyone
+#: sees. It runs for every ending (succeeded, failed, cancelled): look at ``record.status``.
+AfterRun = Callable[[RunRecord, Path], None]
+
+
+class AfterRunError(Exception):
+    """What ``after_run`` raises to fail some nodes of the run: they fail with its message."""
+
+    def __init__(self, message: str, nodes: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.nodes = tuple(nodes)
 
 
 class LocalEngine:
@@ -46,17 +73,34 @@ class LocalEngine:
         self,
         runs_dir: Path,
         *,
+        settings: Settings | None = None,
         env: dict[str, str] | None = None,
         store: ObjectStore | None = None,
+        after_run: AfterRun | None = None,
     ) -> None:
-        self.runs_dir = runs_dir
+        self.runs_dir = Path(os.path.abspath(runs_dir))
+        #: Decide the sandbox and what a run may read (data folders, networks, buckets);
+        #: default: read from the environment.
+        self.settings = settings if settings is not None else load_settings()
+        #: Variables added to the worker's allow-listed environment: for tests and tools that
+        #: run their own trusted flows, never anything a person chose.
         self.env = env
         #: Where finished runs keep their outputs; None keeps them in the run's folder only.
         self.store = store
+        #: Called when a run finishes (see AfterRun), unless ``start`` is given another.
+        self.after_run = after_run
 
     def start(
-        self, compiled: CompiledFlow, *, flow_name: str, arguments: dict[str, Any] | None = None
+        self,
+        compiled: CompiledFlow,
+        *,
+        flow_name: str,
+        arguments: dict[str, Any] | None = None,
+        after_run: AfterRun | None = None,
     ) -> LocalRun:
+        """Start a run in a worker process; raises SandboxUnavailable before anything starts
+        when DESIGNER_SANDBOX=bwrap and bubblewrap cannot be used."""
+        sandbox = choose_sandbox(self.settings)
         run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
         run_dir = self.runs_dir / run_id
         run_dir.mkdir(parents=True)
@@ -64,6 +108,22 @@ class LocalEngine:
         (run_dir / ARGUMENTS_FILE).write_text(
             json.dumps({**compiled.parameters, **(arguments or {})})
         )
+        make_worker_dirs(run_dir)
+        env = {**worker_env(run_dir, self.settings, compiled.reads), **(self.env or {})}
+        command = [sys.executable, "-m", "designer.runs.local_worker", str(run_dir)]
+        info = None
+        if sandbox is not None:
+            readable, hidden = run_mounts(self.settings, compiled.reads)
+            info = os.pipe()
+            command = sandbox.command(
+                command,
+                run_dir=run_dir,
+                env=env,
+                readable=readable,
+                hidden=[*hidden, self.runs_dir],
+                network=compiled.needs_network,
+                info_fd=info[1],
+            )
         record = RunRecord(
             run_id=run_id,
             flow_name=flow_name,
@@ -72,6 +132,7 @@ class LocalEngine:
             started_at=time.time(),
             artifacts_root=str(run_dir / ARTIFACTS_DIR),
             nodes={node: NodeRun(task=task) for task, node in compiled.task_to_node.items()},
+            supervisor=supervisor.current().token(),
         )
         run = LocalRun(
             run_dir,
@@ -79,8 +140,9 @@ class LocalEngine:
             _task_layout(compiled.ir_yaml),
             compiled.task_to_node,
             store=self.store,
+            after_run=after_run or self.after_run,
         )
-        run.launch({**os.environ, **(self.env or {}), "PYTHONUNBUFFERED": "1"})
+        run.launch(command, env, sandbox_info=info)
         return run
 
     def run(
@@ -105,9 +167,11 @@ class LocalRun:
         task_to_node: dict[str, str],
         *,
         store: ObjectStore | None = None,
+        after_run: AfterRun | None = None,
     ) -> None:
         self.run_dir = run_dir
         self._store = store
+        self._after_run = after_run
         self._record = record
         self._layout = layout
         # kfp.local names a task's folder and log lines after its component, not the task.
@@ -116,6 +180,8 @@ class LocalRun:
         }
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
+        #: The sandbox's first process (its pid namespace dies with it), when sandboxed.
+        self._sandbox_pid: int | None = None
         self._reader: threading.Thread | None = None
         self._cancelled = False
 
@@ -123,19 +189,43 @@ class LocalRun:
     def run_id(self) -> str:
         return self._record.run_id
 
-    def launch(self, env: dict[str, str]) -> None:
+    def launch(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        *,
+        sandbox_info: tuple[int, int] | None = None,
+    ) -> None:
+        """Start the worker (``command``, with exactly ``env``) and follow it in a thread.
+
+        ``sandbox_info`` is the pipe (read, write) bwrap reports its sandbox on, when the
+        command is sandboxed: both ends are closed here.
+        """
         self._save()
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "designer.runs.local_worker", str(self.run_dir)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            bufsize=1,
-            env=env,
-            cwd=self.run_dir,
-            start_new_session=True,
-        )
+        read_end, write_end = sandbox_info or (None, None)
+        try:
+            self._process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                bufsize=1,
+                env=env,
+                cwd=self.run_dir,
+                start_new_session=True,
+                pass_fds=() if write_end is None else (write_end,),
+            )
+        except OSError as exc:  # the record must not say "running" for a run that never ran
+            with self._lock:
+                self._record.interrupt(time.time(), f"the run could not start: {exc}")
+                self._save_locked()
+            raise
+        finally:
+            if write_end is not None:
+                os.close(write_end)
+            if read_end is not None:
+                self._sandbox_pid = _sandbox_pid(read_end)
         self._reader = threading.Thread(target=self._follow, name=f"run-{self.run_id}", daemon=True)
         self._reader.start()
 
@@ -150,19 +240,35 @@ class LocalRun:
 
     def cancel(self) -> None:
         self._cancelled = True
+        self._kill()
+
+    def _kill(self) -> None:
+        """Stop the worker and the tasks it started (its process group, or its sandbox)."""
         if self._process and self._process.poll() is None:
-            os.killpg(self._process.pid, signal.SIGTERM)
+            # While bwrap runs, its sandbox's first process is alive or not yet reaped: the
+            # id cannot belong to anyone else.
+            if self._sandbox_pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._sandbox_pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it exited in between
+                os.killpg(self._process.pid, signal.SIGTERM)
 
     def _follow(self) -> None:
         assert self._process is not None and self._process.stdout is not None
-        reader = LogReader()
-        with (self.run_dir / CONSOLE_FILE).open("w") as console:
-            for line in self._process.stdout:
-                console.write(line)
-                for event in reader.feed(line):
-                    self._apply(event)
-        code = self._process.wait()
-        self._finish(code)
+        code, trouble = -1, ""
+        try:
+            reader = LogReader()
+            with (self.run_dir / CONSOLE_FILE).open("w") as console:
+                for line in self._process.stdout:
+                    console.write(line)
+                    for event in reader.feed(line):
+                        self._apply(event)
+            code = self._process.wait()
+        except Exception as exc:  # a full disk...: stop the worker, never stay "running"
+            trouble = f"the designer lost track of the run: {exc!r}"
+            self._kill()
+            code = self._process.wait()
+        self._finish(code, trouble)
 
     def _apply(self, event: TaskStarted | TaskFinished | TaskLog) -> None:
         node_id = self._by_local_name.get(event.task)
@@ -208,45 +314,58 @@ class LocalRun:
                     }
                 )
 
-    def _finish(self, exit_code: int) -> None:
+    def _finish(self, exit_code: int, trouble: str = "") -> None:
         finished_at, cancelled = time.time(), self._cancelled
-        # Copy outputs without the lock (they may be large): snapshot() keeps answering, with
-        # the run still "running", until the record below says how it ended and what was kept.
-        # Only this thread changes the record now that the worker has exited.
+        # Copy outputs and call after_run without the lock (they may be slow): snapshot() keeps
+        # answering, with the run still "running", until the record below says how it ended,
+        # what was kept and what was published. Only this thread changes the record now that
+        # the worker has exited.
         kept = None
         if self._store is not None:
             try:
                 kept = keep_artifacts(self._store, self.snapshot(), self.run_dir / CONSOLE_FILE)
             except Exception as exc:  # a surprise here must not leave the run "running" forever
                 kept = KeptArtifacts(error=f"the run's outputs could not be kept: {exc!r}")
+        final = self.snapshot()
+        self._settle(final, finished_at, exit_code, cancelled)
+        if trouble and not cancelled:
+            final.status, final.error = Status.FAILED, trouble
+        if kept is not None:
+            kept.apply(final)
+        if self._after_run is not None:
+            _call_after_run(self._after_run, final, self.run_dir)
         with self._lock:
-            record = self._record
-            record.finished_at = finished_at
-            nodes = record.nodes.values()
-            for node in nodes:
-                if node.status is Status.RUNNING:
-                    node.status = Status.FAILED
-                    node.error = node.error or "the run stopped while this block was running"
-                    node.finished_at = record.finished_at
-            failed = any(n.status is Status.FAILED for n in nodes)
-            if cancelled:
-                record.status = Status.CANCELLED
-                record.error = "the run was cancelled"
-            elif failed or exit_code != 0:
-                record.status = Status.FAILED
-                if not failed:
-                    record.error = self._console_tail()
-            else:
-                record.status = Status.SUCCEEDED
-            for node in nodes:
-                if node.status is Status.PENDING and record.status is not Status.SUCCEEDED:
-                    node.status = Status.SKIPPED
-            if kept is not None:
-                kept.apply(record)
+            self._record = final
             self._save_locked()
 
+    def _settle(self, record: RunRecord, at: float, exit_code: int, cancelled: bool) -> None:
+        """Give the run and every node its final status."""
+        record.finished_at = at
+        nodes = record.nodes.values()
+        for node in nodes:
+            if node.status is Status.RUNNING:
+                node.status = Status.FAILED
+                node.error = node.error or "the run stopped while this block was running"
+                node.finished_at = at
+        failed = any(n.status is Status.FAILED for n in nodes)
+        if cancelled:
+            record.status = Status.CANCELLED
+            record.error = "the run was cancelled"
+        elif failed or exit_code != 0:
+            record.status = Status.FAILED
+            if not failed:
+                record.error = self._console_tail()
+        else:
+            record.status = Status.SUCCEEDED
+        for node in nodes:
+            if node.status is Status.PENDING and record.status is not Status.SUCCEEDED:
+                node.status = Status.SKIPPED
+
     def _console_tail(self, lines: int = 20) -> str:
-        text = (self.run_dir / CONSOLE_FILE).read_text(errors="replace")
+        try:
+            text = (self.run_dir / CONSOLE_FILE).read_text(errors="replace")
+        except OSError as exc:
+            return f"the local engine stopped unexpectedly; its output cannot be read: {exc}"
         tail = "\n".join(text.strip().splitlines()[-lines:])
         return f"the local engine stopped unexpectedly:\n{tail}"
 
@@ -256,6 +375,37 @@ class LocalRun:
 
     def _save_locked(self) -> None:
         self._record.save(self.run_dir / RECORD_FILE)
+
+
+def _sandbox_pid(read_end: int) -> int | None:
+    """The ``child-pid`` bwrap reports (``--info-fd``), read to the end; None if it failed
+    before making the sandbox."""
+    with os.fdopen(read_end, "rb") as info:
+        said = info.read()
+    try:
+        return int(json.loads(said)["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _call_after_run(after_run: AfterRun, record: RunRecord, run_dir: Path) -> None:
+    """Call ``after_run``; what it raises fails the nodes it names, else the run as a whole."""
+    try:
+        after_run(record, run_dir)
+    except AfterRunError as exc:
+        failed = [record.nodes[node] for node in exc.nodes if node in record.nodes]
+        for node in failed:
+            node.status, node.error = Status.FAILED, str(exc)
+        _fail(record, "" if failed else str(exc))
+    except Exception as exc:  # a bug after the run must still end the run, and say so
+        _fail(record, f"the run finished, but what follows it failed: {exc!r}")
+
+
+def _fail(record: RunRecord, error: str) -> None:
+    """A run that had succeeded fails; a failed or cancelled one keeps its status."""
+    if record.status is Status.SUCCEEDED:
+        record.status = Status.FAILED
+    record.error = record.error or error
 
 
 class _TaskLayout:

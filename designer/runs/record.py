@@ -12,6 +12,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+#: Why a local run failed when the process following it stopped before it finished (a server
+#: restart or crash, a killed ``designer run``): nobody is left to see how it ends.
+INTERRUPTED = "interrupted: the designer stopped while this run was going"
+
 
 class Status(StrEnum):
     PENDING = "pending"
@@ -96,6 +100,9 @@ class RunRecord:
     artifacts_error: str = ""
     #: The key of the run's console output in object storage, "" when it was not kept.
     console_key: str = ""
+    #: The process following a local run (``designer.runs.supervisor``), "" elsewhere: while
+    #: the run is unfinished, a record whose supervisor is gone will never finish on its own.
+    supervisor: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,6 +122,22 @@ class RunRecord:
             for node_id, raw in data.get("nodes", {}).items()
         }
         return cls(**{**data, "status": Status(data["status"]), "nodes": nodes})
+
+    def interrupt(self, at: float, reason: str = INTERRUPTED) -> None:
+        """End an unfinished run nobody follows any more: failed, with ``reason``.
+
+        Its running blocks failed and its pending ones were skipped for the same reason, so
+        the canvas shows where it stopped and the flow can run again.
+        """
+        self.status = Status.FAILED
+        self.error = reason
+        self.finished_at = at
+        for node in self.nodes.values():
+            if node.status is Status.RUNNING:
+                node.status, node.finished_at = Status.FAILED, at
+                node.error = node.error or reason
+            elif node.status is Status.PENDING:
+                node.status, node.error = Status.SKIPPED, reason
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")

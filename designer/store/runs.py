@@ -3,7 +3,8 @@
 The engines (``designer/runs/``) write their records to files or read them from the cluster;
 this module keeps a copy of the latest record per run in the database, so the app can list runs
 with their headline metric cheaply, show an old run after its folder is gone, and re-attach to
-runs that were still going when the app stopped.
+runs that were still going when the app stopped, or settle those nobody follows any more
+(``unfinished_run_records`` and ``settle_unfinished_run``, see ``designer.runs.interrupted``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,15 @@ class RunSummary:
     headline_value: float | None
     #: Why the run failed, in one line; empty otherwise.
     error: str
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A run's latest stored record and the flow version it ran."""
+
+    flow_id: str
+    flow_version: int
+    record: RunRecord
 
 
 def headline_metric(record: RunRecord) -> tuple[str, float] | None:
@@ -166,6 +176,68 @@ def unfinished_runs(engine: Engine) -> list[RunSummary]:
         ).all()
     return [_summary(row) for row in rows]
 
+
+def unfinished_run_records(engine: Engine, engine_name: str) -> list[StoredRun]:
+    """The stored records of runs on ``engine_name`` ("local") last seen pending or running."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(RunRow.flow_id, RunRow.flow_version, RunRow.record)
+            .where(
+                col(RunRow.status).in_([str(status) for status in UNFINISHED]),
+                RunRow.engine == engine_name,
+            )
+            .order_by(col(RunRow.started_at), col(RunRow.id))
+        ).all()
+    return [
+        StoredRun(flow_id, version, RunRecord.from_dict(json.loads(record)))
+        for flow_id, version, record in rows
+    ]
+
+
+def settle_unfinished_run(engine: Engine, record: RunRecord) -> bool:
+    """Store the finished record of a run the database still shows unfinished.
+
+    For runs nobody follows any more (their designer stopped): False, and nothing changes,
+    when the run is unknown or was recorded finished in the meantime, so a late sweep never
+    overwrites how a run really ended. The flow's last run status follows.
+    """
+    with session_scope(engine) as session:
+        found = session.exec(
+            select(RunRow.flow_id, RunRow.flow_version).where(RunRow.id == record.run_id)
+        ).first()
+        if found is None:
+            return False
+        flow_id, version = found
+        values = _run_values(flow_id, version, record)
+        changed = {key: values[key] for key in _SETTLED_COLUMNS}
+        result = session.exec(
+            update(RunRow)
+            .where(
+                col(RunRow.id) == record.run_id,
+                col(RunRow.status).in_([str(status) for status in UNFINISHED]),
+            )
+            .values(changed)
+        )
+        if not result.rowcount:
+            return False
+        session.exec(
+            update(FlowRow)
+            .where(col(FlowRow.id) == flow_id, col(FlowRow.last_run_id) == record.run_id)
+            .values(last_run_status=str(record.status))
+        )
+    return True
+
+
+#: What settling a run changes: how it ended, never who ran which flow or when it started.
+_SETTLED_COLUMNS = (
+    "status",
+    "finished_at",
+    "duration_s",
+    "headline_name",
+    "headline_value",
+    "error",
+    "record",
+)
 
 #: The columns a RunSummary is made of, in the order of its fields.
 _SUMMARY_COLUMNS = (

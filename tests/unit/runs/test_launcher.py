@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from blocks.runtime.model_bundle import BUNDLE_KIND
 from designer.flow.compile import CompiledFlow, compile_flow
 from designer.flow.validate import check_data
 from designer.objects.configured import open_store
+from designer.runs import supervisor
 from designer.runs.artifacts import open_download, run_prefix
 from designer.runs.launcher import Launcher, LaunchError, UnknownRun
 from designer.runs.local import RECORD_FILE
@@ -83,8 +85,14 @@ def test_local_run_is_followed_by_id_to_success(iris_run: FollowedRun) -> None:
     assert {n: r.status for n, r in final.nodes.items()} == dict.fromkeys(
         IRIS_NODES, Status.SUCCEEDED
     )
-    # The worker used the launcher's home, not the environment's: the model is deployed there.
-    assert (iris_run.launcher.settings.models_dir / "iris-forest").is_dir()
+    # The run packed its model and left the designer's model folder alone: publishing is the
+    # designer's, after the run (Launcher's after_run), never the run's own doing.
+    deployment = final.nodes["deploy"].outputs["deployment"]
+    assert deployment.metadata["kind"] == BUNDLE_KIND
+    assert deployment.metadata["name"] == "iris-forest"
+    assert not iris_run.launcher.settings.models_dir.exists()
+    # It ran as its settings said, under a supervisor: this process.
+    assert supervisor.Supervisor.parse(final.supervisor) == supervisor.current()
 
 
 @pytest.mark.slow
@@ -158,14 +166,19 @@ def test_finished_run_is_forgotten_and_then_read_from_disk(iris_run: FollowedRun
 
 
 @pytest.mark.slow
-def test_failing_block_shows_its_error(tmp_path: Path) -> None:
+def test_failing_block_shows_its_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"  # a data folder, so the path passes the check and fails to open
+    data.mkdir()
+    monkeypatch.setenv("DESIGNER_DATA_DIRS", str(data))
     doc = fixture_flow("iris_classification")
     doc["nodes"][0] = {
         "id": "load",
         "block": "load.table_file",
-        "params": {"uri": str(tmp_path / "missing.csv"), "target": "species"},
+        "params": {"uri": str(data / "missing.csv"), "target": "species"},
     }
-    launcher = Launcher(local_settings(tmp_path / "home"))
+    launcher = Launcher(
+        load_settings({"DESIGNER_HOME": str(tmp_path / "home"), "DESIGNER_DATA_DIRS": str(data)})
+    )
     name, flow = compiled(doc)
     final = follow(launcher, launcher.start(flow, flow_name=name).run_id)[-1]
     assert final.status is Status.FAILED

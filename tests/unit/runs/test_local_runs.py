@@ -90,7 +90,10 @@ def test_run_record_keeps_outputs_logs_and_artifact_locations(designer_home: Pat
     assert Path(record.artifacts_root).is_dir()
 
 
-def test_a_failing_block_fails_its_node_and_keeps_the_rest(tmp_path: Path) -> None:
+def test_a_failing_block_fails_its_node_and_keeps_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESIGNER_DATA_DIRS", str(tmp_path))  # allowed, and the file is missing
     doc = fixture_flow("iris_classification")
     doc["nodes"][0] = {
         "id": "load",
