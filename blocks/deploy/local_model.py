@@ -1,8 +1,11 @@
-"""Register a trained model in the designer's local model folder so it can answer predictions.
+"""Deploy a trained model under a name on this machine, so it can answer predictions.
 
-This is the local half of deployment: the model gets a name and a version number on this
-machine and ``blocks.runtime.model_registry.predict`` serves it. The cluster half (a KServe
-InferenceService) comes later.
+This is the local half of deployment. The block itself only packs the model into its
+``deployment`` output (``blocks.runtime.model_bundle``): a run may be sandboxed and cannot write
+the designer's model folder. When the run finishes, the designer publishes the bundle as the
+next version of the named model, on behalf of the person who ran the flow and only if that name
+is theirs (``designer.models.publish``); ``blocks.runtime.model_registry.predict`` then serves
+it. The cluster half (a KServe InferenceService) comes later.
 """
 
 from collections.abc import Mapping
@@ -21,7 +24,8 @@ class Params(BaseModel):
         pattern=r"^[a-z0-9][a-z0-9-]{0,62}$",
         title="Model name",
         description="The name to find the model by: lowercase letters, digits and dashes. "
-        "Deploying again under the same name adds a new version.",
+        "Deploying again under the same name adds a new version. A name belongs to "
+        "whoever first deployed under it.",
     )
     description: str = Field(
         "",
@@ -38,15 +42,13 @@ def deploy_local_model(
     description: str,
     preprocessor: Input[Model] = None,
 ) -> None:
-    import json
-
-    from blocks.runtime.model_registry import default_models_dir, register
+    from blocks.runtime.model_bundle import BUNDLE_KIND, write_bundle
 
     facts = model.metadata
-    info = register(
-        default_models_dir(),
-        model_name,
+    bundle = write_bundle(
+        deployment.path,
         model.path,
+        name=model_name,
         preprocessor_path=preprocessor.path if preprocessor is not None else None,
         task=str(facts.get("task", "")),
         target=str(facts.get("target", "")),
@@ -54,10 +56,8 @@ def deploy_local_model(
         description=description,
         source_uri=model.uri,
     )
-    with open(deployment.path, "w") as handle:
-        json.dump(info, handle, indent=2)
-    deployment.metadata.update({k: info[k] for k in ("name", "version", "path", "task")})
-    print(f"registered {info['name']} version {info['version']} in {info['path']}")
+    deployment.metadata.update({"kind": BUNDLE_KIND, "name": model_name, "task": bundle["task"]})
+    print(f"packaged model for deployment as {model_name!r}; it is published when the run ends")
 
 
 def infer(params: Params, inputs: Mapping[str, TableSchema | None]) -> Inference:
@@ -82,7 +82,13 @@ BLOCK = Block(
             optional=True,
         ),
     ),
-    outputs=(Port("deployment", DEPLOYMENT, "Name, version and folder of the deployed model."),),
+    outputs=(
+        Port(
+            "deployment",
+            DEPLOYMENT,
+            "The packed model; once the run ends, the name and version it answers under.",
+        ),
+    ),
     params=Params,
     function=deploy_local_model,
     infer=infer,

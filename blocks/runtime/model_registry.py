@@ -2,7 +2,12 @@
 
 Layout: ``<models_dir>/<name>/<version>/`` holding ``model.joblib``, ``preprocessor.joblib``
 (when the flow prepared its columns) and ``model.json``. ``model.json`` is written last, by
-rename, so a version without it is still being registered and is skipped by readers.
+rename, so a version without it is still being registered and is skipped by readers. Folders
+whose names start with a dot are the designer's own (bundles being published), never models.
+
+Only the designer writes here (``designer.models.publish``, after a run, once the person who
+ran the flow is known to own the name); a run's Deploy block packs a bundle instead. This module
+knows nothing of owners: who may see which model is ``designer.store.models``'s business.
 """
 
 from __future__ import annotations
@@ -134,7 +139,9 @@ def list_models(models_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     if not root.is_dir():
         return []
     found = []
-    for model_root in sorted(p for p in root.iterdir() if p.is_dir()):
+    for model_root in sorted(
+        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+    ):
         for version in _versions(model_root):
             info_path = model_root / str(version) / INFO_FILE
             if info_path.is_file():

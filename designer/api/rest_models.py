@@ -1,9 +1,10 @@
 """REST endpoints for the models deployed on this machine: list them, read one, predict.
 
-A "Deploy locally" block keeps its model in the designer's model folder
-(``blocks.runtime.model_registry``); these endpoints only read that folder and translate its
-answers and errors. Deployed models belong to the machine, not to a flow: anyone signed in may
-list them and ask them for predictions, as anyone with the command line may.
+A "Deploy locally" block's model is published into the designer's model folder for the person
+who ran the flow (``designer.models.publish``). A model is seen by its owner, site admins and
+whoever may see the flow that deployed it (``designer.store.models``); these endpoints read
+through ``designer.models.deployed``, which answers a model someone may not see exactly as one
+that does not exist (404), so names do not leak.
 """
 
 from __future__ import annotations
@@ -21,17 +22,26 @@ from blocks.runtime.model_inputs import RowsProblem
 from designer.api.errors import ApiError, invalid
 from designer.api.rest_base import endpoint, reply, resource, signed_in_actor
 from designer.api.rest_input import Body, path_param, read_body
+from designer.models import deployed
 from designer.settings import load_settings
+from designer.store.access import Actor
+from designer.store.db import engine_for
 
 T = TypeVar("T")
 #: A predict body holds up to ``MAX_ROWS`` rows: room for a few hundred bytes each.
 MAX_PREDICT_BODY_BYTES = 16 * 1024 * 1024
 
 
-async def in_registry(function: Callable[..., T], *args: Any) -> T:
-    """``function(models_dir, *args)`` in the threadpool, its errors as API errors."""
+async def in_registry(function: Callable[..., T], actor: Actor, *args: Any) -> T:
+    """``function(engine, models_dir, actor, *args)`` in the threadpool, its errors as API
+    errors."""
+
+    def run() -> T:
+        settings = load_settings()
+        return function(engine_for(settings.database_url), settings.models_dir, actor, *args)
+
     try:
-        return await run_in_threadpool(function, load_settings().models_dir, *args)
+        return await run_in_threadpool(run)
     except registry.ModelNotFound as exc:
         raise _model_not_found(exc.name, exc.known) from None
     except registry.VersionNotFound as exc:
@@ -65,23 +75,23 @@ def model_name(request: Request) -> str:
 
 @endpoint
 async def list_models(request: Request) -> Response:
-    await signed_in_actor(request)
-    return reply({"models": await in_registry(registry.deployed_models)})
+    actor = await signed_in_actor(request)
+    return reply({"models": await in_registry(deployed.list_models, actor)})
 
 
 @endpoint
 async def get_model(request: Request) -> Response:
-    await signed_in_actor(request)
-    return reply(await in_registry(registry.deployed_model, model_name(request)))
+    actor = await signed_in_actor(request)
+    return reply(await in_registry(deployed.get_model, actor, model_name(request)))
 
 
 @endpoint
 async def predict(request: Request) -> Response:
-    await signed_in_actor(request)
+    actor = await signed_in_actor(request)
     name = model_name(request)
     body = await read_body(request, limit=MAX_PREDICT_BODY_BYTES)
     rows, version = predict_request(body)
-    answer = await in_registry(registry.predict_rows, name, rows, version)
+    answer = await in_registry(deployed.predict_rows, actor, name, rows, version)
     result: dict[str, Any] = {
         "model": answer.name,
         "version": answer.version,

@@ -11,16 +11,31 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 from pydantic import BaseModel
 
-from blocks.base import Block, DatasetLookup, Inference, Port, StoredTable, TableSchema
+from blocks.base import (
+    DEPLOYMENT,
+    Block,
+    DatasetLookup,
+    Inference,
+    Port,
+    StoredTable,
+    TableSchema,
+)
 from blocks.catalogue import block_ids, get_block
 from designer.flow.diagnostics import Diagnostic, choices, error, has_errors, warning
 from designer.flow.document import Edge, Flow, Node, parse_flow, parse_flow_text
 from designer.flow.params import check_flow_params, check_node_params
+
+
+class ModelNameCheck(Protocol):
+    """Says why the person checking a flow may not deploy a model under ``name`` (the name
+    belongs to someone else), or None when they may. See ``designer.models.names``."""
+
+    def __call__(self, name: str) -> str | None: ...
 
 
 @dataclass
@@ -46,30 +61,41 @@ class FlowCheck:
         return {"valid": self.valid, "diagnostics": [d.to_dict() for d in self.diagnostics]}
 
 
-def check_text(text: str, datasets: DatasetLookup | None = None) -> FlowCheck:
+def check_text(
+    text: str, datasets: DatasetLookup | None = None, models: ModelNameCheck | None = None
+) -> FlowCheck:
     flow, problems = parse_flow_text(text)
-    return _finish(flow, problems, datasets)
+    return _finish(flow, problems, datasets, models)
 
 
-def check_data(data: Any, datasets: DatasetLookup | None = None) -> FlowCheck:
+def check_data(
+    data: Any, datasets: DatasetLookup | None = None, models: ModelNameCheck | None = None
+) -> FlowCheck:
     flow, problems = parse_flow(data)
-    return _finish(flow, problems, datasets)
+    return _finish(flow, problems, datasets, models)
 
 
-def check_flow(flow: Flow, datasets: DatasetLookup | None = None) -> FlowCheck:
+def check_flow(
+    flow: Flow, datasets: DatasetLookup | None = None, models: ModelNameCheck | None = None
+) -> FlowCheck:
     """Check ``flow``; ``datasets`` finds the library datasets its blocks read, as the person
-    checking it may see them (without it, such blocks are reported as unchecked)."""
-    return _finish(flow, [], datasets)
+    checking it may see them (without it, such blocks are reported as unchecked); ``models``
+    says which model names that person may not deploy under (without it, names are checked only
+    when the run's models are published)."""
+    return _finish(flow, [], datasets, models)
 
 
 def _finish(
-    flow: Flow | None, problems: list[Diagnostic], datasets: DatasetLookup | None
+    flow: Flow | None,
+    problems: list[Diagnostic],
+    datasets: DatasetLookup | None,
+    models: ModelNameCheck | None = None,
 ) -> FlowCheck:
     if flow is None:
         return FlowCheck(None, problems)
     result = FlowCheck(flow, problems)
     try:
-        _check(flow, result, datasets)
+        _check(flow, result, datasets, models)
     except Exception as exc:
         result.diagnostics.append(
             error("internal", f"the checker failed unexpectedly ({type(exc).__name__}: {exc})")
@@ -77,13 +103,20 @@ def _finish(
     return result
 
 
-def _check(flow: Flow, result: FlowCheck, datasets: DatasetLookup | None) -> None:
+def _check(
+    flow: Flow,
+    result: FlowCheck,
+    datasets: DatasetLookup | None,
+    models: ModelNameCheck | None,
+) -> None:
     out = result.diagnostics
     out.extend(check_flow_params(flow))
     if not flow.nodes:
         out.append(error("empty_flow", "the flow has no nodes; add a block to start"))
         return
     nodes = _add_nodes(flow, result)
+    if models is not None:
+        _check_model_names(nodes, result, models)
     edges = _add_edges(flow, nodes, result)
     _check_inputs(nodes, edges, result)
     _check_cycles(result)
@@ -118,6 +151,34 @@ def _add_nodes(flow: Flow, result: FlowCheck) -> dict[str, tuple[Node, Block]]:
         if model is not None:
             result.params[node.id] = model
     return known
+
+
+def _check_model_names(
+    nodes: dict[str, tuple[Node, Block]], result: FlowCheck, models: ModelNameCheck
+) -> None:
+    """Mark each Deploy node whose model name belongs to someone else, before any run."""
+    for node_id, (_node, block) in nodes.items():
+        params = result.params.get(node_id)
+        name = getattr(params, "model_name", None)
+        if not isinstance(name, str) or not any(p.type is DEPLOYMENT for p in block.outputs):
+            continue
+        try:
+            refusal = models(name)
+        except Exception as exc:  # the store is down: the publish after the run checks again
+            result.diagnostics.append(
+                warning(
+                    "model_name_unchecked",
+                    f"could not check who owns the model name {name!r} ({exc}); it is checked "
+                    "again when the run ends",
+                    node=node_id,
+                    param="model_name",
+                )
+            )
+            continue
+        if refusal:
+            result.diagnostics.append(
+                error("model_name_taken", refusal, node=node_id, param="model_name")
+            )
 
 
 def _unknown_block(node: Node) -> Diagnostic:

@@ -10,6 +10,7 @@ import functools
 
 from sqlalchemy.engine import Engine
 
+from designer.models.publish import publish_deployments
 from designer.runs.launcher import Launcher
 from designer.settings import Settings, load_settings
 from designer.store.db import engine_for
@@ -29,4 +30,8 @@ def launcher() -> Launcher:
 
 @functools.cache
 def _launcher(current: Settings) -> Launcher:
-    return Launcher(current)
+    # Models a run packs are published after it, for the person who started it.
+    publish = functools.partial(
+        publish_deployments, engine_for(current.database_url), current.models_dir
+    )
+    return Launcher(current, after_run=publish)

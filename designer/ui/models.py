@@ -1,9 +1,10 @@
 """The models page (``/models``): the models flows deployed here, and a form to try one.
 
-Pick a model in the list; the "Try it" form has one input per column the model reads,
-pre-filled with typical values, and answers in words ("Predicted class: 2"), with the class
-probabilities as bars when the model gives them. Scripts use the same models through
-``POST /api/v1/models/{name}/predict``.
+The list holds the models the person may use (their own, those deployed by flows shared with
+them; every one for an admin) and says whose each is. Pick a model in the list; the "Try it"
+form has one input per column the model reads, pre-filled with typical values, and answers in
+words ("Predicted class: 2"), with the class probabilities as bars when the model gives them.
+Scripts use the same models through ``POST /api/v1/models/{name}/predict``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import reflex as rx
 from designer.ui.models_state import ModelsState
 from designer.ui.shell import app_header
 
+COLUMNS = ("Model", "Owner", "Task", "Predicts", "Deployed")
 # Inline styles: the page adds nothing to the app-wide stylesheet.
 BAR_LABEL = {"width": "96px", "overflow": "hidden", "text_overflow": "ellipsis"}
 BAR_TRACK = {
@@ -42,6 +44,7 @@ def model_row(model: rx.Var) -> rx.Component:
                 spacing="2",
             )
         ),
+        rx.table.cell(_muted(model["owner"]), custom_attrs={"data-testid": "model-owner"}),
         rx.table.cell(_muted(model["task"])),
         rx.table.cell(_muted(model["target"])),
         rx.table.cell(
@@ -60,11 +63,7 @@ def model_row(model: rx.Var) -> rx.Component:
 
 def models_table() -> rx.Component:
     return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                *[rx.table.column_header_cell(t) for t in ("Model", "Task", "Predicts", "Deployed")]
-            )
-        ),
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(t) for t in COLUMNS])),
         rx.table.body(rx.foreach(ModelsState.models, model_row)),
         variant="surface",
         width="100%",
@@ -213,8 +212,9 @@ def page() -> rx.Component:
         rx.el.main(
             rx.heading("Models", size="7", margin_bottom="4px"),
             _muted(
-                "Models your flows deployed on this computer. Pick one to try it on a row "
-                "of your own; scripts can ask it too, through the REST API.",
+                "Models deployed on this computer by you and by flows shared with you. Pick "
+                "one to try it on a row of your own; scripts can ask it too, through the REST "
+                "API.",
                 size="3",
                 margin_bottom="24px",
             ),

@@ -1,7 +1,9 @@
 """The state of the models page (``/models``): the deployed models, and trying one on a row.
 
-Handlers ask the model registry (``blocks.runtime.model_registry``) in a thread; the functions
-at the top shape its answers into rows of text for ``rx.foreach``, and are plain Python.
+Handlers ask ``designer.models.deployed`` in a thread, for the person signed in: they see and
+try only the models they may (their own, those of flows shared with them, every one for an
+admin). The functions at the top shape its answers into rows of text for ``rx.foreach``, and
+are plain Python.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from typing import Any
 
 import reflex as rx
 
-from blocks.runtime import model_registry as registry
-from designer.ui.context import settings
+from designer.models import deployed
+from designer.store.access import Actor
+from designer.store.db import StoreError
+from designer.ui.context import database, settings
+from designer.ui.session import actor_of
 from designer.ui.sharing_views import exact_time, relative_time
 
 #: What the answer is called, by the model's task.
@@ -24,21 +29,34 @@ ANSWER_LABELS = {
     "regression": "Predicted value",
     "clustering": "Predicted group",
 }
+#: Shown when the store cannot say who may use which model.
+DATABASE_DOWN = (
+    "The designer's database cannot be reached right now, so the models cannot be shown; "
+    "try again in a moment, or tell your administrator if it lasts."
+)
 #: Classes shown with a probability bar: the likeliest first, enough for any sensible form.
 MAX_BARS = 8
 
 
-def model_row(summary: Mapping[str, Any], now: datetime) -> dict[str, str]:
-    """One line of the models list."""
+def model_row(summary: Mapping[str, Any], now: datetime, viewer: str = "") -> dict[str, str]:
+    """One line of the models list; ``viewer`` is the username of who looks ("you" own it)."""
     created = _moment(summary.get("created"))
     return {
         "name": str(summary["name"]),
+        "owner": owner_text(summary.get("owner"), viewer),
         "version": f"v{summary['version']}",
         "task": str(summary.get("task") or "unknown"),
         "target": str(summary.get("target") or "—"),
         "when": relative_time(created, now) if created else "",
         "when_exact": exact_time(created) if created else "",
     }
+
+
+def owner_text(owner: Mapping[str, str] | None, viewer: str = "") -> str:
+    """Whose a model is, in words: "you", a display name, or "nobody" for an unowned model."""
+    if not owner:
+        return "nobody"
+    return "you" if owner.get("username") == viewer else str(owner.get("display_name") or "")
 
 
 def form_inputs(features: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
@@ -119,14 +137,23 @@ class ModelsState(rx.State):
 
     @rx.event
     async def load(self) -> None:
+        actor = actor_of(self)
+        if actor is None:  # the page's sign-in guard sends them to sign in
+            self.models, self._summaries, self.loaded = [], {}, True
+            return
         try:
-            found = await asyncio.to_thread(registry.deployed_models, settings().models_dir)
+            found = await asyncio.to_thread(
+                deployed.list_models, database(), settings().models_dir, actor
+            )
+        except StoreError:  # not its address: that is for the administrator's logs
+            self.error, self.loaded = DATABASE_DOWN, True
+            return
         except (OSError, ValueError) as exc:  # an unreadable folder or model.json
             self.error, self.loaded = f"Could not read the deployed models: {exc}", True
             return
         now = datetime.now(UTC)
         self._summaries = {m["name"]: m for m in found}
-        self.models = [model_row(m, now) for m in found]
+        self.models = [model_row(m, now, actor.username) for m in found]
         self.error, self.loaded = "", True
         # Keep what was typed, unless that model went or gained a version since.
         shown = self._summaries.get(self.selected)
@@ -156,12 +183,16 @@ class ModelsState(rx.State):
         self.predicting, self.predict_error = True, ""
         yield
         try:
-            result = await asyncio.to_thread(
-                registry.predict_rows, settings().models_dir, self.selected, [row], self.version
-            )
+            actor = actor_of(self)
+            result = await asyncio.to_thread(_predict, actor, self.selected, row, self.version)
         except LookupError:
             self.answer, self.bars = "", []
-            self.predict_error = "This model version is no longer deployed: reload the page."
+            self.predict_error = (
+                "This model version is no longer deployed, or no longer shared with you: "
+                "reload the page."
+            )
+        except StoreError:  # the database is down: who may use the model is unknown
+            self.answer, self.bars, self.predict_error = "", [], DATABASE_DOWN
         except ValueError as exc:  # rows that do not fit, or a model refusing them
             self.answer, self.bars, self.predict_error = "", [], str(exc)
         else:
@@ -169,3 +200,10 @@ class ModelsState(rx.State):
             probabilities = result.probabilities[0] if result.probabilities else []
             self.bars = probability_bars(result.classes, probabilities)
         self.predicting = False
+
+
+def _predict(actor: Actor | None, name: str, row: dict[str, Any], version: int) -> Any:
+    """The prediction for one row, if ``actor`` may use the model (``LookupError`` if not)."""
+    if actor is None:
+        raise LookupError("sign in to use the models")
+    return deployed.predict_rows(database(), settings().models_dir, actor, name, [row], version)

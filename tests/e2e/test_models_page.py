@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,12 @@ from playwright.sync_api import Locator, Page, expect
 from blocks.runtime.model_registry import predict_rows
 from designer.flow.compile import compile_flow
 from designer.flow.document import Flow
+from designer.models.publish import publish_deployments
 from designer.runs.local import LocalEngine
 from designer.runs.record import Status
+from designer.settings import load_settings
+from designer.store import engine_for
+from designer.store.accounts import actor_named
 from tests.fixtures.flow_files import fixture_flow
 
 pytestmark = pytest.mark.e2e
@@ -26,18 +31,28 @@ SETOSA = {
 }
 
 
-def deploy_iris(home: Path) -> str:
-    """Run the iris fixture flow (train, evaluate, deploy) into the app's home; the model's name.
+def deploy_iris(env: dict[str, str], username: str) -> str:
+    """Run the iris fixture flow (train, evaluate, deploy) for ``username`` and publish its
+    model into the app's home, as the app does when a run ends; the model's name.
 
     The name is fresh, so models other tests deploy in the same app never get in the way.
     """
+    settings = load_settings(env)
+    database = engine_for(settings.database_url)
     document = fixture_flow("iris_classification")
     name = f"iris-{uuid.uuid4().hex[:6]}"
     deploy = next(node for node in document["nodes"] if node["id"] == "deploy")
     deploy["params"] = {"model_name": name, "description": "Which iris a flower is"}
     flow = Flow.model_validate(document)
-    engine = LocalEngine(home / "runs", env={"DESIGNER_HOME": str(home)})
-    record = engine.run(compile_flow(flow), flow_name=flow.name)
+    publish = partial(
+        publish_deployments,
+        database,
+        settings.models_dir,
+        owner_id=actor_named(database, username).id,
+        flow_id=None,
+    )
+    engine = LocalEngine(settings.runs_dir, env={"DESIGNER_HOME": str(settings.home)})
+    record = engine.start(compile_flow(flow), flow_name=flow.name, after_run=publish).wait()
     assert record.status is Status.SUCCEEDED, record.error or record.nodes
     return name
 
@@ -51,7 +66,7 @@ def test_try_a_deployed_model(
 ) -> None:
     url, env = app
     home = Path(env["DESIGNER_HOME"])
-    name = deploy_iris(home)
+    name = deploy_iris(env, "ada")  # the person the page is signed in as
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -61,6 +76,7 @@ def test_try_a_deployed_model(
     expect(page.get_by_role("heading", name="Models", exact=True)).to_be_visible()
     row = page.locator(f'[data-testid="model-row"][data-model="{name}"]')
     expect(row).to_contain_text("classification")
+    expect(row.get_by_test_id("model-owner")).to_have_text("you")
     expect(row).to_contain_text("target")
     row.click()
     expect(row).to_have_attribute("aria-selected", "true")

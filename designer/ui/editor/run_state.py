@@ -8,18 +8,23 @@ browser that reloads or closes loses nothing: the next page load finds the run a
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import reflex as rx
 
 from designer.datasets.library import dataset_lookup
 from designer.flow.compile import compile_flow
+from designer.models.names import model_name_check
 from designer.objects.configured import open_store
 from designer.runs.compare import compare_models, model_names
+from designer.runs.local_policy import may_run_locally
 from designer.runs.record import RunRecord, Status
 from designer.runs.report import run_report
+from designer.store import accounts
 from designer.store import runs as run_store
 from designer.store import versions as version_store
+from designer.store.access import NotAllowed
 from designer.ui.context import database, launcher, settings
 from designer.ui.editor import views
 from designer.ui.editor.state import EditorState, unwrapped
@@ -105,8 +110,19 @@ class RunState(EditorState):
                 _version_to_run, actor, flow_id, flow, base, read_only
             )
             datasets = dataset_lookup(database(), open_store(settings()), actor)
-            compiled = await asyncio.to_thread(compile_flow, flow, None, datasets)
-            record = await asyncio.to_thread(launcher().start, compiled, flow_name=flow.name)
+            models = model_name_check(database(), settings().models_dir, actor)
+            compiled = await asyncio.to_thread(
+                functools.partial(compile_flow, flow, None, datasets, models=models)
+            )
+            record = await asyncio.to_thread(
+                functools.partial(
+                    launcher().start,
+                    compiled,
+                    flow_name=flow.name,
+                    owner_id=actor.id,
+                    flow_id=flow_id,
+                )
+            )
             await asyncio.to_thread(
                 run_store.record_run, database(), flow_id, version, record, actor.id
             )
@@ -183,10 +199,10 @@ class RunState(EditorState):
             return None
         try:
             may_run(actor_of(self), self.flow_id)
-            launcher().cancel(self.run_id)
+            said = launcher().cancel(self.run_id)
         except Exception as exc:
             return rx.toast.error(f"Could not cancel: {exc}")
-        return rx.toast.info("Cancelling the run…")
+        return rx.toast.info(said or "Cancelling the run…")
 
     @rx.event
     def clear_run(self) -> None:
@@ -236,6 +252,10 @@ def may_run(actor: Any, flow_id: str) -> None:
 def _version_to_run(actor: Any, flow_id: str, flow: Any, base: int, read_only: bool) -> int:
     """The version a run runs: the canvas saved as a version, or the latest for a viewer."""
     may_run(actor, flow_id)
+    current = settings()
+    refused = may_run_locally(current, actor.is_admin, accounts.count_accounts(database()))
+    if refused:
+        raise NotAllowed(refused)
     if read_only:
         return base
     saved = version_store.save_version(

@@ -1,7 +1,9 @@
 """Models deployed in a designer home, for the tests of the model endpoints.
 
 Trained for real on scikit-learn's iris and diabetes tables (a few hundred milliseconds), and
-registered as a "Deploy locally" block would, so the endpoints read real model folders.
+registered as the designer publishes a "Deploy locally" block's model, so the endpoints read
+real model folders. In each test's database the owner persona owns them, deployed from the
+standard shared flow: everyone that flow is shared with may use them, strangers may not.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from blocks.runtime.sklearn_data import load_sample
 from blocks.runtime.splitting import split_table
 from blocks.runtime.table_file import read_table_file
 from blocks.runtime.training import fit
+from designer.store.models import claim_model_name
+from tests.unit.api import Scene
 
 PETS = Path(__file__).parents[2] / "fixtures" / "data" / "pets.csv"
 IRIS_ROW = {
@@ -57,8 +61,15 @@ def models_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return deploy_samples(tmp_path_factory.mktemp("home"))
 
 
+#: The sample models, each owned by the owner persona.
+SAMPLE_MODELS = ("iris", "pets", "diabetes")
+
+
 @pytest.fixture
-def deployed(models_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The app's settings pointing at ``models_home``."""
+def deployed(scene: Scene, models_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app's settings pointing at ``models_home``; the scene's owner owns its models,
+    deployed from the scene's shared flow."""
     monkeypatch.setenv("DESIGNER_HOME", str(models_home))
+    for name in SAMPLE_MODELS:
+        claim_model_name(scene.world.engine, scene.world.owner, name, flow_id=scene.shared.id)
     return models_home

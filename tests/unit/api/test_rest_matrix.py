@@ -103,10 +103,11 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
         (401, 204, 404, 404, 204, 404, 404, 204),
     ),
     ("GET", "/users?q=s", None, ANYONE_SIGNED_IN),
-    # Deployed models belong to the machine, not to a flow: anyone signed in may use them.
+    # A deployed model is shared as the flow that deployed it ("iris": the shared flow); the
+    # list answers everyone signed in, with only what they may see.
     ("GET", "/models", None, ANYONE_SIGNED_IN),
-    ("GET", "/models/iris", None, ANYONE_SIGNED_IN),
-    ("POST", "/models/iris/predict", {"rows": [IRIS_ROW]}, ANYONE_SIGNED_IN),
+    ("GET", "/models/iris", None, VIEW),
+    ("POST", "/models/iris/predict", {"rows": [IRIS_ROW]}, VIEW),
     ("GET", "/team-templates", None, ANYONE_SIGNED_IN),
     ("GET", "/templates", None, ANYONE_SIGNED_IN),
     ("GET", "/templates/iris-flowers", None, ANYONE_SIGNED_IN),

@@ -1,7 +1,7 @@
 """The deployed-model endpoints: listing, one model, predictions, and every kind of bad input.
 
-Who may call them is in test_rest_matrix.py. The models are trained and registered for real
-(``tests/unit/api/deployed.py``); nothing is mocked.
+Who may call them is in test_rest_matrix.py; what each person sees is at the end. The models
+are trained and registered for real (``tests/unit/api/deployed.py``); nothing is mocked.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from designer.store import Role, shares
 from tests.unit.api import Scene, error_of, scene, template
 from tests.unit.api.deployed import DIABETES_ROW, IRIS_ROW, PETS_ROW, deployed, models_home
 
@@ -43,6 +44,7 @@ def test_the_list_shows_each_model_once_with_what_it_takes(scene: Scene, deploye
     color = next(f for f in models["pets"]["features"] if f["name"] == "color")
     assert color["type"] == "text" and color["choices"] == ["black", "brown", "grey", "white"]
     assert models["diabetes"]["task"] == "regression"
+    assert iris["owner"] == {"username": "owner", "display_name": "Olive Owner"}
     # The server's folders are nobody's business.
     assert "path" not in answer.text and "source_uri" not in answer.text
 
@@ -235,3 +237,50 @@ def test_any_predict_body_never_fails_the_server(
     assert answer.status_code in (200, 400, 404, 413, 422), answer.text
     if answer.status_code >= 400:
         assert error_of(answer)["message"]
+
+
+# --- who sees which model ---------------------------------------------------------------------
+
+
+def _asks(scene: Scene, persona: str, name: str) -> list[Any]:
+    headers = scene.headers(persona)  # type: ignore[arg-type]
+    return [
+        scene.api.get(f"{API}/models/{name}", headers=headers),
+        scene.api.post(f"{API}/models/{name}/predict", json={"rows": [IRIS_ROW]}, headers=headers),
+    ]
+
+
+def test_a_stranger_cannot_tell_a_model_from_a_made_up_name(scene: Scene, deployed: Path) -> None:
+    listed = scene.api.get(f"{API}/models", headers=scene.headers("stranger"))
+    assert listed.json() == {"models": []}
+
+    pairs = zip(_asks(scene, "stranger", "iris"), _asks(scene, "stranger", "irix"), strict=True)
+    for real, made_up in pairs:
+        assert real.status_code == made_up.status_code == 404
+        assert error_of(real) == {
+            **error_of(made_up),
+            "message": error_of(made_up)["message"].replace("irix", "iris"),
+        }
+        assert "pets" not in real.text and "diabetes" not in real.text
+
+
+def test_sharing_the_flow_shares_its_models(scene: Scene, deployed: Path) -> None:
+    world = scene.world
+    shares.share_with_user(world.engine, world.owner, scene.shared.id, "stranger", Role.VIEWER)
+
+    listed = scene.api.get(f"{API}/models", headers=scene.headers("stranger"))
+
+    assert [m["name"] for m in listed.json()["models"]] == ["diabetes", "iris", "pets"]
+    assert [answer.status_code for answer in _asks(scene, "stranger", "iris")] == [200, 200]
+
+
+def test_a_model_deployed_before_owners_is_for_admins(
+    scene: Scene, models_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESIGNER_HOME", str(models_home))  # and nobody claimed the names
+
+    for persona, expected in (("owner", []), ("admin", ["diabetes", "iris", "pets"])):
+        listed = scene.api.get(f"{API}/models", headers=scene.headers(persona))
+        assert [m["name"] for m in listed.json()["models"]] == expected
+    assert [a.status_code for a in _asks(scene, "owner", "pets")] == [404, 404]
+    assert listed.json()["models"][0]["owner"] is None

@@ -29,6 +29,7 @@ from blocks.runtime.table_file import read_table_file
 from blocks.runtime.tables import Table
 from blocks.runtime.training import fit
 from blocks.train import kmeans
+from tests.fixtures.models import publish_bundles
 
 
 @pytest.mark.parametrize(
@@ -202,6 +203,8 @@ def test_components(
     deployment = artifact(dsl.Artifact, "deployment")
     deploy_local_model(model, deployment, "iris-groups", "", None)
     assert deployment.metadata["task"] == "clustering"
+    [published] = publish_bundles(tmp_path / "home" / "models", tmp_path)
+    assert published.version == 1
 
 
 @pytest.mark.parametrize(
@@ -266,6 +269,7 @@ def test_cluster_evaluate_and_deploy_in_kfp_local(
     assert scores["n_clusters"] == 3
     clustered = read_table(outputs["clustered"].path)
     assert clustered.target == "target" and "cluster" in clustered.frame.columns
+    publish_bundles(tmp_path / "home" / "models", local_root)
     [info] = list_models(tmp_path / "home" / "models")
     assert info["task"] == "clustering"
     rows = pd.DataFrame(

@@ -11,12 +11,14 @@ import pytest
 from kfp import dsl
 
 from blocks.deploy.local_model import deploy_local_model
+from blocks.runtime.model_bundle import BUNDLE_FILE, BUNDLE_KIND
 from blocks.runtime.model_registry import list_models, load_model, predict, register
 from blocks.runtime.preparation import prepare_tables
 from blocks.runtime.splitting import split_table
 from blocks.runtime.table_file import read_table_file
 from blocks.runtime.tables import Table
 from blocks.runtime.training import fit
+from tests.fixtures.models import publish_bundles
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +117,7 @@ def test_clear_errors(
 
 
 @pytest.mark.parametrize("with_preprocessor", [False, True])
-def test_component(
+def test_component_packs_a_bundle_the_designer_publishes(
     pets_files: Path,
     artifact: Callable[..., dsl.Artifact],
     tmp_path: Path,
@@ -127,13 +129,23 @@ def test_component(
     model = dsl.Model(name="model", uri=str(pets_files / "model"), metadata=facts)
     preprocessor = dsl.Model(uri=str(pets_files / "preprocessor")) if with_preprocessor else None
     deployment = artifact(dsl.Artifact, "deployment")
+
     deploy_local_model(model, deployment, "pets", "cats or dogs", preprocessor)
-    assert deployment.metadata["version"] == 1 and deployment.metadata["task"] == "classification"
-    folder = tmp_path / "home" / "models" / "pets" / "1"
-    assert Path(deployment.metadata["path"]) == folder
-    assert (folder / "preprocessor.joblib").exists() == with_preprocessor
-    info = json.loads((folder / "model.json").read_text())
+
+    # The run registers nothing itself: it cannot write the designer's home.
+    assert not (tmp_path / "home" / "models").exists()
+    assert deployment.metadata == {"kind": BUNDLE_KIND, "name": "pets", "task": "classification"}
+    bundle = Path(deployment.path)
+    assert (bundle / "preprocessor.joblib").exists() == with_preprocessor
+    packed = json.loads((bundle / BUNDLE_FILE).read_text())
+    assert (packed["name"], packed["target"]) == ("pets", "species")
+
+    models = tmp_path / "home" / "models"
+    [published] = publish_bundles(models, tmp_path)
+    assert (published.name, published.version) == ("pets", 1)
+    info = json.loads((models / "pets" / "1" / "model.json").read_text())
     assert info["source_uri"] == str(pets_files / "model") and info["target"] == "species"
+    assert info["description"] == "cats or dogs"
     expected = ["age", "weight", "color", "indoor"] if with_preprocessor else ["x"]
     assert info["feature_columns"] == expected
 
@@ -187,6 +199,7 @@ def test_optional_preprocessor_in_kfp_local(
 
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path / "root"))
     pipeline()
+    publish_bundles(tmp_path / "home" / "models", tmp_path / "root")
     [info] = list_models(tmp_path / "home" / "models")
     assert info["has_preprocessor"] is connect_preprocessor
     rows = pd.DataFrame([[5.1, 3.5, 1.4, 0.2]], columns=info["feature_columns"])

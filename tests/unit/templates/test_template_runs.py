@@ -17,6 +17,7 @@ from designer.runs.record import RunRecord
 from designer.templates.gallery import get_builtin
 from designer.templates.guided import propose_sample, propose_table
 from designer.templates.samples import TableSource
+from tests.fixtures.models import publish_run
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +75,8 @@ def test_every_template_has_its_sanity_table() -> None:
 def test_the_deployed_template_model_answers_for_new_flowers(tmp_path: Path) -> None:
     template = get_builtin("train-and-deploy")
     assert template is not None
-    run(template.flow, tmp_path)
+    record = run(template.flow, tmp_path)
+    publish_run(default_models_dir(), record, tmp_path / "runs" / record.run_id)
     flowers = pd.DataFrame(
         {
             "sepal length (cm)": [5.1, 6.7],
