@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from designer.cli import _print_record, main
+from designer.cli import main
+from designer.cli.runs import print_record
 from designer.flow.document import Flow
 from designer.runs.record import NodeRun, RunRecord, Status
 from tests.fixtures.flow_files import FLOWS, fixture_flow
@@ -165,7 +166,7 @@ def test_run_output_lines_models_up_when_a_run_compares_them(
         "eval_logreg": NodeRun(Status.SUCCEEDED, metrics={"accuracy": 0.9444, "f1": 0.9712}),
     }
     record = RunRecord("r1", "wine", "local", Status.SUCCEEDED, nodes=nodes)
-    _print_record(record, as_json=False, flow=flow)
+    print_record(record, as_json=False, flow=flow)
     table = capsys.readouterr().out.split("\n\n", 1)[1].splitlines()
     assert table == [
         "compare classification models (best by Accuracy: Gradient boosting)",
@@ -173,5 +174,5 @@ def test_run_output_lines_models_up_when_a_run_compares_them(
         "  Accuracy            0.972 *              0.944",
         "  F1                   0.97                0.971 *",
     ]
-    _print_record(record, as_json=True, flow=flow)  # the JSON contract is unchanged
+    print_record(record, as_json=True, flow=flow)  # the JSON contract is unchanged
     assert set(json.loads(capsys.readouterr().out)) == {"run_id", "status", "error", "nodes"}

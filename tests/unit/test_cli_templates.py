@@ -299,3 +299,16 @@ def test_built_in_templates_and_samples_need_no_database(
     monkeypatch.setenv("DESIGNER_DATABASE_URL", f"sqlite:///{tmp_path / 'a-file' / 'x.db'}")
 
     assert run(capsys, *args)[0] == 0
+
+
+def test_start_refuses_a_file_no_block_may_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere" / "pets.csv"
+    outside.parent.mkdir()
+    outside.write_bytes(PETS.read_bytes())
+
+    code, out, err = run(capsys, "start", outside)
+
+    assert (code, out) == (2, "")
+    assert "DESIGNER_DATA_DIRS" in err and "designer datasets upload" in err

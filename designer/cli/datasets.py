@@ -1,4 +1,4 @@
-"""``designer datasets ...``: the dataset library from the command line, and ``--as``.
+"""``designer datasets ...``: the dataset library from the command line.
 
 The command line runs with the server's own database and storage settings, so it is trusted
 like the server: ``--as <user name>`` says whose library to use, and that person's access rules
@@ -13,20 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from blocks.base import DatasetLookup
+from designer.cli.common import UNAVAILABLE, UsageError, engine_and_actor
 from designer.settings import load_settings
-
-#: Exit code when the database or object storage cannot be reached or refuses us.
-UNAVAILABLE = 3
-
-
-def add_as_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--as",
-        dest="as_user",
-        metavar="USER",
-        help="act as this user (whose datasets a flow may read)",
-    )
 
 
 def add_parsers(sub: Any) -> None:
@@ -59,19 +47,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true")
 
 
-def dataset_lookup_for(username: str | None) -> DatasetLookup | None:
-    """The lookup a flow checked on the command line uses, for ``--as`` (None without it)."""
-    if not username:
-        return None
-    from designer.datasets.library import dataset_lookup
-    from designer.objects.configured import open_store
-
-    engine, actor = engine_and_actor(username)
-    return dataset_lookup(engine, open_store(load_settings()), actor)
-
-
 def cmd_datasets(args: argparse.Namespace) -> int:
-    from designer.cli import UsageError
     from designer.datasets.library import UploadTooLarge
     from designer.datasets.sniff import DatasetProblem
     from designer.objects.base import ObjectStoreError, StorageUnavailable
@@ -108,7 +84,6 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _upload(args: argparse.Namespace) -> int:
-    from designer.cli import UsageError
     from designer.datasets.library import Spool, add_file
     from designer.objects.configured import open_store
 
@@ -171,16 +146,6 @@ def _delete(args: argparse.Namespace) -> int:
 
 
 _ACTIONS = {"list": _list, "upload": _upload, "show": _show, "delete": _delete}
-
-
-def engine_and_actor(username: str) -> tuple[Any, Any]:
-    """The configured database and the person called ``username`` (``--as``); the store's
-    ``UserNotFound`` when nobody is, ``StoreUnavailable`` when the database cannot be reached."""
-    from designer.store.accounts import actor_named
-    from designer.store.db import engine_for
-
-    engine = engine_for(load_settings().database_url)
-    return engine, actor_named(engine, username)
 
 
 def _print_json(value: Any) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from designer.cli_datasets import UNAVAILABLE, engine_and_actor
+from designer.cli.common import UNAVAILABLE, UsageError, engine_and_actor
 
 if TYPE_CHECKING:
     from designer.datasets.profile import TableProfile
@@ -75,7 +75,6 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 def _guarded(action: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run ``action``, turning what the core raises into the command's exit codes."""
-    from designer.cli import UsageError
     from designer.datasets.sniff import DatasetProblem
     from designer.store.db import StoreError, StoreUnavailable
     from designer.templates.samples import CannotPropose
@@ -158,7 +157,6 @@ def _find(template_id: str, username: str | None) -> Template:
 
 
 def _not_found(template_id: str, *, team: bool = False) -> Exception:
-    from designer.cli import UsageError
     from designer.templates.gallery import builtin_templates
 
     # Team templates of other teams read exactly like ids nobody ever had, as in the web app.
@@ -203,7 +201,6 @@ def _print_created(created: StoredFlow, *, as_json: bool) -> None:
 
 
 def _start(args: argparse.Namespace) -> int:
-    from designer.cli import UsageError
     from designer.templates.use import create_guided_flow
 
     if args.save and not args.as_user:
@@ -249,7 +246,7 @@ def _propose(data: str, target: str | None) -> Proposal:
 def _table_file(data: str) -> tuple[TableSource, TableProfile]:
     """The table file ``data`` names, read by a Table file block from its full path (so the
     flow runs from any folder), and its profile."""
-    from designer.cli import UsageError
+    from blocks.runtime.read_policy import ReadRefused, check_address
     from designer.datasets.profile import inspect_file
     from designer.templates.samples import SAMPLE_TABLES, SAMPLES, TableSource
 
@@ -261,6 +258,13 @@ def _table_file(data: str) -> tuple[TableSource, TableProfile]:
         raise UsageError(
             f"{data} is neither a sample ({names}) nor a CSV or Parquet file on this computer"
         )
+    try:
+        check_address(str(path.resolve()))
+    except ReadRefused as exc:  # the flow's Table file block could not read it either
+        raise UsageError(
+            f"{exc}; or upload it to the library (designer datasets upload {data} --as USER) "
+            "and start from the library dataset"
+        ) from exc
     try:
         profile = inspect_file(path, path.name)
     except OSError as exc:  # unreadable (permissions); a file that is no table is DatasetProblem

@@ -1,0 +1,83 @@
+"""``designer blocks|validate|compile|schema``: the block catalogue and flow files, offline."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from designer.cli.common import (
+    UsageError,
+    add_as_option,
+    check_file,
+    compile_checked,
+    print_diagnostics,
+    print_json,
+)
+from designer.flow.document import flow_json_schema
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("blocks", help="list the block catalogue")
+    p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    p.set_defaults(handler=cmd_blocks)
+
+    p = sub.add_parser("validate", help="check a flow and list its problems")
+    p.add_argument("flow", type=Path)
+    p.add_argument("--json", action="store_true")
+    add_as_option(p)
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("compile", help="compile a flow to Kubeflow Pipelines IR YAML")
+    p.add_argument("flow", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="where to write the YAML")
+    add_as_option(p)
+    p.set_defaults(handler=cmd_compile)
+
+
+def add_schema_parser(sub: Any) -> None:
+    p = sub.add_parser("schema", help="print the JSON Schema of the flow document")
+    p.set_defaults(handler=cmd_schema)
+
+
+def cmd_blocks(args: argparse.Namespace) -> int:
+    from blocks.catalogue import CATALOGUE
+
+    if args.json:
+        print_json([block.describe() for block in CATALOGUE])
+        return 0
+    for block in CATALOGUE:
+        ins = ", ".join(f"{p.name}:{p.type.name}" for p in block.inputs) or "-"
+        outs = ", ".join(f"{p.name}:{p.type.name}" for p in block.outputs) or "-"
+        print(f"{block.id:<32} {block.title}\n{'':<32} in [{ins}]  out [{outs}]")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    check = check_file(args.flow, args.as_user)
+    if args.json:
+        print_json(check.to_dict())
+    else:
+        print_diagnostics(check)
+        if check.valid:
+            print(f"{args.flow}: valid")
+    return 0 if check.valid else 1
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    check = check_file(args.flow, args.as_user)
+    if not check.valid:
+        print_diagnostics(check)
+        return 1
+    compiled = compile_checked(check)
+    try:
+        compiled.write(args.output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from exc
+    print(f"wrote {args.output} ({len(compiled.task_to_node)} tasks)")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print_json(flow_json_schema())
+    return 0
