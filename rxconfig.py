@@ -2,6 +2,8 @@
 
 import reflex as rx
 
+from designer.api.origins import configured_origins
+
 config = rx.Config(
     app_name="designer",
     telemetry_enabled=False,
@@ -13,4 +15,9 @@ config = rx.Config(
     # A single-page tool, not a site to index: no sitemap.xml.
     disable_plugins=[rx.plugins.SitemapPlugin],
     show_built_with_reflex=False,
+    # Reflex's default, "*", lets a page of any origin read the designer's answers with the
+    # visitor's cookie (its CORS middleware echoes the origin) and open the event channel. Only
+    # DESIGNER_PUBLIC_URL's origin may (none when unset: the pages are same-origin and need no
+    # CORS); designer.api.origin_guard refuses other origins' websockets and posts in any case.
+    cors_allowed_origins=configured_origins(),
 )

@@ -3,6 +3,8 @@
 import reflex as rx
 
 from designer.api.app import build_app
+from designer.api.client import check_trusted_proxies
+from designer.settings import load_settings
 from designer.ui import (
     catalogue,
     dataset_page,
@@ -21,6 +23,10 @@ from designer.ui.editor import run_panel, style
 from designer.ui.editor.state import EditorState
 from designer.ui.session import SessionState
 from designer.ui.share import ShareState
+
+# A typo in DESIGNER_TRUSTED_PROXIES would quietly trust nobody (and throttle everyone behind
+# the proxy as one address): refuse to start instead, saying which entry is wrong.
+check_trusted_proxies(load_settings())
 
 app = rx.App(
     style={**catalogue.STYLE, **gallery.STYLE, **start.STYLE, **style.STYLE, **run_panel.STYLE},

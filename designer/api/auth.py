@@ -3,19 +3,31 @@
 The sign-in and sign-up pages post plain HTML forms here; the answer is a redirect that sets or
 clears the session cookie, back to the page the person wanted (or to the form with the reason it
 failed). Only this HTTP layer can set an HttpOnly cookie: the pages' websocket cannot.
+
+The form posts are refused with a 403 page when they come from a page of another origin
+(``designer.api.origins``): signing someone in to the attacker's account (to collect what they
+then upload) or signing them out needs no password, only a form on another page. The address
+that sign-in throttling counts is the client's, through trusted proxies only
+(``designer.api.client``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import json
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from designer.api.client import client_address
+from designer.api.origins import foreign_origin, refusal
 from designer.api.session import (
     clear_session_cookie,
     public_url,
@@ -28,9 +40,27 @@ from designer.auth.passwords import WeakPassword
 from designer.settings import Settings, load_settings
 from designer.store import accounts
 from designer.store import signin as signin_store
-from designer.store.db import StoreError, engine_for
+from designer.store.db import StoreError, StoreUnavailable, engine_for, public_message
 
 CALLBACK_PATH = "/auth/oidc/callback"
+
+log = logging.getLogger(__name__)
+
+FormHandler = Callable[[Request], Awaitable[Response]]
+
+
+def same_origin_form(handler: FormHandler) -> FormHandler:
+    """Answer a form posted from another origin's page with a 403 page saying why."""
+
+    @wraps(handler)
+    async def checked(request: Request) -> Response:
+        origin = foreign_origin(request, load_settings())
+        if origin is None:
+            return await handler(request)
+        log.warning("refused %s posted from another origin: %s", request.url.path, origin)
+        return _refused_page(refusal(origin, "This form"))
+
+    return checked
 
 
 def safe_next(target: str | None) -> str:
@@ -40,12 +70,13 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+@same_origin_form
 async def sign_in(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username", ""))
     target = safe_next(str(form.get("next", "")))
     settings = load_settings()
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request, settings)
     password = str(form.get("password", ""))
     try:
         done = await run_in_threadpool(
@@ -54,10 +85,11 @@ async def sign_in(request: Request) -> Response:
             )
         )
     except (signin.SignInFailed, signin.TooManyAttempts, StoreError) as exc:
-        return _back("/signin", str(exc), target, username=username)
+        return _back("/signin", _said(exc), target, username=username)
     return _signed_in(request, settings, done.token, target)
 
 
+@same_origin_form
 async def sign_up(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username", ""))
@@ -75,10 +107,11 @@ async def sign_up(request: Request) -> Response:
             )
         )
     except (WeakPassword, StoreError) as exc:
-        return _back("/signup", str(exc), target, username=username)
+        return _back("/signup", _said(exc), target, username=username)
     return _signed_in(request, settings, done.token, target)
 
 
+@same_origin_form
 async def sign_out(request: Request) -> Response:
     settings = load_settings()
     token = request_token(request)
@@ -109,7 +142,7 @@ async def oidc_start(request: Request) -> Response:
             )
         )
     except StoreError as exc:
-        return _back("/signin", str(exc), target)
+        return _back("/signin", _said(exc), target)
     return RedirectResponse(url, status_code=302)
 
 
@@ -122,7 +155,7 @@ async def oidc_callback(request: Request) -> Response:
         engine = await run_in_threadpool(engine_for, settings.database_url)
         saved = await run_in_threadpool(signin_store.take_pending_login, engine, state)
     except StoreError as exc:
-        return _back("/signin", str(exc), "/")
+        return _back("/signin", _said(exc), "/")
     if saved is None:
         return _back(
             "/signin", "that sign-in took too long or was already used: please sign in again", "/"
@@ -147,7 +180,7 @@ async def oidc_callback(request: Request) -> Response:
         )
         done = await run_in_threadpool(signin.start_session, engine, settings, actor)
     except (OidcError, StoreError) as exc:
-        return _back("/signin", str(exc), target)
+        return _back("/signin", _said(exc), target)
     return _signed_in(request, settings, done.token, target)
 
 
@@ -167,6 +200,24 @@ def _signed_in(request: Request, settings: Settings, token: str, target: str) ->
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, token, settings)
     return response
+
+
+def _said(exc: Exception) -> str:
+    """What the form shows for ``exc``; where the database is stays in the log."""
+    if isinstance(exc, StoreUnavailable):
+        log.warning("sign-in cannot reach the database: %s", exc)
+    return public_message(exc) if isinstance(exc, StoreError) else str(exc)
+
+
+def _refused_page(message: str) -> Response:
+    """A plain page (no script, nothing from the request but the escaped origin)."""
+    body = (
+        '<!doctype html><html><head><meta charset="utf-8"><title>Refused</title></head>'
+        '<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">'
+        f"<h1>Refused</h1><p>{html.escape(message)}.</p>"
+        '<p><a href="/signin">Go to the sign-in page</a></p></body></html>'
+    )
+    return HTMLResponse(body, status_code=403)
 
 
 def _back(page: str, error: str, target: str, **fields: str) -> Response:

@@ -3,8 +3,9 @@
 Every error body has the same shape, ``{"error": {"code": ..., "message": ...}}``, sometimes with
 more fields (a version conflict says who saved the latest version and when). The store's errors
 are mapped by their kind: a lookup that found nothing is 404, a permission problem 403, a value
-that cannot be used 422, a database that cannot be reached 503. Anything else is a bug: it is
-logged and answered with a JSON 500 that says nothing about the server's insides.
+that cannot be used 422, a database that cannot be reached 503 (saying only that: where the
+database is goes to the log). Anything else is a bug: it is logged and answered with a JSON 500
+that says nothing about the server's insides.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from starlette.responses import JSONResponse, Response
 
 from designer.auth.passwords import WeakPassword
 from designer.auth.signin import SignInFailed, TooManyAttempts
-from designer.datasets.library import UploadTooLarge
+from designer.datasets.library import UploadsBusy, UploadTooLarge
 from designer.datasets.sniff import DatasetProblem
 from designer.objects.base import ObjectNotFound, StorageUnavailable
 from designer.store.access import FlowNotFound, SignInRequired
 from designer.store.accounts import UsernameTaken
 from designer.store.datasets import DatasetInUse
-from designer.store.db import StoreError, StoreUnavailable
+from designer.store.db import StoreError, StoreUnavailable, public_message
 from designer.store.runs import RunNotFound
 from designer.store.versions import VersionConflict
 
@@ -34,8 +35,15 @@ log = logging.getLogger(__name__)
 #: real flow id is byte for byte the answer for an invented one.
 FLOW_NOT_FOUND = "no such flow: it may have been deleted, or it is not shared with you"
 RUN_NOT_FOUND = "no such run: it was never recorded, or its flow is not shared with you"
+#: What a client is told when object storage fails (the details are logged).
+STORAGE_UNREACHABLE = (
+    "cannot reach the file storage just now: try again in a moment, and if it lasts, tell an "
+    "administrator (the designer's log says what is wrong)"
+)
 #: Seconds an API client should wait before retrying when the database is unreachable.
 UNAVAILABLE_RETRY_S = 5
+#: Seconds before retrying an upload refused because others fill the spool budget.
+UPLOADS_BUSY_RETRY_S = 30
 
 
 class ApiError(Exception):
@@ -102,18 +110,25 @@ def api_error(exc: BaseException) -> ApiError:
             return ApiError(422, f"file_{exc.code}", str(exc))
         case UploadTooLarge():
             return ApiError(413, "upload_too_large", str(exc), limit_bytes=exc.limit)
+        case UploadsBusy():
+            retry = {"Retry-After": str(UPLOADS_BUSY_RETRY_S)}
+            return ApiError(503, "uploads_busy", str(exc), headers=retry)
         case DatasetInUse():
             return ApiError(409, "dataset_in_use", str(exc), flows=exc.flows, hidden=exc.hidden)
         case UsernameTaken():
             return ApiError(409, "username_taken", str(exc))
         case WeakPassword():
             return ApiError(422, "weak_password", str(exc))
-        case StoreUnavailable():
+        case StoreUnavailable():  # also a database URL that cannot be used at all
+            # The message names the database's host, port, user and name: the log only.
+            log.warning("the REST API cannot reach the database: %s", exc)
             retry = {"Retry-After": str(UNAVAILABLE_RETRY_S)}
-            return ApiError(503, "store_unavailable", str(exc), headers=retry)
+            return ApiError(503, "store_unavailable", public_message(exc), headers=retry)
         case StorageUnavailable():  # object storage (S3, MinIO, the objects folder)
+            # Its message names the endpoint, bucket or folder: the log only, as for the database.
+            log.warning("the REST API cannot reach the object storage: %s", exc)
             retry = {"Retry-After": str(UNAVAILABLE_RETRY_S)}
-            return ApiError(503, "storage_unavailable", str(exc), headers=retry)
+            return ApiError(503, "storage_unavailable", STORAGE_UNREACHABLE, headers=retry)
         case ObjectNotFound():
             return ApiError(404, "object_not_found", str(exc))
         # The store's other errors say what they are by the builtin they also derive from.
@@ -123,7 +138,7 @@ def api_error(exc: BaseException) -> ApiError:
             return ApiError(404, _code(exc), str(exc))
         case StoreError() if isinstance(exc, ValueError):
             return ApiError(422, _code(exc), str(exc))
-        case StoreError():  # a misconfigured database URL or driver: nothing the client can fix
+        case StoreError():  # e.g. a dataset that kept changing while an upload was saved
             return ApiError(503, "store_unavailable", str(exc))
     log.exception("the REST API failed on an unexpected error", exc_info=exc)
     return ApiError(500, "internal_error", "something went wrong in the designer; it was logged")
@@ -147,7 +162,9 @@ async def http_exception(request: Request, exc: Exception) -> Response:
             headers=dict(exc.headers or {}),
         )
     elif exc.status_code == 404:
-        error = ApiError(404, "no_such_endpoint", f"there is no endpoint at {request.url.path}")
+        path = request.url.path
+        hint = " (paths here never end with a slash)" if path.endswith("/") else ""
+        error = ApiError(404, "no_such_endpoint", f"there is no endpoint at {path}{hint}")
     else:
         error = ApiError(exc.status_code, "http_error", str(exc.detail), headers=exc.headers)
     return error_response(error)

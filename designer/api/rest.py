@@ -6,7 +6,9 @@ one store function, and the store decides who may do what, exactly as for the pa
 
 The endpoints are mounted with a router of their own, so a path under ``/api/v1`` that names no
 endpoint (or a method an endpoint does not take) is answered with a JSON error instead of
-falling through to the pages.
+falling through to the pages. That router does not redirect a path with a trailing slash (or an
+encoded one, ``..%2F``) to the path without: every answer under ``/api/v1`` is JSON, and
+``/api/v1`` itself is a JSON 404.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import re
 
 from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
-from starlette.routing import Mount, Router
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route, Router
 
 from designer.api import (
     rest_artifacts,
@@ -34,6 +38,7 @@ PREFIX = "/api/v1"
 
 def api_router() -> Router:
     return Router(
+        redirect_slashes=False,
         routes=[
             *rest_people.ROUTES,
             *rest_flows.ROUTES,
@@ -43,7 +48,7 @@ def api_router() -> Router:
             *rest_models.ROUTES,
             *rest_templates.ROUTES,
             *rest_gallery.ROUTES,
-        ]
+        ],
     )
 
 
@@ -58,4 +63,10 @@ def api_mount() -> Mount:
     return mount
 
 
-ROUTES = [api_mount()]
+async def api_root(request: Request) -> Response:
+    """``/api/v1`` itself names no endpoint; without this it would reach the pages."""
+    return await http_exception(request, HTTPException(404))
+
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+ROUTES = [Route(PREFIX, api_root, methods=ALL_METHODS), api_mount()]

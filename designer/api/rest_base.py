@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from enum import Enum
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from designer.api.errors import ApiError, error_response
+from designer.api.origins import foreign_origin, refusal
 from designer.api.session import SESSION_COOKIE, public_url, request_actor
 from designer.settings import load_settings
 from designer.store.access import Actor, signed_in
@@ -108,22 +108,18 @@ def public_base(request: Request) -> str:
 
 
 def _check_origin(request: Request) -> None:
-    """Refuse a change sent by another site's page with the browser's session cookie.
+    """Refuse a change sent by another origin's page (see ``designer.api.origins``).
 
-    The cookie is SameSite=Lax, which already keeps it off other sites' posts; this also covers
-    sibling sites (other subdomains) and older browsers. API clients that send a bearer token
-    are not affected: no browser adds that header for another site.
+    Checked whenever the browser's session cookie comes along, whatever else the request
+    carries: an ``Authorization`` header does not exempt it, since a page can add one (an
+    invalid token, say) while the cookie still signs the request in. Only a request with a
+    bearer token and no cookie, which is a script or a tool and not a browser acting for
+    someone, is left alone.
     """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    if SESSION_COOKIE not in request.cookies or request.headers.get("authorization"):
+    if SESSION_COOKIE not in request.cookies and request.headers.get("authorization"):
         return
-    origin = request.headers.get("origin")
-    if origin is None:
-        return
-    public = load_settings().public_url
-    expected = urlsplit(public).netloc if public else request.headers.get("host", "")
-    if urlsplit(origin).netloc.lower() != expected.lower():
-        raise ApiError(
-            403, "cross_origin", "this request came from another site's page and was refused"
-        )
+    origin = foreign_origin(request, load_settings())
+    if origin is not None:
+        raise ApiError(403, "cross_origin", refusal(origin, "this change"))

@@ -3,7 +3,8 @@
 An upload is the raw file as the request body (``curl --data-binary @houses.csv``), with the
 file's name and the dataset's in the query string. The body is streamed to a temporary file,
 never held in memory, and cut off with 413 as soon as it passes the size limit (at once, when
-the declared Content-Length already does).
+the declared Content-Length already does). All uploads in progress share one budget of disk
+(``DESIGNER_MAX_SPOOL_MB``): one that does not fit is refused with 503 and ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -82,9 +83,17 @@ async def _upload(request: Request, *, name: str = "", dataset_id: str = "") -> 
     filename = query_text(request, "filename") or name or "upload"
     settings = load_settings()
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > settings.max_upload_bytes:
-        raise library.UploadTooLarge(settings.max_upload_bytes, int(declared))
-    with library.Spool(settings.home / "uploads", filename, settings.max_upload_bytes) as spool:
+    expected = int(declared) if declared.isdigit() else 0
+    if expected > settings.max_upload_bytes:
+        raise library.UploadTooLarge(settings.max_upload_bytes, expected)
+    with library.Spool(
+        settings.home / "uploads",
+        filename,
+        settings.max_upload_bytes,
+        budget=library.SPOOL_BUDGET,
+        budget_limit=settings.max_spool_bytes,
+        expected=expected,
+    ) as spool:
         async for chunk in request.stream():
             spool.write(chunk)
         spooled = spool.finish()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from designer.api.client import client_address
 from designer.api.errors import invalid
 from designer.api.rest_base import (
     call,
@@ -45,8 +46,8 @@ async def sign_in(request: Request) -> Response:
     """``{"username": ..., "password": ...}`` → ``{"token": ..., "user": ...}``."""
     body = await read_body(request)
     username, password = body.text("username", limit=200), body.text("password", limit=2000)
-    address = request.client.host if request.client else "unknown"
     current = load_settings()
+    address = client_address(request, current)
     done = await call(signin.sign_in, current, username, password, address)
     response = reply({"token": done.token, "user": done.actor})
     set_session_cookie(response, request, done.token, current)

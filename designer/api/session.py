@@ -1,7 +1,10 @@
 """The session cookie: its name and flags, and who a request is signed in as.
 
 The cookie is HttpOnly (page scripts cannot read it), SameSite=Lax (other sites cannot make a
-browser send it with their form posts) and Secure whenever the designer is reached over HTTPS.
+browser send it with their form posts) and Secure whenever the designer is reached over HTTPS:
+``DESIGNER_PUBLIC_URL`` says so, or the connection is TLS, or a trusted proxy's
+``X-Forwarded-Proto`` says the browser used HTTPS (``designer.api.client``). Pages of other
+origins on the same site still get the cookie sent; ``designer.api.origins`` refuses them.
 API clients may send the same token as ``Authorization: Bearer <token>`` instead.
 """
 
@@ -13,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from designer.api import client
 from designer.auth import signin
 from designer.settings import Settings, load_settings
 from designer.store.access import Actor
@@ -77,10 +81,14 @@ def clear_session_cookie(response: Response, request: Request, settings: Setting
 
 
 def is_https(request: Request, settings: Settings) -> bool:
-    if settings.public_url is not None:
-        return settings.public_url.startswith("https://")
-    return request.url.scheme == "https"
+    return client.is_https(request, settings)
 
 
 def public_url(request: Request, settings: Settings) -> str:
-    return settings.public_url or str(request.base_url).rstrip("/")
+    """The address people reach the designer at: the setting, else as this request reached it
+    (through a trusted proxy's forwarded scheme and host)."""
+    if settings.public_url:
+        return settings.public_url
+    scheme = "https" if client.is_https(request, settings) else "http"
+    host = client.request_host(request, settings) or request.url.netloc
+    return f"{scheme}://{host}{request.base_url.path}".rstrip("/")

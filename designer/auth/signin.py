@@ -3,14 +3,36 @@
 The web layer (``designer.api.auth``) turns these into cookies and redirects; everything that
 decides anything is here, so the rules are the same for the browser and for API clients.
 
-Repeated failures slow guessing down: after ``FREE_FAILURES`` wrong passwords in a row for one
-account name or from one address, each further attempt must wait twice as long as the last
-(capped at ``MAX_WAIT``), and attempts made while waiting are refused without checking the
-password. A correct sign-in clears the account's count.
+Repeated failures slow guessing down, for the guesser only. Three counts are kept:
+
+- per account name *and* address: after ``FREE_FAILURES`` wrong passwords in a row for one
+  account from one address, each further attempt on that account from that address must wait
+  twice as long as the last (capped at ``MAX_WAIT``); attempts made while waiting are refused
+  without checking the password. The account's owner, signing in from anywhere else, is not
+  slowed at all: a lock-out that reached them would let anyone lock anyone out.
+- per address, over every account name: after ``ADDRESS_FREE_FAILURES`` (one address trying a
+  password on many names), the same back-off applies to that address for every name. It is
+  higher than the per-account count so that people behind one address (an office, a proxy that
+  is not trusted) do not lock each other out with a few typos.
+- per account name, from any address: a guesser with many addresses gets only
+  ``FREE_FAILURES`` tries from each before waiting; once the account has ``ACCOUNT_ALERT`` recent
+  failures from anywhere, each address gets ``ALERT_FREE_FAILURES`` before its back-off starts.
+  This only slows every address down, it never locks the account: the owner's first, correct
+  attempt from their own address still goes through, and a typo costs them seconds.
+
+A correct sign-in from an address resets that address's count for the account and takes the
+same failures off its count over all names: the person's own typos are forgiven, but not
+failures on other names (otherwise a guesser with an account of their own could sign in to it
+now and then to keep guessing other people's passwords at full speed). The account-wide count
+fades after a quiet day (``designer.store.signin.FORGET_FAILURES_AFTER``), as do the others.
+
+The address is the one ``designer.api.client.client_address`` gives: a trusted proxy's
+``X-Forwarded-For``, else the peer's.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +48,14 @@ from designer.settings import Settings
 from designer.store import accounts, signin
 from designer.store.access import Actor
 
+#: Wrong passwords in a row for one account from one address before the back-off starts.
 FREE_FAILURES = 5
+#: Wrong passwords in a row from one address, over every account name, before the back-off.
+ADDRESS_FREE_FAILURES = 20
+#: Recent failures on one account, from anywhere, that make it a target (see the docstring).
+ACCOUNT_ALERT = 20
+#: Free failures per address for an account that is a target.
+ALERT_FREE_FAILURES = 1
 MAX_WAIT = timedelta(minutes=5)
 
 
@@ -38,10 +67,37 @@ class SignInFailed(Exception):
 
 
 class TooManyAttempts(Exception):
+    """Too many wrong passwords came from this address just now; the message says how long to
+    wait."""
+
     def __init__(self, retry_after: timedelta) -> None:
-        seconds = max(1, round(retry_after.total_seconds()))
-        super().__init__(f"too many failed sign-ins: wait {seconds} s before trying again")
+        seconds = max(1, math.ceil(retry_after.total_seconds()))
+        super().__init__(
+            f"too many failed sign-ins from your address: wait {seconds} s before trying again"
+        )
         self.retry_after_s = seconds
+
+
+@dataclass(frozen=True)
+class FailureKeys:
+    """The counts one sign-in attempt is judged by (see the module's docstring)."""
+
+    #: This account name from this address.
+    pair: str
+    #: This address, over every account name.
+    address: str
+    #: This account name, from any address.
+    account: str
+
+    @classmethod
+    def of(cls, username: str, address: str) -> FailureKeys:
+        # Keys fit the table's 300 characters: 5 + 200 + 1 + 90.
+        name, where = username.strip().lower()[:200], address.strip()[:90]
+        return cls(pair=f"pair:{name}|{where}", address=f"address:{where}", account=f"user:{name}")
+
+    @property
+    def counted(self) -> list[str]:
+        return [self.pair, self.address, self.account]
 
 
 @dataclass(frozen=True)
@@ -72,19 +128,22 @@ def sign_up(
 def sign_in(
     engine: Engine, settings: Settings, username: str, password: str, address: str
 ) -> SignedIn:
-    """Check the password and start a session, unless too many attempts failed just now."""
-    keys = _failure_keys(username, address)
+    """Check the password and start a session, unless too many attempts failed just now.
+
+    ``address`` is where the attempt comes from (``designer.api.client.client_address``).
+    """
+    keys = FailureKeys.of(username, address)
     wait = retry_after(engine, keys)
     if wait is not None:
         raise TooManyAttempts(wait)
     found = accounts.credentials(engine, username)
     password_hash = found[1] if found is not None else None
     if found is None or not verify_password(password_hash, password):
-        signin.record_failures(engine, keys)
+        signin.record_failures(engine, keys.counted)
         raise SignInFailed()
     actor, password_hash = found
     assert password_hash is not None
-    signin.clear_failures(engine, keys[:1])
+    signin.forgive_failures(engine, keys.pair, keys.address)
     if needs_rehash(password_hash):
         accounts.set_password_hash(engine, actor.id, hash_password(password))
     return start_session(engine, settings, actor)
@@ -99,21 +158,30 @@ def actor_for(engine: Engine, token: str | None) -> Actor | None:
     return signin.actor_for_session(engine, token)
 
 
-def retry_after(engine: Engine, keys: list[str], now: datetime | None = None) -> timedelta | None:
-    """How long the next attempt must wait, or None if it may go ahead."""
-    count, last = signin.failures(engine, keys)
-    if count < FREE_FAILURES or last is None:
-        return None
-    wait = min(timedelta(seconds=2 ** (count - FREE_FAILURES)), MAX_WAIT)
-    remaining = last + wait - (now or datetime.now(UTC))
+def retry_after(engine: Engine, keys: FailureKeys, now: datetime | None = None) -> timedelta | None:
+    """How long the next attempt with these keys must wait, or None if it may go ahead."""
+    counts = signin.failures(engine, keys.counted)
+    target = counts.get(keys.account, (0, None))[0] >= ACCOUNT_ALERT
+    free = {
+        keys.pair: ALERT_FREE_FAILURES if target else FREE_FAILURES,
+        keys.address: ADDRESS_FREE_FAILURES,
+    }
+    now = now or datetime.now(UTC)
+    remaining = timedelta(0)
+    for key, allowed in free.items():
+        count, last = counts.get(key, (0, now))
+        if count >= allowed:
+            remaining = max(remaining, last + backoff(count - allowed) - now)
     return remaining if remaining > timedelta(0) else None
+
+
+def backoff(excess: int) -> timedelta:
+    """The wait after ``excess`` failures beyond the free ones: 1 s, 2 s, 4 s... up to
+    ``MAX_WAIT``."""
+    return min(timedelta(seconds=2 ** min(excess, 30)), MAX_WAIT)
 
 
 def start_session(engine: Engine, settings: Settings, actor: Actor) -> SignedIn:
     """A new session for someone whose identity is proven (a password, OpenID Connect)."""
     lifetime = timedelta(days=settings.session_days)
     return SignedIn(actor=actor, token=signin.create_session(engine, actor.id, lifetime))
-
-
-def _failure_keys(username: str, address: str) -> list[str]:
-    return [f"user:{username.strip().lower()[:200]}", f"address:{address[:90]}"]

@@ -4,7 +4,9 @@ One engine per URL for the whole process, because an engine owns a connection po
 app calls the store from many event handlers at once. SQLite is tuned for that use (several
 threads, a writer that does not block readers, a writer that waits instead of failing), and a
 database that cannot be reached becomes one ``StoreUnavailable`` error saying what to check,
-rather than a driver traceback.
+rather than a driver traceback. That message names the database's host, port, user and name:
+it is for the operator (the log, the command line), and people using the web app are told only
+``public_message``.
 """
 
 from __future__ import annotations
@@ -40,8 +42,26 @@ class StoreError(Exception):
     """Anything the store reports to its callers; the message is meant for the person."""
 
 
+#: What a person using the web app is told when the database cannot be reached: the details
+#: (which server, which user) help an attacker more than them, and are in the server's log.
+UNREACHABLE = (
+    "the database is unreachable just now: try again in a moment, and if it lasts, tell an "
+    "administrator (the designer's log says what is wrong)"
+)
+
+
 class StoreUnavailable(StoreError):
     """The database cannot be reached or opened (server down, wrong address, unwritable file)."""
+
+
+class StoreMisconfigured(StoreUnavailable):
+    """The database URL cannot be used at all (malformed, or its driver is not installed)."""
+
+
+def public_message(exc: StoreError) -> str:
+    """What a person may be told about ``exc``: its own message, unless it describes the
+    database's whereabouts (``StoreUnavailable``), which only the operator should read."""
+    return UNREACHABLE if isinstance(exc, StoreUnavailable) else str(exc)
 
 
 def engine_for(url: str) -> Engine:
@@ -105,7 +125,7 @@ def _new_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StoreError(
+        raise StoreMisconfigured(
             "the database URL is not one SQLAlchemy understands; expected something like "
             "sqlite:////path/to/designer.db or postgresql://user:password@host:5432/designer"
         ) from exc
@@ -118,7 +138,7 @@ def _new_engine(url: str) -> Engine:
         else:
             engine = create_engine(parsed, pool_pre_ping=True)
     except ModuleNotFoundError as exc:
-        raise StoreError(
+        raise StoreMisconfigured(
             f"the database driver for {safe_url(parsed)} is not installed ({exc.name}); "
             "install it into the designer's environment"
         ) from exc

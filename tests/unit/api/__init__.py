@@ -50,6 +50,9 @@ _SETTINGS_VARIABLES = (
     "DESIGNER_OIDC_CLIENT_SECRET",
     "DESIGNER_SESSION_DAYS",
     "DESIGNER_VIEWERS_CAN_RUN",
+    "DESIGNER_TRUSTED_PROXIES",
+    "DESIGNER_MAX_UPLOAD_MB",
+    "DESIGNER_MAX_SPOOL_MB",
 )
 
 
@@ -69,12 +72,15 @@ class Scene:
         return bearer(self.token(persona))
 
 
-def client_for(monkeypatch: pytest.MonkeyPatch, database_url: str) -> TestClient:
-    """A client of the whole app, its settings pointing at ``database_url``."""
+def client_for(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, address: str = "testclient"
+) -> TestClient:
+    """A client of the whole app, its settings pointing at ``database_url``, connecting from
+    ``address``."""
     for name in _SETTINGS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DESIGNER_DATABASE_URL", database_url)
-    return TestClient(build_app())
+    return TestClient(build_app(), client=(address, 50000))
 
 
 def error_of(response: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -355,14 +356,32 @@ def test_too_many_failed_sign_ins_are_answered_429_with_when_to_retry(scene: Sce
     assert scene.api.post(f"{API}/session", json=right).status_code == 429
 
 
+#: A database URL, what no client may be told of it, and what the operator's log says.
+UNREACHABLE_DATABASES = {
+    "postgresql, nothing listening": (
+        "postgresql://secretuser:pw@127.0.0.1:1/secretdb?connect_timeout=2",
+        ["secretuser", "127.0.0.1", "secretdb", ":pw@"],
+        "postgresql://secretuser:***@127.0.0.1:1/secretdb",
+    ),
+    "sqlite, no such folder": (
+        "sqlite:////proc/no-such-folder/secretdb.db",
+        ["no-such-folder", "secretdb"],
+        "/proc/no-such-folder",
+    ),
+    "a malformed URL": ("secretdb-not-a-url", ["secretdb"], "not one SQLAlchemy understands"),
+}
+
+
 @pytest.mark.parametrize(
-    "url",
-    [
-        "postgresql://designer@127.0.0.1:1/designer",
-        "sqlite:////proc/no-such-folder/designer.db",
-    ],
+    ("url", "secrets", "logged"), UNREACHABLE_DATABASES.values(), ids=UNREACHABLE_DATABASES.keys()
 )
-def test_an_unreachable_database_is_503(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_database_is_503_saying_nothing_of_where_it_is(
+    url: str,
+    secrets: list[str],
+    logged: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     api = client_for(monkeypatch, url)
 
     answers = [
@@ -370,11 +389,21 @@ def test_an_unreachable_database_is_503(url: str, monkeypatch: pytest.MonkeyPatc
         api.get(f"{API}/flows"),
         api.post(f"{API}/session", json={"username": "a", "password": "b"}),
     ]
+    form = api.post(
+        "/auth/sign-in", data={"username": "a", "password": "b"}, follow_redirects=False
+    )
 
     for answer in answers:
         assert answer.status_code == 503
-        assert error_of(answer)["code"] == "store_unavailable"
+        error = error_of(answer)
+        assert error["code"] == "store_unavailable"
+        assert error["message"].startswith("the database is unreachable just now")
+        assert not [secret for secret in secrets if secret in answer.text]
         assert answer.headers["retry-after"]
+    assert "unreachable" in unquote(form.headers["location"])
+    assert not [secret for secret in secrets if secret in unquote(form.headers["location"])]
+    # The operator finds where and why in the log (never the password).
+    assert logged in caplog.text and ":pw@" not in caplog.text
 
 
 def test_the_session_cookie_signs_a_browser_in(scene: Scene) -> None:
@@ -401,6 +430,10 @@ def test_a_cookie_request_from_another_site_may_read_but_not_change(scene: Scene
     assert (refused.status_code, error_of(refused)["code"]) == (403, "cross_origin")
     assert api.delete(flow, headers=evil).status_code == 403
     assert api.patch(flow, json={"name": "ok"}, headers={"Origin": "http://testserver"}).is_success
+    # A page may add an Authorization header of its own; the cookie still comes along.
+    with_header = {**evil, "Authorization": "Bearer not-a-token"}
+    assert api.patch(flow, json={"name": "pwned"}, headers=with_header).status_code == 403
+    api.cookies.clear()  # a script with a token and no cookie is no browser acting for someone
     token_only = {**evil, **scene.headers("owner")}
     assert api.patch(flow, json={"name": "scripted"}, headers=token_only).is_success
 
@@ -480,3 +513,19 @@ def test_teams_through_the_api(scene: Scene) -> None:
     assert api.delete(f"{members}/{world.stranger.id}", headers=stranger).status_code == 204
     mine = api.get(f"{API}/teams", headers=stranger).json()
     assert mine == {"teams": []}
+
+
+def test_a_team_you_are_not_in_is_listed_as_no_such_team(scene: Scene) -> None:
+    """docs/api.md: to someone outside it, a team is 404, exactly like one that does not exist."""
+    api, team = scene.api, scene.world.viewers_team
+
+    outside = api.get(f"{API}/flows?scope={team}", headers=scene.headers("stranger"))
+    invented = api.get(f"{API}/flows?scope={'0' * 32}", headers=scene.headers("stranger"))
+    member = api.get(f"{API}/flows?scope={team}", headers=scene.headers("team_viewer"))
+
+    assert (outside.status_code, error_of(outside)["code"]) == (404, "team_not_found")
+    assert invented.status_code == 404
+    assert error_of(outside)["message"].replace(team, "ID") == error_of(invented)[
+        "message"
+    ].replace("0" * 32, "ID")
+    assert [flow["id"] for flow in member.json()["flows"]] == [scene.shared.id]

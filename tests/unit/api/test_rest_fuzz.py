@@ -6,6 +6,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from httpx import Response
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -171,8 +172,9 @@ TEXT_ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("DELETE", "/team-templates/{text}", None),
 ]  # fmt: skip
 path_texts = st.text(max_size=40) | st.sampled_from(
-    ["", "-", "--1", "1e3", "0x10", "٣", "9" * 40, "iris-flowers", TEAM_TEMPLATE, "a" * 32]
-)
+    ["", "-", "--1", "1e3", "0x10", "٣", "9" * 40, "iris-flowers", TEAM_TEMPLATE, "a" * 32,
+     "../", "..", "x/", "/", "%2F"]
+)  # fmt: skip
 
 
 def published_template(scene: Scene) -> str:
@@ -185,8 +187,10 @@ def published_template(scene: Scene) -> str:
 
 
 def assert_answered(answer: Response, what: object) -> None:
-    """Never a server error, and every client error is a JSON body that says what is wrong."""
+    """Never a server error nor a redirect, and every client error is a JSON body that says
+    what is wrong."""
     assert answer.status_code < 500, (what, answer.text)
+    assert not 300 <= answer.status_code < 400, (what, answer.headers.get("location"))
     if answer.status_code >= 400:
         error = answer.json()["error"]
         assert isinstance(error["code"], str) and error["code"], (what, answer.text)
@@ -211,6 +215,23 @@ def test_any_text_in_a_path_or_query_never_fails_the_server(scene: Scene, value:
 def test_a_line_feed_in_a_path_is_answered_in_json(scene: Scene) -> None:
     answer = scene.api.get(f"{API}/team-templates/a%0Ab", headers=scene.headers("owner"))
     assert_answered(answer, "a line feed")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/team-templates/..%2F", "/team-templates/..%2f", "/team-templates/", "/flows/", "/",
+     "", "/flows/x%2F", "/%2E%2E/", "/..%2F..%2Fsignin"],
+)  # fmt: skip
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_every_path_under_the_api_is_answered_in_json_never_redirected(
+    scene: Scene, method: str, path: str
+) -> None:
+    answer = scene.api.request(
+        method, API + path, headers=scene.headers("owner"), follow_redirects=False
+    )
+
+    assert answer.status_code in (404, 405), (answer.status_code, answer.headers)
+    assert_answered(answer, path)
 
 
 #: A publish request the store accepts, and what may replace its fields: a good value for
