@@ -11,7 +11,6 @@ import reflex as rx
 from designer.flow.compile import FlowInvalid, compile_flow
 from designer.flow.diagnostics import Severity
 from designer.flow.document import parse_flow_bytes
-from designer.ui.canvas.scene import scene_edges, scene_nodes
 from designer.ui.editor.library import datasets_of
 from designer.ui.editor.state import EditorState
 
@@ -33,9 +32,9 @@ class FilesState(EditorState):
             reasons = "; ".join(d.message for d in diagnostics[:3])
             return rx.toast.error(f"Could not import {files[0].name}: {reasons}")
         self._hist().record(self._doc(), "Import")
-        self._flow = flow
+        self._set_doc(flow)
         self._history = self._hist()
-        self._push_op({"kind": "replace", "nodes": scene_nodes(flow), "edges": scene_edges(flow)})
+        self._push_op({"kind": "replace", **self._scene_items()})
         self._push_op({"kind": "fit"})
         self.selected = []
         self._refresh()

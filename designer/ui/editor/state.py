@@ -9,11 +9,17 @@ person to settle (``versions.py``), never into lost work.
 Handlers stay short: the work is done by the core (``designer.flow.edit`` applies edits,
 ``designer.flow.validate`` checks the result, ``designer.store`` saves it) and by the pure views
 in ``designer.ui.editor.views``. How the canvas and this state talk is in docs/canvas.md.
+
+Reflex keeps this state in the server for every open tab, so it holds the flow compressed
+(``Packed``, about 20 bytes a node) and never the parsed ``Flow`` itself: ``_doc()`` gets that
+from the process-wide cache in ``parsed_flows``, which parses it again when it was dropped. The
+scene sent to the canvas is compressed too, and the undo history is bounded in bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import reflex as rx
@@ -28,7 +34,6 @@ from designer.flow.edit import (
     describe_edit,
     new_node_id,
 )
-from designer.flow.history import History
 from designer.flow.param_form import BadValue, read_value
 from designer.flow.validate import check_flow
 from designer.store import versions as version_store
@@ -38,7 +43,11 @@ from designer.ui.context import database
 from designer.ui.editor import views
 from designer.ui.editor.dataset_choices import dataset_defaults
 from designer.ui.editor.library import choices_for, datasets_of, reads_dataset
+from designer.ui.editor.model_names import model_names_of
 from designer.ui.editor.opening import READ_ONLY_REASON, open_from_path
+from designer.ui.editor.packed import Packed
+from designer.ui.editor.parsed_flows import flow_of, pack_flow
+from designer.ui.editor.undo import BoundedHistory
 from designer.ui.session import actor_of
 
 #: Seconds without edits before the draft is written to the database.
@@ -69,7 +78,8 @@ class EditorState(rx.State):
     base_version: int = 0
     loaded: bool = False
     load_error: str = ""
-    #: The flow as the canvas mounts it, then the changes decided here (docs/canvas.md).
+    #: The flow as the canvas mounts it, then the changes decided here (docs/canvas.md). Node
+    #: and edge lists are held compressed (``Packed``) and sent as plain lists.
     scene: dict[str, Any] = {}
     ops: list[dict[str, Any]] = []
     problems: dict[str, list[str]] = {}
@@ -90,9 +100,10 @@ class EditorState(rx.State):
     redo_label: str = ""
     show_help: bool = False
 
-    _flow: Flow | None = None
+    #: The open flow as compressed JSON; ``_doc()`` gives it parsed.
+    _packed: Packed | None = None
     _diagnostics: list[Diagnostic] = []
-    _history: History | None = None
+    _history: BoundedHistory | None = None
     _seq: int = 0
     _edit_gen: int = 0
 
@@ -127,10 +138,9 @@ class EditorState(rx.State):
         self.flow_id = flow_id
         self.version = version
         self.base_version = base_version
-        self._history = History()
-        self._flow = flow
-        self._seq += 1
-        self.scene = {"seq": self._seq, "nodes": scene_nodes(flow), "edges": scene_edges(flow)}
+        self._history = BoundedHistory()
+        self._set_doc(flow)
+        self.scene = {"seq": self._next_seq(), **packed_scene(flow)}
         self.ops = []
         self.selected = []
         self.field_errors = {}
@@ -313,7 +323,7 @@ class EditorState(rx.State):
         flow = self._hist().undo(self._doc()) if undo else self._hist().redo(self._doc())
         if flow is None:
             return None
-        self._flow = flow
+        self._set_doc(flow)
         self._history = self._hist()
         self._push_op({"kind": "replace", **self._scene_items()})
         self.selected = [i for i in self.selected if self._node(i) is not None]
@@ -368,7 +378,7 @@ class EditorState(rx.State):
         after = apply_edit(self._doc(), edit)
         self._hist().record(self._doc(), describe_edit(edit), merge_key)
         self._history = self._hist()
-        self._flow = after
+        self._set_doc(after)
         self._refresh()
 
     def _after_edit(self) -> Any:
@@ -378,7 +388,7 @@ class EditorState(rx.State):
 
     def _refresh(self) -> None:
         assert self._doc() is not None
-        diagnostics = check_flow(self._doc(), datasets_of(self)).diagnostics
+        diagnostics = check_flow(self._doc(), datasets_of(self), model_names_of(self)).diagnostics
         self._diagnostics = diagnostics
         self.problems = views.problems_by_node(diagnostics)
         self.diagnostics = views.diagnostics_view(diagnostics)
@@ -406,12 +416,17 @@ class EditorState(rx.State):
         self.panel = panel
 
     def _doc(self) -> Flow | None:
-        """The open flow itself: Reflex hands backend vars out wrapped in a change-tracking
-        proxy, and the core must see plain lists and dicts (strict pydantic checks refuse a
-        proxied list)."""
-        return unwrapped(self._flow)
+        """The open flow, parsed (shared with other tabs on the same document: read only)."""
+        packed = unwrapped(self._packed)
+        return flow_of(packed) if packed is not None else None
 
-    def _hist(self) -> History | None:
+    def _set_doc(self, flow: Flow) -> None:
+        """Make ``flow`` the open flow."""
+        self._packed = pack_flow(flow)
+
+    def _hist(self) -> BoundedHistory | None:
+        """The undo history itself: Reflex hands backend vars out wrapped in a change-tracking
+        proxy."""
         return unwrapped(self._history)
 
     def _node(self, node_id: str) -> Any:
@@ -419,7 +434,7 @@ class EditorState(rx.State):
 
     def _scene_items(self) -> dict[str, Any]:
         assert self._doc() is not None
-        return {"nodes": scene_nodes(self._doc()), "edges": scene_edges(self._doc())}
+        return packed_scene(self._doc())
 
     def _push_update(self, node_id: str) -> None:
         node = self._node(node_id)
@@ -428,8 +443,22 @@ class EditorState(rx.State):
             self._push_op({"kind": "update", "nodes": [{"id": node_id, "data": data}]})
 
     def _push_op(self, op: dict[str, Any]) -> None:
-        self._seq += 1
-        self.ops = [*self.ops[-(OPS_KEPT - 1) :], {"seq": self._seq, **op}]
+        # A replace makes every earlier op moot: drop them rather than keep (and re-send) a
+        # whole flow per undo.
+        kept = [] if op["kind"] == "replace" else self.ops[-(OPS_KEPT - 1) :]
+        self.ops = [*kept, {"seq": self._next_seq(), **op}]
+
+    def _next_seq(self) -> int:
+        """A seq above every one given before, by this state or by one that expired before it
+        (the clock, in milliseconds): a canvas never skips a new scene or op as one it has seen.
+        """
+        self._seq = max(self._seq + 1, time.time_ns() // 1_000_000)
+        return self._seq
+
+
+def packed_scene(flow: Flow) -> dict[str, Packed]:
+    """The canvas's nodes and edges of ``flow``, compressed until they are sent."""
+    return {"nodes": Packed.of(scene_nodes(flow)), "edges": Packed.of(scene_edges(flow))}
 
 
 def unwrapped(value: Any) -> Any:

@@ -96,7 +96,7 @@ class VersionsState(EditorState):
         if mine is not None and history is not None:
             history.record(mine, f"reload version {stored.version}")
             self._history = history
-        self._flow = stored.flow
+        self._set_doc(stored.flow)
         self.version = self.base_version = stored.version
         self._push_op({"kind": "replace", **self._scene_items()})
         self.selected = [i for i in self.selected if self._node(i) is not None]
