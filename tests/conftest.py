@@ -46,6 +46,11 @@ def designer_home(
         "DESIGNER_ALLOWED_NETWORKS",
         "DESIGNER_READ_GRANTS",
         "DESIGNER_S3_READ_BUCKETS",
+        "DESIGNER_TRUSTED_PROXIES",
+        "DESIGNER_MAX_SPOOL_MB",
+        "DESIGNER_PUBLIC_URL",
+        "DESIGNER_SANDBOX",
+        "DESIGNER_LOCAL_RUNS",
     ):
         monkeypatch.delenv(name, raising=False)
     return home

@@ -23,7 +23,7 @@ from designer.datasets.library import UploadsBusy, UploadTooLarge
 from designer.datasets.sniff import DatasetProblem
 from designer.objects.base import ObjectNotFound, StorageUnavailable
 from designer.store.access import FlowNotFound, SignInRequired
-from designer.store.accounts import UsernameTaken
+from designer.store.accounts import AccountDisabled, UsernameTaken
 from designer.store.datasets import DatasetInUse
 from designer.store.db import StoreError, StoreUnavailable, public_message
 from designer.store.runs import RunNotFound
@@ -115,6 +115,8 @@ def api_error(exc: BaseException) -> ApiError:
             return ApiError(503, "uploads_busy", str(exc), headers=retry)
         case DatasetInUse():
             return ApiError(409, "dataset_in_use", str(exc), flows=exc.flows, hidden=exc.hidden)
+        case AccountDisabled():
+            return ApiError(403, "account_disabled", str(exc))
         case UsernameTaken():
             return ApiError(409, "username_taken", str(exc))
         case WeakPassword():

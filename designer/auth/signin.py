@@ -100,6 +100,13 @@ class FailureKeys:
         return [self.pair, self.address, self.account]
 
 
+def forget_failures(engine: Engine, username: str) -> None:
+    """Forget every failed sign-in counted against ``username``, from any address (an
+    administrator reset the password or enabled the account again)."""
+    keys = FailureKeys.of(username, "")
+    signin.clear_failures_of(engine, keys.account, keys.pair)
+
+
 @dataclass(frozen=True)
 class SignedIn:
     actor: Actor

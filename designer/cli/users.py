@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from designer.auth.passwords import WeakPassword, check_new_password, hash_password
+from designer.auth.signin import forget_failures
 from designer.cli.common import REFUSED, UNAVAILABLE, UsageError, print_json
 from designer.settings import load_settings
 from designer.store import accounts
@@ -130,6 +131,7 @@ def _reset_password(args: argparse.Namespace) -> int:
     engine = _engine()
     actor = accounts.actor_named(engine, args.name)  # an unknown name is said before the prompt
     accounts.reset_password(engine, actor.username, hash_password(_new_password(args)))
+    forget_failures(engine, actor.username)
     print(f"set a new password for {actor.username!r}; their sessions were ended")
     return 0
 
@@ -141,7 +143,9 @@ def _disable(args: argparse.Namespace) -> int:
 
 
 def _enable(args: argparse.Namespace) -> int:
-    actor = accounts.enable_user(_engine(), args.name)
+    engine = _engine()
+    actor = accounts.enable_user(engine, args.name)
+    forget_failures(engine, actor.username)
     print(f"enabled {actor.username!r}: they can sign in again")
     return 0
 

@@ -136,6 +136,18 @@ def clear_failures(engine: Engine, keys: list[str]) -> None:
         session.exec(delete(SignInFailureRow).where(col(SignInFailureRow.key).in_(keys)))
 
 
+def clear_failures_of(engine: Engine, key: str, prefix: str) -> None:
+    """Clear ``key`` and every key starting with ``prefix`` (an account's counts everywhere)."""
+    like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with session_scope(engine) as session:
+        session.exec(
+            delete(SignInFailureRow).where(
+                (col(SignInFailureRow.key) == key)
+                | col(SignInFailureRow.key).like(like, escape="\\")
+            )
+        )
+
+
 def forgive_failures(engine: Engine, key: str, shared_key: str) -> None:
     """Clear ``key``'s count and take as many failures off ``shared_key``'s (which counts
     ``key``'s failures among others'), removing it when nothing is left."""

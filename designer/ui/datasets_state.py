@@ -27,6 +27,7 @@ from designer.store.access import Actor, Role
 from designer.store.db import StoreError
 from designer.ui import dataset_views as views
 from designer.ui.context import database, settings
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 
 
@@ -46,7 +47,7 @@ class StorageState(rx.State):
             await asyncio.to_thread(lambda: open_store(current).check())
             problem = ""
         except ObjectStoreError as exc:
-            problem = views.storage_message(str(exc))
+            problem = views.storage_message(shown(exc))
         async with self:
             self.problem = problem
             self.max_upload_bytes = current.max_upload_bytes
@@ -71,7 +72,7 @@ class DatasetsState(rx.State):
                 records.list_datasets, database(), actor, self.query, self.scope
             )
         except StoreError as exc:
-            self.error, self.loaded = str(exc), True
+            self.error, self.loaded = shown(exc), True
             return
         now = datetime.now(UTC)
         self.error, self.loaded = "", True
@@ -132,7 +133,7 @@ class DeleteState(rx.State):
             return None
         except StoreError as exc:
             self.dataset_id = ""
-            return rx.toast.error(f"Could not delete “{self.name}”: {exc}")
+            return rx.toast.error(f"Could not delete “{self.name}”: {shown(exc)}")
         self.dataset_id, self.in_use = "", ""
         done = rx.toast.success(f"Deleted “{self.name}”")
         return [done, rx.redirect("/datasets")] if self.leave else [done, DatasetsState.load]
@@ -232,7 +233,7 @@ class DatasetState(rx.State):
                 open_dataset, database(), actor_of(self), self.dataset_id, number
             )
         except StoreError as exc:
-            self.error, self.loaded = str(exc), True
+            self.error, self.loaded = shown(exc), True
             return
         summary = opened.detail.summary
         self.error, self.loaded = "", True
@@ -285,7 +286,7 @@ class DatasetState(rx.State):
                 self.share_role,
             )
         except StoreError as exc:
-            self.share_error = str(exc)
+            self.share_error = shown(exc)
             return None
         self.share_user = ""
         await self._refresh_access()
@@ -304,7 +305,7 @@ class DatasetState(rx.State):
                 target_id,
             )
         except StoreError as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         await self._refresh_access()
         return None
 
@@ -314,6 +315,6 @@ class DatasetState(rx.State):
                 dataset_shares.dataset_access, database(), actor_of(self), self.dataset_id
             )
         except StoreError as exc:
-            self.share_error = str(exc)
+            self.share_error = shown(exc)
             return
         self.access = views.access_rows(entries)

@@ -15,6 +15,7 @@ from designer.templates.use import all_templates, use_template
 from designer.ui.confirm import confirm_dialog
 from designer.ui.context import database
 from designer.ui.gallery_views import DIFFICULTY_FILTERS, TASK_FILTERS, template_card
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 from designer.ui.shell import app_header
 
@@ -39,7 +40,7 @@ class GalleryState(rx.State):
         try:
             self._templates = await asyncio.to_thread(all_templates, database(), actor_of(self))
         except StoreError as exc:
-            self.error = f"Your teams' templates could not be read: {exc}"
+            self.error = f"Your teams' templates could not be read: {shown(exc)}"
             self._templates = list(builtin_templates())  # they need no database
         else:
             self.error = ""
@@ -73,7 +74,7 @@ class GalleryState(rx.State):
         try:
             stored = await asyncio.to_thread(use_template, database(), actor_of(self), template_id)
         except StoreError as exc:
-            return rx.toast.error(f"Could not copy the template: {exc}")
+            return rx.toast.error(f"Could not copy the template: {shown(exc)}")
         return rx.redirect(f"/flows/{stored.id}")
 
     @rx.event
@@ -92,7 +93,7 @@ class GalleryState(rx.State):
                 team_templates.unpublish_template, database(), actor_of(self), template_id
             )
         except StoreError as exc:
-            return rx.toast.error(f"Could not remove the template: {exc}")
+            return rx.toast.error(f"Could not remove the template: {shown(exc)}")
         await self.load()
         return rx.toast.success(f"Removed “{self.removing_title}” from the team's templates")
 

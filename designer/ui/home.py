@@ -20,6 +20,7 @@ from designer.store.db import StoreError
 from designer.ui.confirm import confirm_dialog
 from designer.ui.context import database
 from designer.ui.editor.views import STATUS_COLORS, when
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 from designer.ui.share import ShareState, share_dialog
 from designer.ui.shell import app_header
@@ -57,7 +58,7 @@ class HomeState(rx.State):
                 flow_store.list_flows, database(), actor, self.scope
             )
         except StoreError as exc:
-            self.error = str(exc)
+            self.error = shown(exc)
             self.loaded = True
             return
         self.error = ""
@@ -78,7 +79,7 @@ class HomeState(rx.State):
             name = flow_store.unique_name(engine, actor)
             stored = flow_store.create_flow(engine, actor, Flow(name=name))
         except StoreError as exc:
-            return rx.toast.error(f"Could not create a flow: {exc}")
+            return rx.toast.error(f"Could not create a flow: {shown(exc)}")
         return rx.redirect(f"/flows/{stored.id}")
 
     @rx.event
@@ -94,7 +95,7 @@ class HomeState(rx.State):
                 database(), actor_of(self), flow, message=f"Imported from {files[0].name}"
             )
         except StoreError as exc:
-            return rx.toast.error(f"Could not save the imported flow: {exc}")
+            return rx.toast.error(f"Could not save the imported flow: {shown(exc)}")
         return rx.redirect(f"/flows/{stored.id}")
 
     @rx.event
@@ -114,7 +115,7 @@ class HomeState(rx.State):
         try:
             version_store.rename_flow(database(), actor_of(self), self.renaming, self.new_name)
         except (ValueError, StoreError) as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         self.renaming = ""
         await self.load()
         return None
@@ -124,7 +125,7 @@ class HomeState(rx.State):
         try:
             copy = flow_store.duplicate_flow(database(), actor_of(self), flow_id)
         except StoreError as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         self.scope = "mine"
         await self.load()
         return rx.toast.success(f"Created “{copy.flow.name}” in your flows")
@@ -142,7 +143,7 @@ class HomeState(rx.State):
         try:
             flow_store.delete_flow(database(), actor_of(self), self.deleting)
         except StoreError as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         name, self.deleting = self.deleting_name, ""
         await self.load()
         return rx.toast.success(f"Deleted “{name}”")

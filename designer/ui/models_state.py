@@ -20,6 +20,7 @@ from designer.models import deployed
 from designer.store.access import Actor
 from designer.store.db import StoreError
 from designer.ui.context import database, settings
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 from designer.ui.sharing_views import exact_time, relative_time
 
@@ -149,16 +150,16 @@ class ModelsState(rx.State):
             self.error, self.loaded = DATABASE_DOWN, True
             return
         except (OSError, ValueError) as exc:  # an unreadable folder or model.json
-            self.error, self.loaded = f"Could not read the deployed models: {exc}", True
+            self.error, self.loaded = f"Could not read the deployed models: {shown(exc)}", True
             return
         now = datetime.now(UTC)
         self._summaries = {m["name"]: m for m in found}
         self.models = [model_row(m, now, actor.username) for m in found]
         self.error, self.loaded = "", True
         # Keep what was typed, unless that model went or gained a version since.
-        shown = self._summaries.get(self.selected)
-        if shown is None or shown["version"] != self.version or not self.inputs:
-            self._show(self.selected if shown else found[0]["name"] if found else "")
+        on_show = self._summaries.get(self.selected)
+        if on_show is None or on_show["version"] != self.version or not self.inputs:
+            self._show(self.selected if on_show else found[0]["name"] if found else "")
 
     @rx.event
     def select(self, name: str) -> None:
@@ -194,7 +195,7 @@ class ModelsState(rx.State):
         except StoreError:  # the database is down: who may use the model is unknown
             self.answer, self.bars, self.predict_error = "", [], DATABASE_DOWN
         except ValueError as exc:  # rows that do not fit, or a model refusing them
-            self.answer, self.bars, self.predict_error = "", [], str(exc)
+            self.answer, self.bars, self.predict_error = "", [], shown(exc)
         else:
             self.answer = answer_text(self.task, result.predictions[0])
             probabilities = result.probabilities[0] if result.probabilities else []

@@ -19,6 +19,7 @@ from designer.store.db import StoreError
 from designer.templates.gallery import DIFFICULTY_LABELS, TASK_LABELS, task_of
 from designer.ui.context import database
 from designer.ui.editor.state import EditorState
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 
 
@@ -42,7 +43,7 @@ class PublishState(rx.State):
                 asyncio.to_thread(flow_store.get_flow, database(), actor, flow_id),
             )
         except StoreError as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         if not teams:
             return rx.toast.info("Join or create a team on the Teams page to publish templates.")
         self.flow_id, self.error = flow_id, ""
@@ -77,7 +78,7 @@ class PublishState(rx.State):
                 difficulty=self.difficulty,
             )
         except StoreError as exc:
-            self.error = str(exc)
+            self.error = shown(exc)
             return None
         self.open = False
         return rx.toast.success(

@@ -21,6 +21,7 @@ from designer.store.access import Actor, NotAllowed
 from designer.store.db import StoreError
 from designer.ui import sharing_views as views
 from designer.ui.context import database, settings
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 
 #: How long the search box waits after the last key before it looks people up.
@@ -72,7 +73,7 @@ class ShareState(rx.State):
             people = await asyncio.to_thread(account_store.find_users, database(), actor, text)
             teams = await asyncio.to_thread(team_store.list_teams, database(), actor)
         except StoreError as exc:
-            self.share_error = str(exc)
+            self.share_error = shown(exc)
             return
         self.matches = views.suggestions(text, people, teams, self.access)
 
@@ -98,7 +99,7 @@ class ShareState(rx.State):
                 act, database(), actor_of(self), self.flow_id, target, self.share_role
             )
         except (StoreError, ValueError) as exc:
-            self.share_error = str(exc)
+            self.share_error = shown(exc)
             return None
         self._clear_search()
         await self._refresh()
@@ -129,7 +130,7 @@ class ShareState(rx.State):
                 share_store.create_link, database(), actor_of(self), self.flow_id, lifetime
             )
         except (StoreError, ValueError) as exc:
-            return rx.toast.error(f"Could not make a link: {exc}")
+            return rx.toast.error(f"Could not make a link: {shown(exc)}")
         self.new_link = views.link_url(base, token)
         await self._refresh()
         return None
@@ -143,7 +144,7 @@ class ShareState(rx.State):
         try:
             await asyncio.to_thread(act, database(), actor_of(self), self.flow_id, *args)
         except (StoreError, ValueError) as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         finally:
             await self._refresh()
         return None
@@ -154,7 +155,7 @@ class ShareState(rx.State):
                 _access_and_links, database(), actor_of(self), self.flow_id
             )
         except StoreError as exc:
-            self.load_error = str(exc)
+            self.load_error = shown(exc)
             return
         self.load_error, self.can_manage = "", links is not None
         self.access = views.access_rows(entries)

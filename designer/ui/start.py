@@ -29,6 +29,7 @@ from designer.templates.use import create_guided_flow
 from designer.ui.context import database, settings
 from designer.ui.dataset_page import preview_table as preview_view
 from designer.ui.dataset_views import preview_table, upload_url
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 from designer.ui.shell import app_header
 from designer.ui.start_views import column_options, proposal_view, sample_cards
@@ -109,7 +110,7 @@ class StartState(rx.State):
                 create_guided_flow, database(), actor_of(self), proposal.flow
             )
         except StoreError as exc:
-            return rx.toast.error(f"Could not save the flow: {exc}")
+            return rx.toast.error(f"Could not save the flow: {shown(exc)}")
         return rx.redirect(f"/flows/{stored.id}")
 
     async def _open_table(self, read: Callable[[], tuple[TableSource, TableProfile]]) -> None:
@@ -117,7 +118,7 @@ class StartState(rx.State):
         try:
             self._source, self._profile = await asyncio.to_thread(read)
         except (StoreError, CannotPropose, ValueError) as exc:
-            self.problem = str(exc)
+            self.problem = shown(exc)
             return
         self.source_name = self._source.name
         self.columns = column_options(self._profile)
@@ -134,7 +135,7 @@ class StartState(rx.State):
             if self._source is not None and self._profile is not None and self.target:
                 return propose_table(self._source, self._profile, self.target)
         except CannotPropose as exc:
-            self.problem = str(exc)
+            self.problem = shown(exc)
         return None
 
     def _propose(self) -> None:

@@ -15,6 +15,7 @@ from designer.store import teams as team_store
 from designer.store.db import StoreError
 from designer.ui import sharing_views as views
 from designer.ui.context import database
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 from designer.ui.share import choice_select, error_callout
 from designer.ui.shell import app_header
@@ -55,7 +56,7 @@ class TeamsState(rx.State):
                 team_store.create_team, database(), actor_of(self), self.new_name
             )
         except StoreError as exc:
-            self.create_error = str(exc)
+            self.create_error = shown(exc)
             return None
         self.new_name, self.selected = "", team.id
         await self._load_teams()
@@ -81,7 +82,7 @@ class TeamsState(rx.State):
                 self.add_role,
             )
         except (StoreError, ValueError) as exc:
-            self.add_error = str(exc)
+            self.add_error = shown(exc)
             return None
         self.add_name = ""
         await self._load_teams()
@@ -106,7 +107,7 @@ class TeamsState(rx.State):
         try:
             await asyncio.to_thread(act, database(), actor_of(self), self.selected, *args)
         except (StoreError, ValueError) as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         finally:
             await self._load_teams()
         return None
@@ -123,7 +124,7 @@ class TeamsState(rx.State):
                 else []
             )
         except StoreError as exc:
-            self.error, self.loaded = str(exc), True
+            self.error, self.loaded = shown(exc), True
             return
         self.error, self.loaded = "", True
         self.teams = views.team_rows(teams)

@@ -313,3 +313,30 @@ def test_any_user_name_is_created_or_refused_with_a_reason(
         assert accounts.credentials(engine_for(database), name) is not None
     else:
         assert out == "" and err.startswith("designer: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "stdin"),
+    [("users reset-password ada --password-stdin", twice(OTHER)), ("users enable ada", "")],
+    ids=["reset-password", "enable"],
+)
+def test_an_administrator_action_forgets_the_guessing(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    database: str,
+    command: str,
+    stdin: str,
+) -> None:
+    """After an incident, the operator's reset or enable lets the owner straight back in."""
+    engine = engine_for(database)
+    for address in ("10.0.0.1", "10.0.0.2"):
+        for _ in range(signin.FREE_FAILURES + 2):
+            with pytest.raises((signin.SignInFailed, signin.TooManyAttempts)):
+                signin.sign_in(engine, load_settings(), "ada", "wrong guess", address)
+    keys = signin.FailureKeys.of("ada", "10.0.0.1")
+    assert signin.retry_after(engine, keys) is not None
+
+    assert run(capsys, monkeypatch, command.split(), stdin)[0] == 0
+
+    assert signin.retry_after(engine, keys) is None
+    assert signin.retry_after(engine, signin.FailureKeys.of("ada", "10.0.0.2")) is None

@@ -28,6 +28,7 @@ from designer.store.access import NotAllowed
 from designer.ui.context import database, launcher, settings
 from designer.ui.editor import views
 from designer.ui.editor.state import EditorState, unwrapped
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 
 #: Seconds between two looks at a run in progress: a local record is a file read, a Kubeflow
@@ -78,7 +79,7 @@ class RunState(EditorState):
         try:
             summaries = run_store.list_runs(database(), actor_of(self), self.flow_id)
         except Exception as exc:  # the editor still works without its run history
-            return rx.toast.error(f"Could not read this flow's runs: {exc}")
+            return rx.toast.error(f"Could not read this flow's runs: {shown(exc)}")
         self.runs = views.run_history_view(summaries)
         if not summaries:
             return None
@@ -130,12 +131,12 @@ class RunState(EditorState):
         except version_store.VersionConflict as exc:
             async with self:
                 self.starting = False
-                self.conflict, self.save_state = str(exc), "conflict"
+                self.conflict, self.save_state = shown(exc), "conflict"
             return
         except Exception as exc:  # shown to the person; the flow and its history are untouched
             async with self:
                 self.starting = False
-            yield rx.toast.error(f"The run could not start: {exc}")
+            yield rx.toast.error(f"The run could not start: {shown(exc)}")
             return
         async with self:
             self.starting = False
@@ -155,7 +156,7 @@ class RunState(EditorState):
             try:
                 record = await asyncio.to_thread(launcher().snapshot, run_id)
             except Exception as exc:
-                yield rx.toast.error(f"Lost track of the run: {exc}")
+                yield rx.toast.error(f"Lost track of the run: {shown(exc)}")
                 return
             current = record.to_dict()
             async with self:
@@ -186,7 +187,7 @@ class RunState(EditorState):
         try:
             record = run_store.get_run_record(database(), actor_of(self), run_id)
         except Exception as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         version = next((r["version"] for r in self.runs if r["id"] == run_id), 0)
         self._show(record, version)
         if not record.status.finished:
@@ -201,7 +202,7 @@ class RunState(EditorState):
             may_run(actor_of(self), self.flow_id)
             said = launcher().cancel(self.run_id)
         except Exception as exc:
-            return rx.toast.error(f"Could not cancel: {exc}")
+            return rx.toast.error(f"Could not cancel: {shown(exc)}")
         return rx.toast.info(said or "Cancelling the run…")
 
     @rx.event

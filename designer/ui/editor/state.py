@@ -48,6 +48,7 @@ from designer.ui.editor.opening import READ_ONLY_REASON, open_from_path
 from designer.ui.editor.packed import Packed
 from designer.ui.editor.parsed_flows import flow_of, pack_flow
 from designer.ui.editor.undo import BoundedHistory
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 
 #: Seconds without edits before the draft is written to the database.
@@ -117,7 +118,7 @@ class EditorState(rx.State):
         try:
             opened = open_from_path(self.router.url.path, actor_of(self))
         except StoreError as exc:
-            self.load_error = str(exc)
+            self.load_error = shown(exc)
             return None
         self.mode, self.viewing = opened.mode, opened.viewing
         self.role, self.owner = opened.role, opened.owner
@@ -170,7 +171,7 @@ class EditorState(rx.State):
         except EditRejected as exc:
             # The canvas drew something the document refuses: put the canvas back in step.
             self._push_op({"kind": "replace", **self._scene_items()})
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         return self._after_edit()
 
     @rx.event
@@ -239,7 +240,7 @@ class EditorState(rx.State):
         try:
             value = read_value(field, raw)
         except BadValue as exc:
-            self.field_errors = {**self.field_errors, name: str(exc)}
+            self.field_errors = {**self.field_errors, name: shown(exc)}
             self._refresh_panel()
             return None
         self.field_errors = {k: v for k, v in self.field_errors.items() if k != name}
@@ -261,7 +262,7 @@ class EditorState(rx.State):
         try:
             self._apply({"kind": "label", "node": node_id, "label": label[:200]})
         except EditRejected as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         self._push_update(node_id)
         return self._after_edit()
 
@@ -281,7 +282,7 @@ class EditorState(rx.State):
         try:
             self._apply({"kind": "rename", "name": name[:200]})
         except EditRejected as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         return self._after_edit()
 
     @rx.event

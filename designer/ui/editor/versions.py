@@ -20,6 +20,7 @@ from designer.store.db import StoreError
 from designer.ui.context import database
 from designer.ui.editor import views
 from designer.ui.editor.state import EditorState
+from designer.ui.messages import shown
 from designer.ui.session import actor_of
 
 
@@ -69,11 +70,11 @@ class VersionsState(EditorState):
                 message=message,
             )
         except version_store.VersionConflict as exc:
-            self.conflict, self.save_state = str(exc), "conflict"
+            self.conflict, self.save_state = shown(exc), "conflict"
             return None
         except StoreError as exc:
             self.save_state = "error"
-            return rx.toast.error(f"Could not save: {exc}")
+            return rx.toast.error(f"Could not save: {shown(exc)}")
         self.version = self.base_version = saved.number
         self.save_state = "saved"
         self._load_history()
@@ -91,7 +92,7 @@ class VersionsState(EditorState):
             version_store.discard_draft(database(), actor, self.flow_id)
             stored = flow_store.get_flow(database(), actor, self.flow_id)
         except StoreError as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         history = self._hist()
         if mine is not None and history is not None:
             history.record(mine, f"reload version {stored.version}")
@@ -124,7 +125,7 @@ class VersionsState(EditorState):
             )
             version_store.discard_draft(database(), actor, self.flow_id)
         except StoreError as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         self.conflict = ""
         return rx.redirect(f"/flows/{copy.id}")
 
@@ -148,7 +149,7 @@ class VersionsState(EditorState):
         try:
             copy = flow_store.duplicate_flow(database(), actor_of(self), self.flow_id)
         except StoreError as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         return rx.redirect(f"/flows/{copy.id}")
 
     @rx.event
@@ -184,7 +185,7 @@ class VersionsState(EditorState):
                 database(), actor_of(self), self.flow_id, number
             )
         except StoreError as exc:
-            return rx.toast.error(str(exc))
+            return rx.toast.error(shown(exc))
         return [
             rx.redirect(f"/flows/{self.flow_id}"),
             rx.toast.success(f"Restored version {number} as version {restored}"),
@@ -196,7 +197,7 @@ class VersionsState(EditorState):
                 database(), actor_of(self), self.flow_id, old, new
             )
         except StoreError as exc:
-            self.diff_title, self.diff_lines = "Could not compare", [str(exc)]
+            self.diff_title, self.diff_lines = "Could not compare", [shown(exc)]
             return
         self.compare_from, self.compare_to = str(old), str(new)
         self.diff_title = f"Version {old} → version {new}"

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from starlette.requests import Request
 
@@ -45,7 +45,7 @@ def request(
             "query_string": b"",
             "server": ("designer.example.com", 80),
             "client": (peer, 40000) if peer is not None else None,
-            "headers": [(k.lower().encode(), v.encode()) for k, v in headers or []],
+            "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in headers or []],
         }
     )
 
@@ -152,6 +152,7 @@ addresses = st.one_of(
 
 
 @given(peer=addresses, chain=st.lists(addresses, max_size=5))
+@example(peer="172.16.0.0", chain=["\x80"])  # a byte above ASCII: headers arrive as latin-1
 def test_any_forwarded_chain_gives_the_peer_or_one_of_its_entries(
     peer: str, chain: list[str]
 ) -> None:

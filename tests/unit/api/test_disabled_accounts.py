@@ -44,15 +44,15 @@ def test_the_old_token_of_a_disabled_account_opens_nothing(scene: Scene) -> None
 
 
 @pytest.mark.parametrize(
-    ("password", "status", "message"),
+    ("password", "status", "code", "message"),
     [
-        (OWNER_PASSWORD, 403, DISABLED),
-        ("not the password", 401, "the user name or password is wrong"),
+        (OWNER_PASSWORD, 403, "account_disabled", DISABLED),
+        ("not the password", 401, "sign_in_failed", "the user name or password is wrong"),
     ],
     ids=["right password", "wrong password"],
 )
 def test_a_disabled_account_cannot_sign_in_through_the_api(
-    scene: Scene, password: str, status: int, message: str
+    scene: Scene, password: str, status: int, code: str, message: str
 ) -> None:
     """Only the right password learns that the account is disabled."""
     disable_user(scene.world.engine, "owner")
@@ -60,6 +60,7 @@ def test_a_disabled_account_cannot_sign_in_through_the_api(
     answer = scene.api.post(f"{API}/session", json={"username": "owner", "password": password})
 
     assert answer.status_code == status
+    assert error_of(answer)["code"] == code
     assert message in error_of(answer)["message"]
     assert "token" not in answer.json()
 
