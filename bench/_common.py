@@ -1,4 +1,5 @@
-"""Small helpers shared by the benchmark scripts: the header, timers and table printing."""
+"""Small helpers shared by the benchmark scripts: the header, timers, table printing and the
+model publishing the designer does after a local run."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from importlib import metadata
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from designer.runs.record import RunRecord
+    from designer.settings import Settings
 
 
 def print_header(title: str, packages: Sequence[str] = ("kfp",)) -> None:
@@ -47,3 +53,23 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         print(line.rstrip())
         if index == 0:
             print("  ".join("-" * width for width in widths))
+
+
+def model_publisher(settings: Settings) -> Callable[[RunRecord, Path], None]:
+    """What the designer does as a local run it started ends (a ``LocalEngine`` ``after_run``):
+    publish the models the run's deploy blocks packed into ``settings.models_dir``, for an
+    account made here in ``settings.database_url``. Point ``DESIGNER_HOME`` at a temporary
+    folder first: the store and the models go there."""
+    from designer.models.publish import publish_deployments
+    from designer.store import engine_for
+    from designer.store.accounts import create_user
+
+    engine = engine_for(settings.database_url)
+    person = create_user(engine, "bench", "Bench")
+
+    def publish(record: RunRecord, run_dir: Path) -> None:
+        publish_deployments(
+            engine, settings.models_dir, record, run_dir, owner_id=person.id, flow_id=None
+        )
+
+    return publish

@@ -29,6 +29,8 @@ from designer.server import REPO_ROOT
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 VIEWPORT = {"width": 1280, "height": 800}
+#: The flow size of ``--smallest``: one 5-block chain, the warm-up included.
+SMALLEST = 5
 
 
 def new_context(browser: Browser) -> BrowserContext:
@@ -42,6 +44,8 @@ def run_sizes(browser: Browser, sides: list[Side], sizes: list[int], repeat: int
     contexts = {side.name: new_context(browser) for side in sides}
     measures: list[Measure] = []
     try:
+        for side in sides:
+            side.sign_in(contexts[side.name])
         sides = [side for side in sides if _warm_up(contexts[side.name], side, min(sizes))]
         for n in sizes:
             for index in range(repeat):
@@ -160,6 +164,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per size and side")
     parser.add_argument("--plain-only", action="store_true", help="skip the designer")
     parser.add_argument(
+        "--smallest",
+        action="store_true",
+        help=f"one run of {SMALLEST} nodes per side, results not saved (the test suite's run)",
+    )
+    parser.add_argument(
         "--designer-url",
         help="measure an app already running there (its flows are stored through this "
         "environment's settings) instead of starting one",
@@ -189,6 +198,8 @@ def wanted_designer(
 def main() -> None:
     args = parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
+    if args.smallest:
+        sizes, args.repeat = [SMALLEST], 1
     print_header("canvas benchmark", packages=("reflex", "playwright"))
     with tempfile.TemporaryDirectory(prefix="canvas-bench-") as tmp:
         work = Path(tmp)
@@ -207,6 +218,9 @@ def main() -> None:
             browser.close()
     rows = summary(measures, sizes)
     print_summary(rows, args.repeat)
+    if args.smallest:
+        print("\nnot saved (--smallest)")
+        return
     path = save(
         {
             "sizes": sizes,

@@ -14,18 +14,26 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flowgen import canvas_graph, generated_flow
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
+from sqlalchemy import Engine
 
+from designer.api.session import SESSION_COOKIE
 from designer.devtools import running_app
 from designer.flow.document import Flow, parse_flow
 from designer.server import BUNDLED_BUN, reflex_env
 from designer.settings import load_settings
+from designer.store import Actor, accounts, signin
 from designer.store.db import engine_for
 from designer.store.flows import create_flow
+
+#: The account the designer's pages are opened as (an ordinary member, made on first use).
+BENCH_USER = "canvas-bench"
 
 PLAIN_SOURCE = Path(__file__).resolve().parent / "canvas_plain"
 
@@ -78,6 +86,9 @@ class PlainSide:
         self.url = url
         self.options = json.dumps({"onlyRenderVisibleElements": not render_all, "minimap": minimap})
 
+    def sign_in(self, context: BrowserContext) -> None:
+        """The plain page has no accounts."""
+
     def prepare(self, n: int) -> Callable[[Page], str]:
         graph = json.dumps(canvas_graph(generated_flow(n)))
 
@@ -93,11 +104,21 @@ class PlainSide:
 # --- the designer --------------------------------------------------------------------------
 
 
-def flow_store(env: dict[str, str]) -> Callable[[int], str]:
-    """A function that saves a new generated flow of n nodes in the app's database and returns
-    its id. Every run opens a new one: the editor saves each drag, so a flow once dragged is
-    no longer the generated one."""
-    engine = engine_for(load_settings(env).database_url)
+def bench_person(engine: Engine) -> Actor:
+    """The account the bench opens the editor as: an ordinary member, as most people are. On an
+    empty database the first account (which becomes the admin) is made first to take that seat."""
+    found = accounts.credentials(engine, BENCH_USER)
+    if found:
+        return found[0]
+    if accounts.count_accounts(engine) == 0:
+        accounts.create_user(engine, "bench-admin", "Bench admin")
+    return accounts.create_user(engine, BENCH_USER, "Canvas bench")
+
+
+def flow_store(engine: Engine, person: Actor) -> Callable[[int], str]:
+    """A function that saves a new generated flow of n nodes for ``person`` in the app's
+    database and returns its id. Every run opens a new one: the editor saves each drag, so a
+    flow once dragged is no longer the generated one."""
     flows: dict[int, Flow] = {}
 
     def store(n: int) -> str:
@@ -106,19 +127,38 @@ def flow_store(env: dict[str, str]) -> Callable[[int], str]:
             if flow is None or problems:
                 raise SystemExit(f"the generated flow of {n} nodes does not parse: {problems}")
             flows[n] = flow
-        return str(create_flow(engine, flows[n]).id)
+        return str(create_flow(engine, person, flows[n]).id)
 
     return store
 
 
 class DesignerSide:
-    """The designer's editor page, ``/flows/<id>``, of a flow stored just before."""
+    """The designer's editor page, ``/flows/<id>``, of a flow stored just before, opened signed
+    in as the bench's account (its session made in the app's database, as the browser tests do:
+    the page would otherwise send the browser to sign in)."""
 
     name = "designer"
 
-    def __init__(self, url: str, store: Callable[[int], str]) -> None:
+    def __init__(self, url: str, env: dict[str, str]) -> None:
         self.url = url
-        self.store = store
+        self.engine = engine_for(load_settings(env).database_url)
+        self.person = bench_person(self.engine)
+        self.store = flow_store(self.engine, self.person)
+
+    def sign_in(self, context: BrowserContext) -> None:
+        token = signin.create_session(self.engine, self.person.id, timedelta(hours=2))
+        context.add_cookies(
+            [
+                {
+                    "name": SESSION_COOKIE,
+                    "value": token,
+                    "domain": urlsplit(self.url).hostname or "127.0.0.1",
+                    "path": "/",
+                    "httpOnly": True,
+                    "sameSite": "Lax",
+                }
+            ]
+        )
 
     def prepare(self, n: int) -> Callable[[Page], str]:
         return lambda _page: f"{self.url}flows/{self.store(n)}"
@@ -140,7 +180,7 @@ def designer_side(work: Path, designer_url: str | None) -> Iterator[Side | None]
                     "starting the designer in prod mode (a first build takes minutes)", flush=True
                 )
                 url, env = stack.enter_context(running_app(work))
-            side: Side | None = DesignerSide(url, flow_store(env))
+            side: Side | None = DesignerSide(url, env)
         except Exception as exc:
             stack.close()
             print(f"designer editor not available ({type(exc).__name__}: {exc})")

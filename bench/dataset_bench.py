@@ -46,10 +46,11 @@ def generate_csv(path: Path, megabytes: float, seed: int = 7) -> int:
 
     rng = np.random.default_rng(seed)
     target = megabytes * 1_000_000
+    # A row is a little over 60 bytes: smaller chunks for a small file, so it ends near its size.
+    n = max(1000, min(ROWS_PER_CHUNK, round(target / 60)))
     start = rows = 0
     with open(path, "w", encoding="utf-8", newline="") as out:
         while out.tell() < target:
-            n = ROWS_PER_CHUNK
             frame = pd.DataFrame(
                 {
                     "id": np.arange(start, start + n),
@@ -78,8 +79,13 @@ def generate_csv(path: Path, megabytes: float, seed: int = 7) -> int:
 
 def child(side: str, path: Path) -> None:
     """Import, note the memory, do the work, print seconds and peak memory as JSON."""
+    with tempfile.TemporaryDirectory(prefix="designer-bench-home-") as home:
+        _measure_child(side, path, Path(home))
+
+
+def _measure_child(side: str, path: Path, home: Path) -> None:
     if side == "ours":
-        work = _upload_and_preview(path, Path(tempfile.mkdtemp(prefix="designer-bench-home-")))
+        work = _upload_and_preview(path, home)
 
     else:
         import pandas as pd

@@ -15,12 +15,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import median, print_header, print_table
+from _common import median, model_publisher, print_header, print_table
 
 from designer.flow.compile import CompiledFlow, compile_flow
 from designer.flow.validate import check_text
 from designer.runs.local import LocalEngine
 from designer.runs.record import RunRecord, Status
+from designer.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOW_FILE = ROOT / "tests" / "fixtures" / "flows" / "iris_classification.json"
@@ -49,6 +50,9 @@ def run_ours(engine: LocalEngine, compiled: CompiledFlow, flow_name: str) -> Our
     if record.status is not Status.SUCCEEDED:
         errors = {n: r.error for n, r in record.nodes.items() if r.error}
         raise SystemExit(f"the local run failed: {record.error or errors}")
+    outputs = [out for node in record.nodes.values() for out in node.outputs.values()]
+    if not any("version" in out.metadata for out in outputs):
+        raise SystemExit("the run succeeded but published no model")
     return OursRun(seconds, record)
 
 
@@ -136,8 +140,14 @@ def main() -> None:
     print_header(title, ("kfp", "scikit-learn"))
     with tempfile.TemporaryDirectory(prefix="designer-bench-") as tmp:
         home = Path(tmp) / "home"
-        os.environ["DESIGNER_HOME"] = str(home)  # models the deploy block registers go here
-        engine = LocalEngine(home / "runs", env={"DESIGNER_HOME": str(home)})
+        os.environ["DESIGNER_HOME"] = str(home)  # runs, the store and deployed models go here
+        os.environ.pop("DESIGNER_DATABASE_URL", None)
+        settings = load_settings()
+        # The deploy block packs the model; the designer publishes it as the run ends, and so
+        # does the engine here (as the plain script's joblib.dump, it is part of the run).
+        engine = LocalEngine(
+            settings.runs_dir, settings=settings, after_run=model_publisher(settings)
+        )
         flow_name, compiled = compile_iris()
         plain_dir = Path(tmp) / "plain"
         plain_dir.mkdir()
