@@ -33,7 +33,6 @@ import ipaddress
 import json
 import os
 import re
-import socket
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,8 +41,16 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from blocks.runtime.net_addresses import (
+    HOST_NAME,
+    IPAddress,
+    IPNetwork,
+    embedded_ipv4,
+    is_localhost,
+    literal_ip,
+    not_public,
+    same_host,
+)
 
 #: The sample tables that ship with the designer (``designer.settings.SAMPLES_DIR``).
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "samples"
@@ -57,12 +64,6 @@ GRANTS_VAR = "DESIGNER_READ_GRANTS"
 S3_BUCKETS_VAR = "DESIGNER_S3_READ_BUCKETS"
 
 _WEB_SCHEMES = ("http", "https")
-#: NAT64 (RFC 6052): an IPv6 address that reaches the IPv4 address in its last 32 bits.
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-#: Host names made only of the characters of an IPv4 address in any of the old notations
-#: (``2130706433``, ``0x7f.1``, ``017700000001``), which the resolver turns into that address.
-_LEGACY_IPV4 = re.compile(r"^[0-9a-fx.]+$")
-_HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_-]+)*$")
 
 
 class ReadRefused(PermissionError):
@@ -182,8 +183,8 @@ class ReadPolicy:
             return
         problem = self._ip_problem(ip)
         if problem is not None:
-            shown = f"{ip} ({embedded})" if (embedded := _embedded_ipv4(ip)) else f"{ip}"
-            said = shown if _same_host(web.host, ip) else f"{web.host} resolves to {shown}, which"
+            shown = f"{ip} ({embedded})" if (embedded := embedded_ipv4(ip)) else f"{ip}"
+            said = shown if same_host(web.host, ip) else f"{web.host} resolves to {shown}, which"
             raise ReadRefused(web.address, f"{said} {problem}", _network_advice(ip))
 
     # -- local files -------------------------------------------------------------------------
@@ -291,10 +292,10 @@ class ReadPolicy:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         trusted = address in self.grants or host in self.hosts
         web = WebAddress(address, parts.scheme.lower(), host, port, target, trusted)
-        literal = _literal_ip(host)
+        literal = literal_ip(host)
         if literal is not None:
             self.check_connection(web, literal)
-        elif _is_localhost(host) and not trusted:
+        elif is_localhost(host) and not trusted:
             loopback = [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")]
             if all(self._ip_problem(ip) is not None for ip in loopback):
                 raise ReadRefused(
@@ -304,13 +305,13 @@ class ReadPolicy:
 
     def _ip_problem(self, ip: IPAddress) -> str | None:
         """Why ``ip`` may not be reached (None: it may): the kind of address it is."""
-        embedded = _embedded_ipv4(ip)
+        embedded = embedded_ipv4(ip)
         for candidate in (ip, embedded):
             if candidate is not None and any(
                 candidate.version == n.version and candidate in n for n in self.networks
             ):
                 return None
-        return _not_public(embedded or ip)
+        return not_public(embedded or ip)
 
     # -- S3 ----------------------------------------------------------------------------------
 
@@ -456,59 +457,9 @@ def _host(raw: str, address: str) -> str:
             raise ValueError(
                 f"cannot read {_shown(address)}: {raw!r} is not a server name"
             ) from None
-    if _literal_ip(host) is None and _HOST_NAME.match(host) is None:
+    if literal_ip(host) is None and HOST_NAME.match(host) is None:
         raise ValueError(f"cannot read {_shown(address)}: {raw!r} is not a server name")
     return host
-
-
-def _literal_ip(host: str) -> IPAddress | None:
-    """The address ``host`` is written as, in any notation the resolver accepts, else None."""
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    if _LEGACY_IPV4.match(host) and any(c.isdigit() for c in host):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    return None
-
-
-def _is_localhost(host: str) -> bool:
-    return host == "localhost" or host.endswith(".localhost")  # RFC 6761
-
-
-def _same_host(host: str, ip: IPAddress) -> bool:
-    return _literal_ip(host) == ip
-
-
-def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address stands for (``::ffff:127.0.0.1``, NAT64), if any."""
-    if not isinstance(ip, ipaddress.IPv6Address):
-        return None
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip in _NAT64:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
-
-
-def _not_public(ip: IPAddress) -> str | None:
-    """Why ``ip`` is not a public internet address, in words; None when it is one."""
-    if ip.is_unspecified:
-        return "is no address at all (it means this computer)"
-    if ip.is_loopback:
-        return "is this computer (loopback)"
-    if ip.is_link_local:
-        return "is a link-local address (where cloud servers keep their secrets)"
-    if ip.is_multicast:
-        return "is a multicast address"
-    if ip.is_private:
-        return "is a private network address"
-    if ip.is_reserved or not ip.is_global:
-        return "is not a public internet address"
-    return None
 
 
 def _network_advice(ip: IPAddress) -> str:
@@ -529,7 +480,7 @@ def _allowed_networks(raw: str) -> tuple[tuple[IPNetwork, ...], frozenset[str]]:
         except ValueError:
             pass
         name = item.lower().rstrip(".")
-        if _HOST_NAME.match(name) is None:
+        if HOST_NAME.match(name) is None:
             raise ValueError(
                 f"{NETWORKS_VAR} lists {item!r}, which is neither a network (10.0.0.0/8, "
                 "fd00::/8, 192.168.1.7) nor a server name; an administrator must correct it"

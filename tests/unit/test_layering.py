@@ -11,6 +11,7 @@ CORE_MODULES = [
     "blocks.catalogue",
     "blocks.runtime.model_bundle",
     "blocks.runtime.model_inputs",
+    "blocks.runtime.net_addresses",
     "blocks.runtime.read_policy",
     "blocks.runtime.web_fetch",
     "designer.api.app",

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blocks.load.table_file import Params, infer
-from blocks.runtime import read_policy
+from blocks.runtime import net_addresses, read_policy
 from blocks.runtime.read_policy import (
     LocalFile,
     ReadPolicy,
@@ -330,7 +330,7 @@ def test_any_address_is_allowed_inside_the_rules_or_refused_plainly(address: str
         assert FUZZ_POLICY.in_data_dirs(found.path)
     elif isinstance(found, WebAddress):
         assert found.scheme in ("http", "https") and found.host
-        literal = read_policy._literal_ip(found.host)
+        literal = net_addresses.literal_ip(found.host)
         assert literal is None or FUZZ_POLICY._ip_problem(literal) is None
     else:
         assert isinstance(found, S3Address) and found.bucket == "open-data"
