@@ -145,7 +145,10 @@ def sign_in(
         raise TooManyAttempts(wait)
     found = accounts.credentials(engine, username)
     password_hash = found[1] if found is not None else None
-    if found is None or not verify_password(password_hash, password):
+    # Checked even for a name nobody has (against a dummy hash), so how long the answer takes
+    # does not tell a guesser which accounts exist.
+    matches = verify_password(password_hash, password)
+    if found is None or not matches:
         signin.record_failures(engine, keys.counted)
         raise SignInFailed()
     actor, password_hash = found

@@ -144,6 +144,33 @@ def test_a_failed_sign_in_does_not_say_what_was_wrong(
     assert str(failed.value) == "the user name or password is wrong"
 
 
+@pytest.mark.parametrize(
+    "username", ["ada", "nobody-has-this-name"], ids=["wrong password", "unknown user"]
+)
+def test_an_unknown_name_costs_a_password_check_too(
+    engine: Engine,
+    settings: Settings,
+    ada: SignedIn,
+    username: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both refusals hash the password once, so their timing does not tell names apart."""
+    import designer.auth.signin as module
+
+    checked: list[str] = []
+    real = module.verify_password
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        checked.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(module, "verify_password", counting)
+    with pytest.raises(SignInFailed):
+        sign_in(engine, settings, username, "not the password", ADDRESS)
+
+    assert checked == ["not the password"]
+
+
 def test_an_account_without_a_password_cannot_sign_in_with_one(
     engine: Engine, settings: Settings
 ) -> None:
