@@ -1,9 +1,12 @@
 """The Reflex app module (rxconfig's app_name "designer" loads designer.designer)."""
 
+import asyncio
+
 import reflex as rx
 
 from designer.api.app import build_app
 from designer.api.client import check_trusted_proxies
+from designer.runs.interrupted import settle_at_start
 from designer.settings import load_settings
 from designer.ui import (
     catalogue,
@@ -34,6 +37,14 @@ app = rx.App(
     toaster=rx.toast.provider(position="bottom-right", close_button=True),
     api_transformer=build_app(),
 )
+
+
+async def settle_interrupted_runs() -> None:
+    """However the app was started: runs a stopped server left "running" end as interrupted."""
+    await asyncio.to_thread(settle_at_start, load_settings())
+
+
+app.register_lifespan_task(settle_interrupted_runs)
 signed_in = SessionState.require_sign_in
 # Page state outlives a reload; a dialog left open must not greet the person on the next page.
 closed_dialogs = ShareState.set_open(False)

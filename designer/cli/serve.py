@@ -25,26 +25,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # in one line, rather than on the first page someone opens.
     if upgrade_database() != 0:
         return 1
-    settle_runs()
+    say_how_runs_are_isolated()
     return serve(args.host, args.port, prod=not args.dev)
 
 
-def settle_runs() -> None:
-    """Say how local runs are isolated, and fail the runs a previous server left "running"."""
-    from designer.runs.interrupted import mark_interrupted_runs
-    from designer.runs.sandbox import sandbox_status
-    from designer.store.db import StoreError, engine_for
+def say_how_runs_are_isolated() -> None:
+    """One line for the operator: whether local runs are sandboxed, and if not, what to do.
 
-    settings = load_settings()
-    print(f"designer: {sandbox_status(settings)}", file=sys.stderr)
-    try:
-        engine = engine_for(settings.database_url)
-    except StoreError:
-        engine = None  # upgrade_database has just reached it; a blip only skips the table
-    marked = mark_interrupted_runs(settings, engine)
-    if marked:
-        print(
-            f"designer: {len(marked)} run(s) the last server left unfinished are marked "
-            "failed (interrupted)",
-            file=sys.stderr,
-        )
+    (The web app itself marks runs a previous server left unfinished as interrupted.)
+    """
+    from designer.runs.sandbox import sandbox_status
+
+    print(f"designer: {sandbox_status(load_settings())}", file=sys.stderr)

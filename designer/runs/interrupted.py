@@ -21,7 +21,7 @@ from designer.runs import supervisor
 from designer.runs.local import RECORD_FILE, LocalEngine
 from designer.runs.record import RunRecord
 from designer.settings import Settings
-from designer.store.db import StoreError
+from designer.store.db import StoreError, engine_for
 from designer.store.runs import settle_unfinished_run, unfinished_run_records
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,18 @@ def mark_interrupted_runs(settings: Settings, engine: Engine | None) -> list[str
             ", ".join(sorted(marked)),
         )
     return sorted(marked)
+
+
+def settle_at_start(settings: Settings) -> list[str]:
+    """``mark_interrupted_runs`` for the configured database, as the web app starts; a
+    database that cannot be reached yet only leaves its rows for the next start (or for
+    ``Launcher.snapshot``, which settles a run when someone reads it)."""
+    try:
+        engine: Engine | None = engine_for(settings.database_url)
+    except StoreError as exc:
+        log.warning("cannot look for interrupted runs in the database: %s", exc)
+        engine = None
+    return mark_interrupted_runs(settings, engine)
 
 
 def _mark_folders(runs_dir: Path, now: float) -> set[str]:

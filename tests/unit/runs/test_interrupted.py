@@ -28,7 +28,7 @@ from sqlmodel import select
 from designer.flow.compile import compile_flow
 from designer.flow.document import Flow
 from designer.runs import supervisor
-from designer.runs.interrupted import mark_interrupted_runs
+from designer.runs.interrupted import mark_interrupted_runs, settle_at_start
 from designer.runs.launcher import Launcher, LaunchError
 from designer.runs.local import RECORD_FILE, LocalRun
 from designer.runs.record import INTERRUPTED, NodeRun, RunRecord, Status
@@ -45,6 +45,7 @@ from tests.fixtures.databases import (  # noqa: F401  (fixtures)
     migrated_template,
 )
 from tests.fixtures.flow_files import FLOWS, fixture_flow
+from tests.fixtures.object_stores import closed_port
 
 REPO = Path(__file__).resolve().parents[3]
 TOKEN_CODE = "from designer.runs import supervisor; print(supervisor.current().token(), flush=True)"
@@ -397,3 +398,15 @@ def test_a_server_killed_mid_run_leaves_a_failed_run_and_the_flow_runs_again(
         assert time.monotonic() < deadline, "the new run never ended"
         time.sleep(0.1)
     assert launcher.snapshot(again.run_id).status is Status.CANCELLED
+
+
+def test_the_app_settles_folders_even_while_the_database_is_down(
+    tmp_path: Path, dead_token: str
+) -> None:
+    """The web app's start: an unreachable database does not stop the folders being settled."""
+    url = f"postgresql+psycopg2://nobody@127.0.0.1:{closed_port()}/nothing"
+    settings = load_settings({"DESIGNER_HOME": str(tmp_path), "DESIGNER_DATABASE_URL": url})
+    save(settings, unfinished("r1-gone", dead_token))
+
+    assert settle_at_start(settings) == ["r1-gone"]
+    assert_interrupted(RunRecord.load(settings.runs_dir / "r1-gone" / RECORD_FILE))
