@@ -30,6 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from designer.runs.artifacts import KeptArtifacts, keep_artifacts
 from designer.runs.local_log import LogReader, TaskFinished, TaskLog, TaskStarted, error_line
 from designer.runs.local_worker import ARGUMENTS_FILE, ARTIFACTS_DIR, PIPELINE_FILE
 from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status
-from designer.runs.sandbox import choose_sandbox, run_mounts
+from designer.runs.sandbox import choose_sandbox, options_through_fd, run_mounts
 from designer.runs.worker_env import make_worker_dirs, worker_env
 from designer.settings import Settings, load_settings
 
@@ -111,19 +112,20 @@ class LocalEngine:
         make_worker_dirs(run_dir)
         env = {**worker_env(run_dir, self.settings, compiled.reads), **(self.env or {})}
         command = [sys.executable, "-m", "designer.runs.local_worker", str(run_dir)]
-        info = None
+        pipes = None
         if sandbox is not None:
             readable, hidden = run_mounts(self.settings, compiled.reads)
-            info = os.pipe()
-            command = sandbox.command(
+            pipes = _SandboxPipes(info=os.pipe(), options=os.pipe())
+            sandboxed = sandbox.command(
                 command,
                 run_dir=run_dir,
                 env=env,
                 readable=readable,
                 hidden=[*hidden, self.runs_dir],
                 network=compiled.needs_network,
-                info_fd=info[1],
+                info_fd=pipes.info[1],
             )
+            command, pipes.payload = options_through_fd(sandboxed, command, pipes.options[0])
         record = RunRecord(
             run_id=run_id,
             flow_name=flow_name,
@@ -142,7 +144,7 @@ class LocalEngine:
             store=self.store,
             after_run=after_run or self.after_run,
         )
-        run.launch(command, env, sandbox_info=info)
+        run.launch(command, env, sandbox=pipes)
         return run
 
     def run(
@@ -194,15 +196,15 @@ class LocalRun:
         command: list[str],
         env: dict[str, str],
         *,
-        sandbox_info: tuple[int, int] | None = None,
+        sandbox: _SandboxPipes | None = None,
     ) -> None:
         """Start the worker (``command``, with exactly ``env``) and follow it in a thread.
 
-        ``sandbox_info`` is the pipe (read, write) bwrap reports its sandbox on, when the
-        command is sandboxed: both ends are closed here.
+        ``sandbox``: the pipes bwrap reads its options from and reports its sandbox on, when the
+        command is sandboxed; every end is closed here.
         """
         self._save()
-        read_end, write_end = sandbox_info or (None, None)
+        read_end, write_end = sandbox.info if sandbox else (None, None)
         try:
             self._process = subprocess.Popen(
                 command,
@@ -214,7 +216,7 @@ class LocalRun:
                 env=env,
                 cwd=self.run_dir,
                 start_new_session=True,
-                pass_fds=() if write_end is None else (write_end,),
+                pass_fds=() if sandbox is None else (write_end, sandbox.options[0]),
             )
         except OSError as exc:  # the record must not say "running" for a run that never ran
             with self._lock:
@@ -222,6 +224,8 @@ class LocalRun:
                 self._save_locked()
             raise
         finally:
+            if sandbox is not None:
+                sandbox.send_options()
             if write_end is not None:
                 os.close(write_end)
             if read_end is not None:
@@ -375,6 +379,24 @@ class LocalRun:
 
     def _save_locked(self) -> None:
         self._record.save(self.run_dir / RECORD_FILE)
+
+
+@dataclass
+class _SandboxPipes:
+    """The pipes a sandboxed worker is started with (``designer.runs.sandbox``)."""
+
+    #: bwrap reports its sandbox's first process here (``--info-fd``): (read, write).
+    info: tuple[int, int]
+    #: bwrap reads its options from here (``--args``), off the visible command line.
+    options: tuple[int, int]
+    payload: bytes = b""
+
+    def send_options(self) -> None:
+        """Write the options for bwrap (started, or failed to start) and close the pipe."""
+        read_end, write_end = self.options
+        os.close(read_end)  # the child has its copy: a bwrap that died makes the write fail
+        with contextlib.suppress(BrokenPipeError), os.fdopen(write_end, "wb") as pipe:
+            pipe.write(self.payload)
 
 
 def _sandbox_pid(read_end: int) -> int | None:

@@ -143,6 +143,23 @@ class Sandbox:
         return [*args, "--", *argv]
 
 
+def options_through_fd(command: list[str], argv: Sequence[str], fd: int) -> tuple[list[str], bytes]:
+    """``command`` (from ``Sandbox.command`` for ``argv``) with bwrap's options moved to ``fd``.
+
+    bwrap reads NUL-separated options from ``--args FD``. A process's command line is visible
+    to every user of the machine (``ps``), its environment only to its own user: so the run's
+    environment (granted addresses, signed for the run) and its mounts travel through a pipe,
+    and the command line shows only ``bwrap --args FD -- python -m ...``. Returns that command
+    line and the bytes to write to ``fd``.
+    """
+    split = len(command) - len(argv) - 1  # the "--" before argv (an option's value may be "--")
+    if split < 1 or command[split] != "--" or command[split + 1 :] != list(argv):
+        raise ValueError("not a sandbox command for this argv")
+    options = command[1:split]
+    payload = b"".join(option.encode() + b"\0" for option in options)
+    return [command[0], "--args", str(fd), *command[split:]], payload
+
+
 Mount = tuple[Path, list[str]]
 
 

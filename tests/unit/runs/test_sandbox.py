@@ -7,6 +7,7 @@ secrets planted in the server's environment. One full kfp.local run goes through
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -42,6 +43,7 @@ SECRETS = {
     "DESIGNER_OIDC_CLIENT_SECRET": "oidc-secret-4b2d",
     "DESIGNER_KFP_TOKEN": "kfp-token-5e8f",
 }
+SIGNED_GRANT = "https://storage.example/objects/t.csv?X-Amz-Signature=sig-0d9e"
 TABLE = "rooms,area,price\n2,47.8,89471.52\n3,61.0,120000.0\n4,80.5,150000.0\n"
 
 
@@ -391,6 +393,13 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def read_command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""  # exited already
+
+
 def read_environ(pid: int) -> bytes:
     try:
         return Path(f"/proc/{pid}/environ").read_bytes()
@@ -420,13 +429,22 @@ def test_a_sandboxed_kfp_run_reads_a_data_folder_and_leaves_no_secret(
     assert check.flow is not None, check.diagnostics
     compiled = compile_flow(check.flow, check, settings=served.settings)
     assert not compiled.needs_network
+    # A signed address the designer grants the run: the run may read it, other users may not.
+    compiled = dataclasses.replace(compiled, reads=(*compiled.reads, SIGNED_GRANT))
     engine = LocalEngine(served.settings.runs_dir, settings=served.settings)
     run = engine.start(compiled, flow_name="One table")
-    # The worker's first process (bwrap, whose environment the run can read) has none either.
-    for pid in children(os.getpid()):
+    # The worker's first process (bwrap, whose environment the run can read) has none either,
+    # and its command line (which every user of the machine sees) shows no grant and no mount.
+    started = children(os.getpid())
+    assert started, "the worker should still be running"
+    for pid in started:
         environ = read_environ(pid)
         for name, value in SECRETS.items():
             assert value.encode() not in environ, f"{name} in the environment of process {pid}"
+        command_line = read_command_line(pid)
+        assert command_line.startswith(b"/") and b"--args" in command_line
+        assert SIGNED_GRANT.encode() not in command_line
+        assert str(served.data).encode() not in command_line
     record = run.wait()
     assert record.status is Status.SUCCEEDED, record.summary()
     load = record.nodes["load"]
@@ -439,3 +457,28 @@ def test_a_sandboxed_kfp_run_reads_a_data_folder_and_leaves_no_secret(
             text = path.read_bytes()
             for name, value in SECRETS.items():
                 assert value.encode() not in text, f"{name} in {path}"
+
+
+@pytest.mark.parametrize(
+    ("env", "argv"),
+    [
+        ({"A": "1"}, ["python", "-m", "worker"]),
+        ({"A": "--", "B": "-- python"}, ["python", "--", "x"]),  # "--" inside values and argv
+        ({}, ["--"]),
+    ],
+)
+def test_options_travel_through_the_pipe_whole(
+    bwrap: Sandbox, tmp_path: Path, env: dict[str, str], argv: list[str]
+) -> None:
+    command = bwrap.command(argv, run_dir=tmp_path, env=env)
+
+    shown, payload = sandbox_module.options_through_fd(command, argv, 7)
+
+    assert shown == [command[0], "--args", "7", "--", *argv]
+    assert payload.split(b"\0")[:-1] == [option.encode() for option in command[1 : -len(argv) - 1]]
+
+
+def test_options_of_another_command_are_refused(bwrap: Sandbox, tmp_path: Path) -> None:
+    command = bwrap.command(["python", "a"], run_dir=tmp_path, env={})
+    with pytest.raises(ValueError, match="not a sandbox command"):
+        sandbox_module.options_through_fd(command, ["python", "b"], 7)
