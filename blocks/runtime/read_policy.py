@@ -58,6 +58,9 @@ SAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "samples"
 #: knows which parameters make a run reach the network.
 ADDRESS_PARAM = {"address": True}
 
+#: The system's live views: a file there shows a process's environment, memory or devices.
+SYSTEM_VIEWS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
 DATA_DIRS_VAR = "DESIGNER_DATA_DIRS"
 NETWORKS_VAR = "DESIGNER_ALLOWED_NETWORKS"
 GRANTS_VAR = "DESIGNER_READ_GRANTS"
@@ -129,6 +132,11 @@ class ReadPolicy:
     #: The designer's own bucket, when it uses S3 storage: never read by address.
     own_bucket: str | None = None
     s3_read_buckets: frozenset[str] = frozenset()
+    #: Never read by path, even inside a data folder: the system's live views (``/proc``...)
+    #: and the designer's own files (its home, but for ``home/data``; a SQLite database).
+    closed: tuple[Path, ...] = SYSTEM_VIEWS
+    #: Inside a closed place, but open again (the default data folder inside the home).
+    reopened: tuple[Path, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReadPolicy:
@@ -150,6 +158,7 @@ class ReadPolicy:
             grants=_grants(env.get(GRANTS_VAR, "")),
             own_bucket=own_bucket,
             s3_read_buckets=frozenset(_items(env.get(S3_BUCKETS_VAR, ""))),
+            **_designer_files(env),
         )
 
     # -- the decision ------------------------------------------------------------------------
@@ -212,8 +221,24 @@ class ReadPolicy:
                 f"in a data folder ({_folders(self.data_dirs)}); an administrator can add "
                 f"folders to {DATA_DIRS_VAR}",
             )
-        found = next((r for r in inside if _is_file(r)), inside[0])
+        open_ = [r for r in inside if not self.is_closed(r)]
+        if not open_:
+            raise ReadRefused(
+                address,
+                "it is one of the designer's own files or a live view of the system, which "
+                "blocks never read",
+                "upload the table on the Datasets page and use the Dataset block",
+            )
+        found = next((r for r in open_ if _is_file(r)), open_[0])
         return LocalFile(address, found)
+
+    def is_closed(self, resolved: Path) -> bool:
+        """Whether ``resolved`` lies in a place blocks never read (see ``closed``)."""
+
+        def within(folders: tuple[Path, ...]) -> bool:
+            return any(resolved == f or resolved.is_relative_to(f) for f in folders)
+
+        return within(self.closed) and not within(self.reopened)
 
     def in_data_dirs(self, resolved: Path) -> bool:
         return any(resolved == d or resolved.is_relative_to(d) for d in self.data_dirs)
@@ -347,6 +372,7 @@ _POLICY_VARS = (
     S3_BUCKETS_VAR,
     "DESIGNER_S3_ENDPOINT",
     "DESIGNER_S3_BUCKET",
+    "DESIGNER_DATABASE_URL",
 )
 
 
@@ -383,6 +409,25 @@ def data_dirs(env: Mapping[str, str] | None = None) -> tuple[Path, ...]:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _designer_files(env: Mapping[str, str]) -> dict[str, tuple[Path, ...]]:
+    """What ``ReadPolicy.closed`` holds beyond the system's views, and what it reopens.
+
+    In the web server that is the designer's home (its database, storage, runs and models) and
+    a SQLite database kept elsewhere; in a run's process, whose home is a folder of its own,
+    only that folder, which blocks have no reason to read by path either.
+    """
+    closed: list[Path] = []
+    reopened: list[Path] = []
+    with contextlib.suppress(RuntimeError):  # no home folder to expand "~" to
+        home = Path(env.get("DESIGNER_HOME") or Path("~") / ".designer").expanduser().resolve()
+        closed.append(home)
+        reopened.append(home / "data")
+    database = env.get("DESIGNER_DATABASE_URL", "")
+    if database.startswith("sqlite:///") and len(database) > len("sqlite:///"):
+        closed.append(Path(database.removeprefix("sqlite:///")).resolve())
+    return {"closed": (*SYSTEM_VIEWS, *closed), "reopened": tuple(reopened)}
 
 
 def _scheme(address: str) -> str:

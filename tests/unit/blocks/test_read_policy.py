@@ -126,6 +126,50 @@ def test_nothing_local_is_read_when_no_data_folder_is_set(monkeypatch: pytest.Mo
         read_table_file(str(DATA / "pets.csv"))
 
 
+#: (what an administrator opened, the address) -> refused although it lies in a data folder
+CLOSED_PLACES = {
+    "the system's views, with / open": ("/", "/proc/self/environ"),
+    "a process's memory map": ("/", "/proc/self/maps"),
+    "the designer's database, its home open": ("{home}", "{home}/designer.db"),
+    "another person's dataset in the home": ("{home}", "{home}/objects/datasets/abc"),
+    "the home reached by a relative path": ("{home}", "objects/datasets/abc"),
+    "a SQLite database kept elsewhere": ("{tmp}", "{tmp}/elsewhere.db"),
+}
+
+
+@pytest.mark.parametrize(("opened", "address"), CLOSED_PLACES.values(), ids=CLOSED_PLACES.keys())
+def test_the_designers_own_files_and_the_system_views_are_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: str, address: str
+) -> None:
+    """Even an administrator who opens too much (the home, or /) does not open these."""
+    home = tmp_path / "home"
+    (home / "objects" / "datasets").mkdir(parents=True)
+    (home / "designer.db").write_text("a,b\nsecret-hash,1\n")
+    (home / "objects" / "datasets" / "abc").write_text("a,b\nsomeone else's,1\n")
+    (tmp_path / "elsewhere.db").write_text("a,b\nsecret-hash,1\n")
+    monkeypatch.setenv("DESIGNER_HOME", str(home))
+    monkeypatch.setenv("DESIGNER_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    monkeypatch.setenv("DESIGNER_DATA_DIRS", opened.format(home=home, tmp=tmp_path))
+    uri = address.format(home=home, tmp=tmp_path)
+
+    problems = infer(Params(uri=uri, target="nope"), {}).problems
+    assert [p.param for p in problems] == ["uri"]
+    assert "never read" in problems[0].message and "secret" not in problems[0].message
+    with pytest.raises(ReadRefused, match="never read"):
+        read_table_file(uri)
+
+
+def test_the_default_data_folder_inside_the_home_stays_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / "data").mkdir(parents=True)
+    (home / "data" / "pets.csv").write_bytes((DATA / "pets.csv").read_bytes())
+    monkeypatch.setenv("DESIGNER_HOME", str(home))
+    monkeypatch.delenv("DESIGNER_DATA_DIRS")
+    assert len(read_table_file("pets.csv", "auto", "species").frame) == 40
+
+
 @pytest.mark.parametrize("address", ["{data}/pets.csv", "pets.csv", "file://{data}/pets.csv"])
 def test_a_file_in_a_data_folder_is_read(data_dir: Path, address: str) -> None:
     uri = address.format(data=data_dir)
