@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from blocks.runtime.read_policy import SAMPLES_DIR
+from blocks.runtime.read_settings import SAMPLES_DIR
 
 #: The test tables (pets, houses...), a data folder in every test besides the default ones.
 FIXTURE_DATA = Path(__file__).resolve().parent / "fixtures" / "data"

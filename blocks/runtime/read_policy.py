@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import ipaddress
-import json
 import os
 import re
 import stat
@@ -51,20 +50,24 @@ from blocks.runtime.net_addresses import (
     not_public,
     same_host,
 )
+from blocks.runtime.read_settings import (
+    DATA_DIRS_VAR,
+    GRANTS_VAR,
+    NETWORKS_VAR,
+    POLICY_VARS,
+    S3_BUCKETS_VAR,
+    SYSTEM_VIEWS,
+    allowed_networks,
+    data_dirs,
+    designer_files,
+    grants_of,
+    items,
+)
 
-#: The sample tables that ship with the designer (``designer.settings.SAMPLES_DIR``).
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "samples"
 #: Marks a block parameter that holds an address to read (in its JSON schema), so the compiler
 #: knows which parameters make a run reach the network.
 ADDRESS_PARAM = {"address": True}
 
-#: The system's live views: a file there shows a process's environment, memory or devices.
-SYSTEM_VIEWS = (Path("/proc"), Path("/sys"), Path("/dev"))
-
-DATA_DIRS_VAR = "DESIGNER_DATA_DIRS"
-NETWORKS_VAR = "DESIGNER_ALLOWED_NETWORKS"
-GRANTS_VAR = "DESIGNER_READ_GRANTS"
-S3_BUCKETS_VAR = "DESIGNER_S3_READ_BUCKETS"
 
 _WEB_SCHEMES = ("http", "https")
 
@@ -146,8 +149,8 @@ class ReadPolicy:
         checking a large flow asks for the policy once per block.
         """
         if env is None:
-            return _environment_policy(tuple(os.environ.get(name) for name in _POLICY_VARS))
-        networks, hosts = _allowed_networks(env.get(NETWORKS_VAR, ""))
+            return _environment_policy(tuple(os.environ.get(name) for name in POLICY_VARS))
+        networks, hosts = allowed_networks(env.get(NETWORKS_VAR, ""))
         own_bucket = None
         if env.get("DESIGNER_S3_ENDPOINT", "").strip():
             own_bucket = env.get("DESIGNER_S3_BUCKET", "").strip() or "designer"
@@ -155,10 +158,10 @@ class ReadPolicy:
             data_dirs=data_dirs(env),
             networks=networks,
             hosts=hosts,
-            grants=_grants(env.get(GRANTS_VAR, "")),
+            grants=grants_of(env.get(GRANTS_VAR, "")),
             own_bucket=own_bucket,
-            s3_read_buckets=frozenset(_items(env.get(S3_BUCKETS_VAR, ""))),
-            **_designer_files(env),
+            s3_read_buckets=frozenset(items(env.get(S3_BUCKETS_VAR, ""))),
+            **designer_files(env),
         )
 
     # -- the decision ------------------------------------------------------------------------
@@ -363,23 +366,10 @@ class ReadPolicy:
         return S3Address(address, bucket, key)
 
 
-#: The environment variables the policy is made of.
-_POLICY_VARS = (
-    DATA_DIRS_VAR,
-    "DESIGNER_HOME",
-    NETWORKS_VAR,
-    GRANTS_VAR,
-    S3_BUCKETS_VAR,
-    "DESIGNER_S3_ENDPOINT",
-    "DESIGNER_S3_BUCKET",
-    "DESIGNER_DATABASE_URL",
-)
-
-
 @functools.lru_cache(maxsize=16)
 def _environment_policy(values: tuple[str | None, ...]) -> ReadPolicy:
     env = {
-        name: value for name, value in zip(_POLICY_VARS, values, strict=True) if value is not None
+        name: value for name, value in zip(POLICY_VARS, values, strict=True) if value is not None
     }
     return ReadPolicy.from_env(env)
 
@@ -389,45 +379,7 @@ def check_address(address: str, env: Mapping[str, str] | None = None) -> Address
     return ReadPolicy.from_env(env).check(address)
 
 
-def data_dirs(env: Mapping[str, str] | None = None) -> tuple[Path, ...]:
-    """The folders local files are read from, resolved: ``DESIGNER_DATA_DIRS`` (separated by
-    the system's path separator), else ``$DESIGNER_HOME/data`` and the shipped samples.
-
-    The same default as ``designer.settings``; an empty setting opens no folder at all.
-    """
-    env = os.environ if env is None else env
-    raw = env.get(DATA_DIRS_VAR)
-    if raw is None:
-        home = env.get("DESIGNER_HOME") or str(Path("~") / ".designer")
-        try:
-            return (Path(home).expanduser().joinpath("data").resolve(), SAMPLES_DIR)
-        except RuntimeError:  # no home folder to expand "~" to
-            return (SAMPLES_DIR,)
-    return tuple(
-        Path(item.strip()).expanduser().resolve() for item in raw.split(os.pathsep) if item.strip()
-    )
-
-
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _designer_files(env: Mapping[str, str]) -> dict[str, tuple[Path, ...]]:
-    """What ``ReadPolicy.closed`` holds beyond the system's views, and what it reopens.
-
-    In the web server that is the designer's home (its database, storage, runs and models) and
-    a SQLite database kept elsewhere; in a run's process, whose home is a folder of its own,
-    only that folder, which blocks have no reason to read by path either.
-    """
-    closed: list[Path] = []
-    reopened: list[Path] = []
-    with contextlib.suppress(RuntimeError):  # no home folder to expand "~" to
-        home = Path(env.get("DESIGNER_HOME") or Path("~") / ".designer").expanduser().resolve()
-        closed.append(home)
-        reopened.append(home / "data")
-    database = env.get("DESIGNER_DATABASE_URL", "")
-    if database.startswith("sqlite:///") and len(database) > len("sqlite:///"):
-        closed.append(Path(database.removeprefix("sqlite:///")).resolve())
-    return {"closed": (*SYSTEM_VIEWS, *closed), "reopened": tuple(reopened)}
 
 
 def _scheme(address: str) -> str:
@@ -513,41 +465,6 @@ def _network_advice(ip: IPAddress) -> str:
         f"blocks fetch only from public internet addresses; an administrator can allow "
         f"more in {NETWORKS_VAR} (networks such as {example}, or server names)"
     )
-
-
-def _allowed_networks(raw: str) -> tuple[tuple[IPNetwork, ...], frozenset[str]]:
-    networks: list[IPNetwork] = []
-    hosts: set[str] = set()
-    for item in _items(raw):
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-            continue
-        except ValueError:
-            pass
-        name = item.lower().rstrip(".")
-        if HOST_NAME.match(name) is None:
-            raise ValueError(
-                f"{NETWORKS_VAR} lists {item!r}, which is neither a network (10.0.0.0/8, "
-                "fd00::/8, 192.168.1.7) nor a server name; an administrator must correct it"
-            )
-        hosts.add(name)
-    return tuple(networks), frozenset(hosts)
-
-
-def _grants(raw: str) -> frozenset[str]:
-    if not raw.strip():
-        return frozenset()
-    try:
-        found = json.loads(raw)
-    except json.JSONDecodeError:
-        found = None
-    if not isinstance(found, list) or not all(isinstance(item, str) for item in found):
-        raise ValueError(f"{GRANTS_VAR} must be a JSON list of addresses")
-    return frozenset(found)
-
-
-def _items(raw: str) -> list[str]:
-    return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 def _folders(folders: tuple[Path, ...]) -> str:

@@ -21,7 +21,7 @@ from kfp import compiler, dsl
 
 from blocks.base import DatasetLookup
 from blocks.catalogue import get_block
-from blocks.runtime.read_policy import GRANTS_VAR
+from blocks.runtime.read_settings import GRANTS_VAR
 from designer.flow.diagnostics import Diagnostic
 from designer.flow.document import Flow, FlowParam
 from designer.flow.params import param_reference

@@ -13,6 +13,7 @@ CORE_MODULES = [
     "blocks.runtime.model_inputs",
     "blocks.runtime.net_addresses",
     "blocks.runtime.read_policy",
+    "blocks.runtime.read_settings",
     "blocks.runtime.web_fetch",
     "designer.api.app",
     "designer.auth.oidc",

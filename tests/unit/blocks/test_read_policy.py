@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blocks.load.table_file import Params, infer
-from blocks.runtime import net_addresses, read_policy
+from blocks.runtime import net_addresses, read_settings
 from blocks.runtime.read_policy import (
     LocalFile,
     ReadPolicy,
@@ -342,8 +342,8 @@ def test_a_setting_that_makes_no_sense_is_named(setting: str, value: str, words:
 )
 def test_the_data_folders_agree_with_the_designer_settings(tmp_path: Path, env: dict) -> None:
     env = {"DESIGNER_HOME": str(tmp_path / "home"), **env}
-    assert read_policy.data_dirs(env) == load_settings(env).data_dirs
-    assert read_policy.SAMPLES_DIR == SAMPLES_DIR
+    assert read_settings.data_dirs(env) == load_settings(env).data_dirs
+    assert read_settings.SAMPLES_DIR == SAMPLES_DIR
 
 
 # -- fuzzing -----------------------------------------------------------------------------------
