@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from designer import designer as web
 from designer.runs.record import NodeRun, RunRecord, Status
+from tests.fixtures.threads import run_coroutine
 
 
 def test_runs_a_stopped_server_left_running_end_as_interrupted(
@@ -30,7 +30,7 @@ def test_runs_a_stopped_server_left_running_end_as_interrupted(
     record.save(folder / "record.json")
 
     assert web.settle_interrupted_runs in web.app.get_lifespan_tasks()
-    asyncio.run(web.settle_interrupted_runs())
+    run_coroutine(web.settle_interrupted_runs())
 
     saved = json.loads((folder / "record.json").read_text())
     assert saved["status"] == "failed" and "interrupted" in saved["error"]
