@@ -33,8 +33,12 @@ def reflex_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env["REFLEX_TELEMETRY_ENABLED"] = "false"
     env["REFLEX_CHECK_LATEST_VERSION"] = "false"
-    # Reflex otherwise times a mirror it cannot reach before every fresh frontend install.
-    env.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org")
+    # Reflex otherwise times registries it may not reach before every fresh frontend install:
+    # hand it the one npm itself is configured with.
+    if not env.get("NPM_CONFIG_REGISTRY"):
+        registry = npm_registry(env)
+        if registry:
+            env["NPM_CONFIG_REGISTRY"] = registry
     env.setdefault("PYTHONUNBUFFERED", "1")
     path = [str(Path(sys.executable).parent)]
     bun = Path(env.get("REFLEX_BUN_PATH") or BUNDLED_BUN)
@@ -46,6 +50,27 @@ def reflex_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
         env.pop("REFLEX_BUN_PATH", None)
     env["PATH"] = os.pathsep.join([*path, env.get("PATH", "")])
     return env
+
+
+def npm_registry(env: Mapping[str, str]) -> str | None:
+    """The registry npm on this machine is configured with (``npm config get registry``), or
+    None when npm is missing or does not say."""
+    npm = shutil.which("npm", path=env.get("PATH"))
+    if npm is None:
+        return None
+    try:
+        done = subprocess.run(
+            [npm, "config", "get", "registry"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = done.stdout.strip()
+    return found if done.returncode == 0 and found.startswith(("http://", "https://")) else None
 
 
 def reflex_command(host: str = "127.0.0.1", port: int = 3000, *, prod: bool = True) -> list[str]:
