@@ -30,7 +30,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,13 @@ from designer.runs.artifacts import KeptArtifacts, keep_artifacts
 from designer.runs.local_log import LogReader, TaskFinished, TaskLog, TaskStarted, error_line
 from designer.runs.local_worker import ARGUMENTS_FILE, ARTIFACTS_DIR, PIPELINE_FILE
 from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status
-from designer.runs.sandbox import choose_sandbox, options_through_fd, run_mounts
+from designer.runs.sandbox import (
+    SandboxPipes,
+    choose_sandbox,
+    options_through_fd,
+    run_mounts,
+    sandbox_pid,
+)
 from designer.runs.worker_env import make_worker_dirs, worker_env
 from designer.settings import Settings, load_settings
 
@@ -115,7 +120,7 @@ class LocalEngine:
         pipes = None
         if sandbox is not None:
             readable, hidden = run_mounts(self.settings, compiled.reads)
-            pipes = _SandboxPipes(info=os.pipe(), options=os.pipe())
+            pipes = SandboxPipes(info=os.pipe(), options=os.pipe())
             sandboxed = sandbox.command(
                 command,
                 run_dir=run_dir,
@@ -196,7 +201,7 @@ class LocalRun:
         command: list[str],
         env: dict[str, str],
         *,
-        sandbox: _SandboxPipes | None = None,
+        sandbox: SandboxPipes | None = None,
     ) -> None:
         """Start the worker (``command``, with exactly ``env``) and follow it in a thread.
 
@@ -229,7 +234,7 @@ class LocalRun:
             if write_end is not None:
                 os.close(write_end)
             if read_end is not None:
-                self._sandbox_pid = _sandbox_pid(read_end)
+                self._sandbox_pid = sandbox_pid(read_end)
         self._reader = threading.Thread(target=self._follow, name=f"run-{self.run_id}", daemon=True)
         self._reader.start()
 
@@ -379,35 +384,6 @@ class LocalRun:
 
     def _save_locked(self) -> None:
         self._record.save(self.run_dir / RECORD_FILE)
-
-
-@dataclass
-class _SandboxPipes:
-    """The pipes a sandboxed worker is started with (``designer.runs.sandbox``)."""
-
-    #: bwrap reports its sandbox's first process here (``--info-fd``): (read, write).
-    info: tuple[int, int]
-    #: bwrap reads its options from here (``--args``), off the visible command line.
-    options: tuple[int, int]
-    payload: bytes = b""
-
-    def send_options(self) -> None:
-        """Write the options for bwrap (started, or failed to start) and close the pipe."""
-        read_end, write_end = self.options
-        os.close(read_end)  # the child has its copy: a bwrap that died makes the write fail
-        with contextlib.suppress(BrokenPipeError), os.fdopen(write_end, "wb") as pipe:
-            pipe.write(self.payload)
-
-
-def _sandbox_pid(read_end: int) -> int | None:
-    """The ``child-pid`` bwrap reports (``--info-fd``), read to the end; None if it failed
-    before making the sandbox."""
-    with os.fdopen(read_end, "rb") as info:
-        said = info.read()
-    try:
-        return int(json.loads(said)["child-pid"])
-    except (ValueError, KeyError, TypeError):
-        return None
 
 
 def _call_after_run(after_run: AfterRun, record: RunRecord, run_dir: Path) -> None:

@@ -17,7 +17,9 @@ own: not even loopback services answer.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -158,6 +160,36 @@ def options_through_fd(command: list[str], argv: Sequence[str], fd: int) -> tupl
     options = command[1:split]
     payload = b"".join(option.encode() + b"\0" for option in options)
     return [command[0], "--args", str(fd), *command[split:]], payload
+
+
+@dataclass
+class SandboxPipes:
+    """The pipes a sandboxed worker is started with: its options go in, its first process's
+    id comes out."""
+
+    #: bwrap reports its sandbox's first process here (``--info-fd``): (read, write).
+    info: tuple[int, int]
+    #: bwrap reads its options from here (``--args``), off the visible command line.
+    options: tuple[int, int]
+    payload: bytes = b""
+
+    def send_options(self) -> None:
+        """Write the options for bwrap (started, or failed to start) and close the pipe."""
+        read_end, write_end = self.options
+        os.close(read_end)  # the child has its copy: a bwrap that died makes the write fail
+        with contextlib.suppress(BrokenPipeError), os.fdopen(write_end, "wb") as pipe:
+            pipe.write(self.payload)
+
+
+def sandbox_pid(read_end: int) -> int | None:
+    """The ``child-pid`` bwrap reports (``--info-fd``), read to the end; None if it failed
+    before making the sandbox."""
+    with os.fdopen(read_end, "rb") as info:
+        said = info.read()
+    try:
+        return int(json.loads(said)["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 Mount = tuple[Path, list[str]]
