@@ -8,6 +8,9 @@ first revision, then upgraded like any other.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -49,7 +52,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     that refer to it (a flow's versions and runs).
     """
     sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as connection:
+    with _sqlite_file_lock(engine), engine.connect() as connection:
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
             connection.commit()  # a pragma outside any transaction; SQLite ignores it inside
@@ -69,6 +72,23 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys = ON")
                 connection.commit()
+
+
+@contextlib.contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """For a SQLite file, one migrating process at a time (PostgreSQL has its advisory lock):
+    the web app and a command started together both migrate a new database on first use."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    lock = Path(database).with_name(Path(database).name + ".migrating")
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _made_before_migrations(connection: Connection) -> bool:

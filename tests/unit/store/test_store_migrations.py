@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -340,3 +341,15 @@ def _schema_before_migrations(dialect: str) -> list[str]:
         "CREATE INDEX ix_runs_flow_started ON runs (flow_id, started_at)",
         "CREATE INDEX ix_runs_status ON runs (status)",
     ]
+
+
+def test_processes_migrating_one_new_sqlite_file_at_once_take_turns(tmp_path: Path) -> None:
+    """The web app and a command started together both migrate a new database on first use."""
+    for attempt in range(5):
+        url = f"sqlite:///{tmp_path / f'together-{attempt}.db'}"
+        engines = [create_engine(url) for _ in range(4)]
+        results = at_once([lambda engine=engine: upgrade(engine) for engine in engines])
+        assert [r for r in results if isinstance(r, Exception)] == []
+        assert current_revision(engines[0]) == head_revision()
+        for engine in engines:
+            engine.dispose()
