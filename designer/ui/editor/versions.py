@@ -164,18 +164,24 @@ class VersionsState(EditorState):
         if number > 1:
             self._compare(number - 1, number)
 
+    # The version pickers hand back the number as the browser holds it: text or a number.
     @rx.event
-    def set_compare_from(self, value: str) -> None:
-        self.compare_from = value
+    def set_compare_from(self, value: str | int) -> None:
+        self.compare_from = str(value)
 
     @rx.event
-    def set_compare_to(self, value: str) -> None:
-        self.compare_to = value
+    def set_compare_to(self, value: str | int) -> None:
+        self.compare_to = str(value)
 
     @rx.event
     def compare(self) -> None:
-        if self.compare_from.isdigit() and self.compare_to.isdigit():
-            self._compare(int(self.compare_from), int(self.compare_to))
+        old, new = str(self.compare_from), str(self.compare_to)
+        if not (old.isdigit() and new.isdigit()):
+            self.diff_title, self.diff_lines = "Pick two versions", [
+                "Choose a version in “from” and one in “to”, then press Show."
+            ]
+            return
+        self._compare(int(old), int(new))
 
     @rx.event
     def restore(self, number: int) -> Any:

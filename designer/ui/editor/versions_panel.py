@@ -66,7 +66,7 @@ def version_row(version: rx.Var) -> rx.Component:
 def compare_form() -> rx.Component:
     numbers = rx.foreach(
         VersionsState.history,
-        lambda v: rx.select.item("v" + v["number"].to(str), value=v["number"].to(str)),
+        lambda v: rx.select.item("v" + v["key"].to(str), value=v["key"].to(str)),
     )
     return rx.flex(
         rx.text("Compare", size="2", weight="medium"),

@@ -242,6 +242,8 @@ def version_history_view(
     return [
         {
             "number": v.number,
+            # Pickers compare their value as text: the number as text, not as the browser's number.
+            "key": str(v.number),
             "message": v.message or "(no message)",
             "author": v.author or "someone before accounts",
             "when": when(v.created_at.timestamp()),
