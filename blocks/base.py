@@ -109,6 +109,9 @@ class TableSchema:
     #: (one-hot encoding makes new ones): ``columns`` then holds only columns known to exist,
     #: so checks for a missing column must be skipped.
     columns_known: bool = True
+    #: When Task is auto: what the target holds that decided the task, quoted in messages
+    #: ("five whole numbers from 1 to 5, like a rating or a class code").
+    task_reason: str | None = None
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -152,6 +155,8 @@ class StoredTable:
     #: The task a column would be as the target when Task is auto, from its type and how many
     #: different values it holds (the same rule the block applies when it runs).
     tasks: Mapping[str, str] = field(default_factory=dict)
+    #: Why each of those tasks, as ``TableSchema.task_reason`` says it.
+    task_reasons: Mapping[str, str] = field(default_factory=dict)
 
     def arguments(self) -> dict[str, Any]:
         """What the reading component is given besides its parameters (the version is the one

@@ -51,12 +51,10 @@ def target_and_task(
             )
         ]
     if schema.task and schema.task != block_task:
-        return [
-            ParamProblem(
-                "",
-                task_mismatch(block_title, block_task, schema.task, schema.target, alternative),
-            )
-        ]
+        message = task_mismatch(
+            block_title, block_task, schema.task, schema.target, alternative, schema.task_reason
+        )
+        return [ParamProblem("", message)]
     return []
 
 
@@ -66,14 +64,25 @@ def task_mismatch(
     table_task: str,
     target: str,
     alternative: str | None = None,
+    holds: str | None = None,
 ) -> str:
-    """The message for a block of one task fed data of the other, with the way out."""
+    """The message for a block of one task fed data of the other, with the way out.
+
+    ``holds`` is what the target holds that made Task auto pick ``table_task`` (the rule's
+    words, ``blocks.runtime.target_kind``), so the person sees why and can overrule it.
+    """
     if alternative is None:
         alternative = "Linear regression" if table_task == "regression" else "Logistic regression"
     kind = "a regression" if table_task == "regression" else "a classification"
     hint = f"use {kind} block such as {alternative} instead"
+    why = f": {holds}" if holds else ""
+    other = "regression" if block_task == "regression" else "classification"
+    overrule = (
+        f"or set Task to {other} in the block that loads the data if that is what you mean"
+        if holds
+        else "or set Task in the block that loads the data"
+    )
     return (
         f"{block_title} works with {TASK_WORDS.get(block_task, block_task)}, but the target "
-        f"{target!r} holds {TASK_WORDS.get(table_task, table_task)}; {hint}, or set Task in "
-        "the block that loads the data."
+        f"{target!r} holds {TASK_WORDS.get(table_task, table_task)}{why}; {hint}, {overrule}."
     )

@@ -24,5 +24,7 @@ def task_field() -> Any:
         "auto",
         title="Task",
         description="classification predicts a category, regression predicts a number. auto "
-        "picks regression only for decimal targets with more than 20 different values.",
+        "picks regression for numbers with fractions and for whole numbers with more than 20 "
+        "different values (counts, amounts, years); text, true/false values and a few whole "
+        "numbers (a rating 1-5, class codes) are categories.",
     )

@@ -82,8 +82,11 @@ def infer_dataset(params: Params, table: StoredTable | None) -> Inference:
         )
         return Inference(outputs={"data": None}, problems=(problem,))
     target = params.target or None
-    task = params.task if params.task != "auto" else table.tasks.get(params.target)
-    return Inference(outputs={"data": TableSchema(table.columns, target, task if target else None)})
+    auto = params.task == "auto" and target is not None
+    task = table.tasks.get(params.target) if auto else params.task
+    why = table.task_reasons.get(params.target) if auto else None
+    schema = TableSchema(table.columns, target, task if target else None, task_reason=why)
+    return Inference(outputs={"data": schema})
 
 
 BLOCK = Block(

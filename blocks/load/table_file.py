@@ -52,8 +52,9 @@ def load_table_file(uri: str, format: str, target: str, task: str, data: Output[
 @functools.lru_cache(maxsize=64)
 def _local_schema(
     path: str, mtime: float, size: int, fmt: str, target: str, task: str
-) -> tuple[list[str], str | None]:
-    """Columns and task of an allowed file, remembered while it stays the same size and age."""
+) -> tuple[list[str], str | None, str | None]:
+    """Columns, task and why, of an allowed file, remembered while it stays the same size and
+    age."""
     from blocks.runtime.read_policy import LocalFile, ReadPolicy
     from blocks.runtime.table_file import read_local_schema
 
@@ -80,7 +81,7 @@ def infer(params: Params, inputs: Mapping[str, TableSchema | None]) -> Inference
         return Inference(outputs={"data": None})
     try:
         stat = address.path.stat()
-        columns, task = _local_schema(
+        columns, task, why = _local_schema(
             str(address.path),
             stat.st_mtime,
             stat.st_size,
@@ -97,7 +98,7 @@ def infer(params: Params, inputs: Mapping[str, TableSchema | None]) -> Inference
             f"Target column {params.target!r} not found; the table has: {', '.join(columns)}",
         )
         return Inference(outputs={"data": None}, problems=(problem,))
-    schema = TableSchema(tuple(columns), params.target or None, task)
+    schema = TableSchema(tuple(columns), params.target or None, task, task_reason=why)
     return Inference(outputs={"data": schema})
 
 

@@ -95,7 +95,9 @@ def _output(schema: TableSchema | None, params: Params) -> TableSchema | None:
     kept = tuple(c for c in schema.columns if c not in params.drop_columns or c == schema.target)
     # One-hot encoding names its columns after the values it meets, unknown until run time.
     known = schema.columns_known and not params.one_hot
-    return TableSchema(kept, schema.target, schema.task, columns_known=known)
+    return TableSchema(
+        kept, schema.target, schema.task, columns_known=known, task_reason=schema.task_reason
+    )
 
 
 BLOCK = Block(

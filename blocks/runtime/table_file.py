@@ -25,7 +25,7 @@ from blocks.runtime.read_policy import (
     S3Address,
     WebAddress,
 )
-from blocks.runtime.tables import Table, guess_task, require_columns
+from blocks.runtime.tables import Table, guess_kind, require_columns
 from blocks.runtime.web_fetch import download
 
 FORMATS = ("auto", "csv", "parquet")
@@ -70,8 +70,10 @@ def read_table_file(
 
 
 def resolve_task(labels: pd.Series, task: str) -> str:
+    """The task set in the block, or when it is auto the one the target's values call for
+    (``blocks.runtime.target_kind``)."""
     if task == "auto":
-        return guess_task(labels)
+        return guess_kind(labels).task
     numeric = pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
     if task == "regression" and not numeric:
         raise ValueError(
@@ -139,8 +141,10 @@ def _reason(exc: Exception) -> str:
 
 def read_local_schema(
     handle: BinaryIO, file: LocalFile, fmt: str, target: str, task: str
-) -> tuple[list[str], str | None]:
-    """Columns and task of an open local file without loading all of it (design-time checks)."""
+) -> tuple[list[str], str | None, str | None]:
+    """Columns, task and why that task, of an open local file without loading all of it
+    (design-time checks). The why is None unless Task is auto and the target was read: what
+    the target holds, in words ("five whole numbers from 1 to 5, like a rating...")."""
     fmt = resolve_format(file, fmt, _head(handle))
     if fmt == "parquet":
         columns = _parquet_columns(handle)
@@ -148,16 +152,17 @@ def read_local_schema(
         columns = [str(c) for c in pd.read_csv(handle, nrows=0).columns]
     handle.seek(0)
     if not target or target not in columns:
-        return columns, None
+        return columns, None, None
     if task != "auto":
-        return columns, task
+        return columns, task, None
     if fmt == "parquet":
         labels = pq.read_table(handle, columns=[target]).column(0).to_pandas()
     elif os.fstat(handle.fileno()).st_size <= MAX_INFER_CSV_BYTES:
         labels = pd.read_csv(handle, usecols=[target])[target]
     else:
-        return columns, None
-    return columns, guess_task(labels)
+        return columns, None, None
+    kind = guess_kind(labels.rename(target))
+    return columns, kind.task, kind.holds
 
 
 def _parquet_columns(handle: BinaryIO) -> list[str]:

@@ -10,6 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from blocks.runtime.target_kind import MAX_CLASSES, TargetKind, summarize, target_kind
+
 _META_KEY = b"designer"
 
 
@@ -66,16 +68,18 @@ def require_columns(frame: pd.DataFrame, names: list[str], what: str) -> None:
         )
 
 
-#: A float target with more distinct values than this is taken to be a regression target.
-MAX_CLASSES_GUESS = 20
+#: Kept for callers of the old name: the rule itself lives in ``blocks.runtime.target_kind``.
+MAX_CLASSES_GUESS = MAX_CLASSES
 
 
 def guess_task(labels: pd.Series) -> str:
-    """Classification unless the target is a float with many distinct values."""
-    floating = pd.api.types.is_float_dtype(labels)
-    if floating and labels.nunique(dropna=True) > MAX_CLASSES_GUESS:
-        return "regression"
-    return "classification"
+    """The task "auto" picks for this target column (see ``blocks.runtime.target_kind``)."""
+    return guess_kind(labels).task
+
+
+def guess_kind(labels: pd.Series) -> TargetKind:
+    """The task "auto" picks for this target column, and why in words."""
+    return target_kind(summarize(labels))
 
 
 def text_columns(frame: pd.DataFrame) -> list[str]:

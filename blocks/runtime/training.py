@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from blocks.runtime.tables import Table, guess_task, require_columns, text_columns
+from blocks.runtime.tables import Table, guess_kind, require_columns, text_columns
 
 PREPARE_HINT = 'add a "Prepare columns" block before this one'
 
@@ -104,9 +104,12 @@ def training_data(
     labels = table.labels
     if labels.empty:
         raise ValueError(f"{who} got a training table with no rows")
-    table_task = table.task or guess_task(labels)
+    guessed = guess_kind(labels)
+    table_task = table.task or guessed.task
     if table_task != task:
-        raise ValueError(task_mismatch(who, task, table_task, table.target, alternative))
+        # The rule's words explain a task it chose; a task set in the load block needs none.
+        holds = guessed.holds if guessed.task == table_task else None
+        raise ValueError(task_mismatch(who, task, table_task, table.target, alternative, holds))
     if labels.isna().any():
         raise ValueError(
             f"the target {table.target!r} is empty in {int(labels.isna().sum())} row(s); "

@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from blocks.base import StoredTable
-from blocks.runtime.tables import MAX_CLASSES_GUESS
-from designer.datasets.profile import TableProfile, inspect_file
+from designer.datasets.profile import ColumnProfile, TableProfile, inspect_file
+from designer.datasets.target import suggest_kind
 from designer.objects.base import ObjectStore
 from designer.objects.keys import join_key
 from designer.objects.s3 import S3Store
@@ -37,10 +37,6 @@ from designer.store import datasets as records
 from designer.store.access import Actor
 
 log = logging.getLogger(__name__)
-
-#: A numeric column with more different values than this is a regression target under "auto"
-#: (the rule ``blocks.runtime.tables.guess_task`` applies when the flow runs).
-MAX_CLASSES = MAX_CLASSES_GUESS
 
 
 class UploadTooLarge(ValueError):
@@ -317,6 +313,7 @@ def stored_table(
     version: records.DatasetVersion, profile: dict[str, Any], store: ObjectStore
 ) -> StoredTable:
     parsed = TableProfile.from_dict(profile)
+    kinds = {c.name: suggest_kind(c) for c in parsed.columns}
     return StoredTable(
         dataset_id=version.dataset_id,
         name=version.dataset_name,
@@ -326,14 +323,14 @@ def stored_table(
         delimiter=parsed.delimiter,
         columns=version.columns,
         suggested_target=parsed.suggested_target,
-        tasks={c.name: auto_task(c.type, c.distinct) for c in parsed.columns},
+        tasks={name: kind.task for name, kind in kinds.items()},
+        task_reasons={name: kind.holds for name, kind in kinds.items()},
     )
 
 
-def auto_task(column_type: str, distinct: int | None) -> str:
-    """The task "auto" picks for a target column of this type (see ``guess_task``)."""
-    many = distinct is None or distinct > MAX_CLASSES
-    return "regression" if column_type == "number" and many else "classification"
+def auto_task(column: ColumnProfile) -> str:
+    """The task "auto" picks for ``column`` as the target (``blocks.runtime.target_kind``)."""
+    return suggest_kind(column).task
 
 
 def _megabytes(size: int | None) -> str:

@@ -56,8 +56,9 @@ class ColumnProfile:
     missing: int
     #: exact count of distinct non-missing values, None above stats.DISTINCT_CAP
     distinct: int | None
-    #: numbers: min, max, mean, std (+ infinite); text: top, top_count; boolean: true, false,
-    #: top, top_count; datetime: min, max (ISO text)
+    #: numbers: min, max, mean, std (+ infinite; + whole, True when every finite value is a
+    #: whole number, absent from profiles made before it was recorded); text: top, top_count;
+    #: boolean: true, false, top, top_count; datetime: min, max (ISO text)
     stats: dict[str, float | str | None]
     #: numbers only: [{"start", "end", "count"}], counts summing to the finite values
     histogram: list[dict[str, float]]

@@ -16,23 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from blocks.runtime.target_kind import kind_of
+
 DISTINCT_CAP = 10_000
 HISTOGRAM_BINS = 10
 NUMERIC = ("integer", "number")
 _NESTED = (np.ndarray, list, tuple, dict, set)
-
-
-def kind_of(dtype: Any) -> str:
-    """ "integer", "number", "boolean", "datetime" or "text" for a pandas dtype."""
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "integer"
-    if pd.api.types.is_float_dtype(dtype):
-        return "number"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    return "text"
 
 
 def merge_kinds(old: str | None, new: str) -> str:
@@ -71,6 +60,8 @@ class ColumnStats:
         self.low = math.inf
         self.high = -math.inf
         self.infinite = 0
+        #: a finite number with a fraction was seen (integers never have one)
+        self.fractions = False
         self.first: pd.Timestamp | None = None
         self.last: pd.Timestamp | None = None
 
@@ -137,6 +128,8 @@ class ColumnStats:
         self.n = total
         self.low = min(self.low, float(finite.min()))
         self.high = max(self.high, float(finite.max()))
+        if not self.fractions and self.kind == "number":
+            self.fractions = bool(np.any(finite != np.floor(finite)))
 
     # --- results -------------------------------------------------------------------------------
 
@@ -161,6 +154,8 @@ class ColumnStats:
             }
             if self.infinite:
                 result["infinite"] = self.infinite
+            if found:  # whole numbers, even read as floats: what the target rule looks at
+                result["whole"] = not self.fractions
             return result
         if self.kind == "datetime":
             return {

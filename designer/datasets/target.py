@@ -1,21 +1,19 @@
 """Which column a person most likely wants to predict, and the task the load block will take.
 
-The task comes from ``blocks.runtime.tables.guess_task`` itself, the rule the load block applies
-at run time, called on a small stand-in column with the profiled column's dtype and distinct
-count (all that rule looks at), so the suggestion agrees without reading the column again.
+The task comes from ``blocks.runtime.target_kind``, the rule the load block applies at run
+time, given the same summary of the column (type, distinct count, smallest and largest value,
+whether all are whole numbers, name) built from the profile instead of the values, so the
+suggestion agrees without reading the column again.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from blocks.runtime.tables import guess_task
-from designer.datasets.stats import DISTINCT_CAP
+from blocks.runtime.target_kind import ColumnSummary, TargetKind, target_kind
 
 if TYPE_CHECKING:
     from designer.datasets.profile import ColumnProfile
@@ -99,19 +97,38 @@ def suggest_target(columns: Sequence[ColumnProfile], rows: int) -> str | None:
 
 
 def suggest_task(column: ColumnProfile) -> str:
-    """What ``guess_task`` says of the whole column, from its type and distinct count."""
-    return guess_task(stand_in(column.type, column.distinct))
+    """The task the load block picks for ``column`` as the target when Task is auto."""
+    return suggest_kind(column).task
 
 
-def stand_in(kind: str, distinct: int | None) -> pd.Series:
-    """A small column with the dtype pandas gives ``kind`` and ``distinct`` distinct values."""
-    n = DISTINCT_CAP + 1 if distinct is None else distinct
-    if kind == "integer":
-        return pd.Series(np.arange(n, dtype="int64"))
-    if kind == "number":
-        return pd.Series(np.arange(n, dtype="float64") + 0.5)
-    if kind == "boolean":
-        return pd.Series([True, False][: min(n, 2)], dtype="bool")
-    if kind == "datetime":
-        return pd.Series(pd.date_range("2000-01-01", periods=n))
-    return pd.Series([f"v{i}" for i in range(n)], dtype=object)
+def suggest_kind(column: ColumnProfile) -> TargetKind:
+    """That task and why, in words (``blocks.runtime.target_kind``)."""
+    return target_kind(summary_of(column.name, column.type, column.distinct, column.stats))
+
+
+def summary_of(
+    name: str, kind: str, distinct: int | None, stats: Mapping[str, Any] | None
+) -> ColumnSummary:
+    """The rule's summary of a profiled column (also of a stored profile's column dict).
+
+    Numbers carry their smallest and largest value and, in profiles made since it was
+    recorded, whether they are all whole; older profiles leave it unknown.
+    """
+    if kind not in ("integer", "number"):
+        return ColumnSummary(name, kind, distinct)
+    stats = stats or {}
+    whole = stats.get("whole")
+    return ColumnSummary(
+        name,
+        kind,
+        distinct,
+        _finite_number(stats.get("min")),
+        _finite_number(stats.get("max")),
+        whole if isinstance(whole, bool) else None,
+    )
+
+
+def _finite_number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None

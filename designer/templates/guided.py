@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from blocks.runtime.tables import MAX_CLASSES_GUESS
+from blocks.runtime.sklearn_data import target_column
 from designer.datasets.profile import ColumnProfile, TableProfile
-from designer.datasets.target import named_like_id
+from designer.datasets.target import named_like_id, suggest_kind
 from designer.flow.document import Edge, Flow, Node, Position
 from designer.store.flows import PLAIN_LINE
 from designer.templates.samples import CannotPropose, Sample, TableSource, sample
@@ -73,13 +73,14 @@ class _Plan:
 def propose_sample(name: str) -> Proposal:
     """A flow for one of the sample datasets: its target is already chosen."""
     chosen = sample(name)
+    target = target_column(name)
     plan = _Plan()
     plan.add(
         "load",
         "load.sklearn_dataset",
         {"dataset": name},
         "Sample dataset",
-        f"Loads the {chosen.title.lower()} data; the column to predict is “target”: "
+        f"Loads the {chosen.title.lower()} data; the column to predict is “{target}”: "
         f"{chosen.target_meaning}.",
     )
     reason = _sample_reason(chosen)
@@ -90,7 +91,7 @@ def propose_sample(name: str) -> Proposal:
         nodes=plan.nodes,
         edges=plan.edges,
     )
-    return Proposal(flow, chosen.task, "target", reason, tuple(plan.steps))
+    return Proposal(flow, chosen.task, target, reason, tuple(plan.steps))
 
 
 def _sample_reason(chosen: Sample) -> str:
@@ -145,9 +146,10 @@ def _one_line(text: str) -> str:
 def task_for(column: ColumnProfile, rows: int) -> tuple[str, str]:
     """Classification or regression for this target, and why in words.
 
-    Few different values are categories; many numbers are amounts (whole numbers too: a
-    price in whole euros is still a price). The load block is then told the task, so it does
-    not guess again.
+    The same rule as the load block's Task auto (``blocks.runtime.target_kind``): text and a
+    few whole numbers (a rating, class codes) are categories; numbers with fractions and many
+    whole numbers (counts, amounts, years) are numbers. Targets nothing can be learnt for are
+    refused first. The load block is then told the task, so it does not guess again.
     """
     present = rows - column.missing
     if present == 0:
@@ -167,17 +169,8 @@ def task_for(column: ColumnProfile, rows: int) -> tuple[str, str]:
             f"every row has its own value in “{column.name}”, like an id or a name: there is "
             "nothing shared to learn; pick the column holding the answer you want predicted"
         )
-    count = "more than 10,000" if column.distinct is None else f"{column.distinct:,}"
-    many = column.distinct is None or column.distinct > MAX_CLASSES_GUESS
-    if column.type in ("integer", "number") and many:
-        return "regression", (
-            f"“{column.name}” holds numbers with {count} different values, so the model will "
-            "predict a number: regression."
-        )
-    return "classification", (
-        f"“{column.name}” holds {count} different values, so the model will predict which "
-        "one a row belongs to: classification."
-    )
+    kind = suggest_kind(column)
+    return kind.task, kind.reason
 
 
 def droppable(column: ColumnProfile, rows: int) -> bool:

@@ -200,12 +200,23 @@ def version_bar() -> rx.Component:
 def target_callout() -> rx.Component:
     return rx.cond(
         DatasetState.target != "",
-        rx.callout(
-            DatasetState.target,
-            icon="target",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("target")),
+            rx.flex(
+                rx.callout.text(
+                    DatasetState.target,
+                    weight="medium",
+                    custom_attrs={"data-testid": "likely-target"},
+                ),
+                rx.callout.text(
+                    DatasetState.target_reason,
+                    custom_attrs={"data-testid": "likely-target-reason"},
+                ),
+                direction="column",
+                gap="2px",
+            ),
             size="1",
             color_scheme="indigo",
-            custom_attrs={"data-testid": "likely-target"},
         ),
     )
 

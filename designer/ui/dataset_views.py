@@ -14,6 +14,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import quote
 
+from blocks.runtime.target_kind import TargetKind, target_kind
+from designer.datasets.target import summary_of
 from designer.store.dataset_shares import DatasetAccess
 from designer.store.datasets import DatasetSummary, DatasetVersion
 from designer.store.teams import TeamSummary
@@ -195,12 +197,33 @@ def version_facts(version: DatasetVersion) -> dict[str, str]:
 
 
 def target_line(profile: Mapping[str, Any]) -> str:
-    """ "Likely target: price (regression)", or "" when no column looks like one."""
+    """ "Likely target: price (regression)", or "" when no column looks like one.
+
+    The task is the one Task auto picks today, from the target's column (a profile stored
+    before the rule changed may hold another ``suggested_task``)."""
     target = profile.get("suggested_target")
     if not target:
         return ""
-    task = profile.get("suggested_task")
+    kind = _target_kind(profile)
+    task = kind.task if kind is not None else profile.get("suggested_task")
     return f"Likely target: {target}" + (f" ({task})" if task else "")
+
+
+def target_reason(profile: Mapping[str, Any]) -> str:
+    """Why the likely target's task, in a sentence, or "" without a likely target."""
+    kind = _target_kind(profile)
+    return kind.reason if kind is not None else ""
+
+
+def _target_kind(profile: Mapping[str, Any]) -> TargetKind | None:
+    target = profile.get("suggested_target")
+    column = next((c for c in profile.get("columns", []) if c.get("name") == target), None)
+    if not target or column is None:
+        return None
+    summary = summary_of(
+        str(target), column.get("type", ""), column.get("distinct"), column.get("stats")
+    )
+    return target_kind(summary)
 
 
 def column_summary(column: Mapping[str, Any]) -> str:

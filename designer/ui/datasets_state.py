@@ -178,6 +178,7 @@ class DatasetState(rx.State):
     number: str = ""
     facts: dict[str, str] = {}
     target: str = ""
+    target_reason: str = ""
     columns: list[dict[str, Any]] = []
     preview_headers: list[str] = []
     preview_rows: list[list[str]] = []
@@ -242,6 +243,7 @@ class DatasetState(rx.State):
         self.number = str(opened.version.number)
         self.facts = views.version_facts(opened.version)
         self.target = views.target_line(opened.profile)
+        self.target_reason = views.target_reason(opened.profile)
         self.columns = views.column_rows(opened.profile)
         self.preview_headers, self.preview_rows = views.preview_table(opened.profile)
         self.access = views.access_rows(opened.access)

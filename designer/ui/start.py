@@ -27,12 +27,16 @@ from designer.templates.samples import (
 )
 from designer.templates.use import create_guided_flow
 from designer.ui.context import database, settings
-from designer.ui.dataset_page import preview_table as preview_view
-from designer.ui.dataset_views import preview_table, upload_url
+from designer.ui.dataset_views import upload_url
 from designer.ui.messages import shown
 from designer.ui.session import actor_of
 from designer.ui.shell import app_header
-from designer.ui.start_views import column_options, proposal_view, sample_cards
+from designer.ui.start_views import (
+    column_options,
+    proposal_view,
+    sample_cards,
+    target_first_preview,
+)
 from designer.ui.upload_zone import upload_zone
 
 SAMPLE_CARDS = sample_cards()
@@ -45,7 +49,8 @@ class StartState(rx.State):
     source_name: str = ""
     #: Set for tables whose column to predict the person picks ("" for the samples).
     columns: list[dict[str, str]] = []
-    #: The table's first rows, to help pick the column (the samples have none).
+    #: The table's first rows, to help pick the column (the samples have none); the column to
+    #: predict comes first.
     preview_headers: list[str] = []
     preview_rows: list[list[str]] = []
     target: str = ""
@@ -94,6 +99,7 @@ class StartState(rx.State):
     @rx.event
     def set_target(self, column: str) -> None:
         self.target = column
+        self._show_preview()
         self._propose()
 
     @rx.event
@@ -122,11 +128,16 @@ class StartState(rx.State):
             return
         self.source_name = self._source.name
         self.columns = column_options(self._profile)
-        self.preview_headers, rows = preview_table(self._profile.to_dict())
-        self.preview_rows = rows[:PREVIEW_ROWS]
         self.target = self._profile.suggested_target or ""
+        self._show_preview()
         self.step = 2
         self._propose()
+
+    def _show_preview(self) -> None:
+        if self._profile is not None:
+            self.preview_headers, self.preview_rows = target_first_preview(
+                self._profile, self.target, PREVIEW_ROWS
+            )
 
     def _proposal(self) -> Proposal | None:
         try:
@@ -206,6 +217,41 @@ def choose_data() -> rx.Component:
         ),
         direction="column",
         spacing="3",
+    )
+
+
+def preview_header(name: rx.Var, index: rx.Var) -> rx.Component:
+    return rx.table.column_header_cell(
+        rx.cond(
+            (index == 0) & (StartState.target != ""),
+            rx.flex(rx.icon("target", size=12), name, align="center", gap="4px"),
+            name,
+        ),
+        white_space="nowrap",
+    )
+
+
+def target_preview() -> rx.Component:
+    """The first rows: they scroll sideways inside their box, and the column to predict comes
+    first and stays pinned at the left edge, so a wide table never hides it."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(rx.foreach(StartState.preview_headers, preview_header))),
+            rx.table.body(
+                rx.foreach(
+                    StartState.preview_rows,
+                    lambda row: rx.table.row(
+                        rx.foreach(row, lambda cell: rx.table.cell(cell, white_space="nowrap")),
+                        custom_attrs={"data-testid": "preview-row"},
+                    ),
+                )
+            ),
+            variant="surface",
+            size="1",
+            custom_attrs={"data-testid": "start-preview"},
+        ),
+        class_name=rx.cond(StartState.target != "", "start-preview has-target", "start-preview"),
+        custom_attrs={"data-testid": "start-preview-box"},
     )
 
 
@@ -292,7 +338,7 @@ def choose_column() -> rx.Component:
         rx.text("Data: ", rx.text.strong(StartState.source_name), size="2"),
         rx.cond(
             StartState.preview_rows.length() > 0,
-            preview_view(StartState.preview_headers, StartState.preview_rows, "start-preview"),
+            target_preview(),
         ),
         rx.cond(
             StartState.columns.length() > 0,
@@ -360,6 +406,20 @@ STYLE: dict[str, Any] = {
         "cursor": "pointer",
     },
     ".start-choice:hover": {"border_color": "var(--accent-8)", "box_shadow": "var(--shadow-2)"},
+    # The preview scrolls inside its box (the table's own scroll area; never widening the page),
+    # its first column, the one to predict, pinned over the others as they scroll under it. The
+    # table must not clip (Radix Themes gives it overflow: hidden), or cells stick to it instead
+    # of to the scroll area.
+    ".start-preview": {"max_width": "100%", "min_width": "0"},
+    ".start-preview .rt-TableRootTable": {"overflow": "visible"},
+    ".start-preview.has-target :is(th, td):first-child": {
+        "position": "sticky",
+        "left": "0",
+        "z_index": "1",
+        "background": "linear-gradient(var(--accent-a3), var(--accent-a3)), "
+        "var(--color-panel-solid)",
+        "box_shadow": "inset -1px 0 0 var(--accent-a6)",
+    },
     ".start-step-number": {
         "width": "24px",
         "height": "24px",

@@ -8,6 +8,7 @@ from blocks import get_block
 from designer.datasets.profile import ColumnProfile, TableProfile
 from designer.templates.guided import Proposal
 from designer.templates.samples import SAMPLE_TABLES, SAMPLES
+from designer.ui.dataset_views import MISSING
 
 TASK_WORDS = {"classification": "Predict a category", "regression": "Predict a number"}
 
@@ -46,6 +47,24 @@ def column_option(column: ColumnProfile, rows: int) -> dict[str, str]:
 
 def column_options(profile: TableProfile) -> list[dict[str, str]]:
     return [column_option(c, profile.rows) for c in profile.columns]
+
+
+def target_first_preview(
+    profile: TableProfile, target: str, limit: int
+) -> tuple[list[str], list[list[str]]]:
+    """The table's first ``limit`` rows with the column to predict moved first, so it stays in
+    view however many columns the table has (the preview scrolls sideways for the rest)."""
+    names = profile.column_names()
+    order = list(range(len(names)))
+    if target in names:
+        first = names.index(target)
+        order = [first, *(i for i in order if i != first)]
+    headers = [names[i] for i in order]
+    rows = [
+        [MISSING if row[i] is None else str(row[i]) for i in order]
+        for row in profile.preview[:limit]
+    ]
+    return headers, rows
 
 
 def proposal_view(proposal: Proposal) -> dict[str, Any]:

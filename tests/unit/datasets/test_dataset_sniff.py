@@ -230,13 +230,14 @@ def test_target_suggestion(columns: list[ColumnProfile], expected: str | None) -
     ("kind", "distinct", "task"),
     [
         ("number", 21, "regression"),
-        ("number", 20, "classification"),
+        ("number", 20, "classification"),  # wholeness unknown (no stats): read as whole
         ("number", None, "regression"),
-        ("integer", None, "classification"),  # guess_task: only floats are regression
-        ("integer", 500, "classification"),
+        ("integer", None, "regression"),  # many whole numbers: a count or an amount
+        ("integer", 500, "regression"),
+        ("integer", 5, "classification"),  # a few: a rating or a class code
         ("text", None, "classification"),
         ("boolean", 2, "classification"),
     ],
 )
-def test_task_follows_guess_task(kind: str, distinct: int | None, task: str) -> None:
+def test_task_follows_the_target_rule(kind: str, distinct: int | None, task: str) -> None:
     assert suggest_task(column("t", kind, distinct)) == task

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from blocks.runtime.table_file import read_table_file
 from designer.datasets import library
+from designer.datasets.profile import ColumnProfile
 from designer.datasets.sniff import DatasetProblem
 from designer.objects.base import ObjectStore, StorageUnavailable
 from designer.objects.local import LocalFolderStore
@@ -191,11 +192,13 @@ def test_a_lookup_names_what_is_missing(
         ("number", 21, "regression"),
         ("number", None, "regression"),
         ("number", 20, "classification"),
-        ("integer", 1000, "classification"),
+        ("integer", 1000, "regression"),  # many whole numbers: a count, not 1000 classes
+        ("integer", 20, "classification"),
         ("text", 3, "classification"),
     ],
 )
 def test_auto_task_follows_the_rule_the_block_applies(
     column_type: str, distinct: int | None, task: str
 ) -> None:
-    assert library.auto_task(column_type, distinct) == task
+    column = ColumnProfile("y", column_type, 0, distinct, {}, [])
+    assert library.auto_task(column) == task

@@ -38,7 +38,7 @@ def lookup_for(table: TableProfile) -> DatasetLookup:
             format="csv",
             delimiter=",",
             columns=tuple(table.column_names()),
-            tasks={c.name: auto_task(c.type, c.distinct) for c in table.columns},
+            tasks={c.name: auto_task(c) for c in table.columns},
         )
 
     return lookup
@@ -62,11 +62,11 @@ def test_each_sample_proposal_checks_clean_and_compiles(name: str) -> None:
     ("target", "task", "words"),
     [
         (column("price", "number", 500), "regression", "predict a number"),
-        (column("rooms", "integer", 6), "classification", "6 different values"),
+        (column("rooms", "integer", 6), "classification", "six whole numbers"),
         (column("income", "integer", 400), "regression", "predict a number"),
-        (column("grade", "number", 5), "classification", "5 different values"),
-        (column("species", "text", 3), "classification", "which one a row belongs to"),
-        (column("spam", "boolean", 2), "classification", "2 different values"),
+        (column("grade", "number", 5), "classification", "five numbers"),
+        (column("species", "text", 3), "classification", "which of them a row has"),
+        (column("spam", "boolean", 2), "classification", "true/false values"),
     ],
 )
 def test_the_task_follows_what_the_target_holds(

@@ -298,6 +298,28 @@ def test_target_line(target: str | None, task: str | None, expected: str) -> Non
     assert views.target_line({"suggested_target": target, "suggested_task": task}) == expected
 
 
+def test_a_stored_profile_shows_the_task_the_rule_gives_today_and_why() -> None:
+    # stored before the rule changed: "classification" for a count, and no "whole" flag
+    stored = {
+        "suggested_target": "rentals",
+        "suggested_task": "classification",
+        "columns": [
+            {
+                "name": "rentals",
+                "type": "integer",
+                "distinct": 245,
+                "stats": {"min": 0.0, "max": 977.0, "mean": 301.2, "std": 120.5},
+            }
+        ],
+    }
+    assert views.target_line(stored) == "Likely target: rentals (regression)"
+    assert views.target_reason(stored) == (
+        "“rentals” holds 245 different whole numbers from 0 to 977, like a count, an amount or "
+        "a year, so the model will predict a number: regression."
+    )
+    assert views.target_reason({"suggested_target": None, "columns": []}) == ""
+
+
 @pytest.mark.parametrize(
     ("column", "expected"),
     [

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from designer.datasets.profile import ColumnProfile
+from designer.datasets.profile import ColumnProfile, TableProfile
 from designer.templates.gallery import builtin_templates, get_builtin
 from designer.templates.guided import propose_sample
 from designer.ui.gallery_views import TASK_FILTERS, template_card
-from designer.ui.start_views import column_option, proposal_view, sample_cards
+from designer.ui.start_views import (
+    column_option,
+    proposal_view,
+    sample_cards,
+    target_first_preview,
+)
 
 
 def test_a_card_carries_everything_the_gallery_draws() -> None:
@@ -58,4 +63,25 @@ def test_a_proposal_lists_numbered_steps_with_their_blocks() -> None:
         "Train/test split",
         "Random forest regressor",
         "Evaluate regression",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("target", "headers"),
+    [
+        ("rentals", ["rentals", "name", "age"]),
+        ("name", ["name", "age", "rentals"]),
+        ("", ["name", "age", "rentals"]),  # no choice yet: the file's order
+    ],
+)
+def test_the_preview_puts_the_column_to_predict_first(target: str, headers: list[str]) -> None:
+    columns = [ColumnProfile(n, "text", 0, 2, {}, []) for n in ("name", "age", "rentals")]
+    preview: list[list[str | None]] = [["Rex", None, "3"], ["Tom", "4", "5"], ["Kit", "1", "0"]]
+    profile = TableProfile("csv", ",", 3, columns, preview, None, None)
+    shown, rows = target_first_preview(profile, target, 2)
+    assert shown == headers
+    by_name = [dict(zip(shown, row, strict=True)) for row in rows]
+    assert by_name == [
+        {"name": "Rex", "age": "—", "rentals": "3"},
+        {"name": "Tom", "age": "4", "rentals": "5"},
     ]
