@@ -1,5 +1,8 @@
 """Score a classifier on test rows: accuracy and friends, a confusion matrix, an ROC curve.
 
+Precision, recall and F1 are macro averages (each class counts the same); the figures of each
+class are kept beside them in the report's metadata, so the run panel can show what they average.
+
 With more than two classes the ROC curve is the micro-averaged one-vs-rest curve, so every
 classifier that gives probabilities gets one curve the run panel can draw.
 """
@@ -34,18 +37,15 @@ def evaluate_classification(
 ) -> None:
     import joblib
 
-    from blocks.runtime.evaluation import classification_result
+    from blocks.runtime.evaluation import classification_result, log_classification
     from blocks.runtime.tables import read_table
 
     result = classification_result(joblib.load(model.path), read_table(test.path))
-    for name, value in result.scores.items():
-        metrics.log_metric(name, value)
-    report.log_confusion_matrix(result.categories, result.matrix)
-    if result.roc is not None:
-        report.log_roc_curve(*result.roc)
+    log_classification(result, metrics, report)
     for note in result.notes:
         print(note)
     print(", ".join(f"{name} {value:.4f}" for name, value in result.scores.items()))
+    print("precision, recall and F1 are macro averages: each class counts the same")
 
 
 def infer(params: Params, inputs: Mapping[str, TableSchema | None]) -> Inference:
@@ -65,18 +65,24 @@ BLOCK = Block(
     category="evaluate",
     title="Evaluate classification",
     description="See how often a classifier is right on test rows: accuracy, precision, "
-    "recall, F1, ROC AUC and a confusion matrix of what it mixes up.",
+    "recall and F1 (per class, and averaged with each class counting the same), ROC AUC and a "
+    "confusion matrix of what it mixes up.",
     icon="target",
     inputs=(
         Port("model", CLASSIFIER, "The trained classifier."),
         Port("test", DATASET, "Test rows, prepared like the training rows."),
     ),
     outputs=(
-        Port("metrics", METRICS, "Accuracy, precision, recall, F1 and ROC AUC."),
+        Port(
+            "metrics",
+            METRICS,
+            "Accuracy, ROC AUC, and precision, recall and F1 as macro averages.",
+        ),
         Port(
             "report",
             CLASSIFICATION_METRICS,
-            "Confusion matrix and ROC curve (micro-averaged over classes when more than two).",
+            "Confusion matrix, each class's precision, recall and F1, and the ROC curve "
+            "(micro-averaged over classes when more than two).",
         ),
     ),
     params=Params,

@@ -15,6 +15,15 @@ from blocks.runtime.training import feature_matrix
 
 #: The ROC curve is thinned to at most this many points: enough to draw, small as metadata.
 MAX_ROC_POINTS = 200
+#: How precision, recall and F1 are summed up over classes: each class counts the same, however
+#: many test rows it has (a rare class done badly pulls the score down).
+AVERAGE = "macro"
+#: Metadata keys of the ClassificationMetrics artifact beside kfp's own (``confusionMatrix``,
+#: ``confidenceMetrics``): the per-class figures and the averaging of the summary scores.
+CLASS_SCORES_KEY = "classScores"
+AVERAGE_KEY = "average"
+#: Classes listed one by one; a flow predicting more categories gets the first ones.
+MAX_CLASS_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,9 @@ class ClassificationResult:
     scores: dict[str, float]
     categories: list[str]
     matrix: list[list[int]]
+    #: Per class, in ``categories`` order: ``{"category", "precision", "recall", "f1",
+    #: "support"}``, support being the test rows truly in that class.
+    per_class: list[dict[str, Any]]
     #: (false positive rates, true positive rates, thresholds): the positive class's curve for
     #: two classes, the micro-averaged one-vs-rest curve for more; None without probabilities.
     roc: tuple[list[float], list[float], list[float]] | None
@@ -65,13 +77,14 @@ def classification_result(model: Any, table: Table) -> ClassificationResult:
     predicted = model.predict(features)
     scores = {
         "accuracy": metrics.accuracy_score(truth, predicted),
-        "precision": metrics.precision_score(truth, predicted, average="macro", zero_division=0),
-        "recall": metrics.recall_score(truth, predicted, average="macro", zero_division=0),
-        "f1": metrics.f1_score(truth, predicted, average="macro", zero_division=0),
+        "precision": metrics.precision_score(truth, predicted, average=AVERAGE, zero_division=0),
+        "recall": metrics.recall_score(truth, predicted, average=AVERAGE, zero_division=0),
+        "f1": metrics.f1_score(truth, predicted, average=AVERAGE, zero_division=0),
     }
     classes = list(model.classes_)
     labels = classes + [c for c in pd.unique(truth) if c not in classes]
     matrix = metrics.confusion_matrix(truth, predicted, labels=labels)
+    per_class = class_scores(truth, predicted, labels)
     notes: list[str] = []
     roc = None
     if hasattr(model, "predict_proba"):
@@ -94,9 +107,44 @@ def classification_result(model: Any, table: Table) -> ClassificationResult:
         scores={k: float(v) for k, v in scores.items()},
         categories=[str(c) for c in labels],
         matrix=matrix.tolist(),
+        per_class=per_class,
         roc=roc,
         notes=notes,
     )
+
+
+def class_scores(truth: pd.Series, predicted: Any, labels: list[Any]) -> list[dict[str, Any]]:
+    """Precision, recall, F1 and support of each class: what the macro averages average.
+
+    A class the model never predicts has precision 0 (not undefined): nothing it said was right.
+    """
+    from sklearn import metrics
+
+    labels = labels[:MAX_CLASS_ROWS]
+    precision, recall, f1, support = metrics.precision_recall_fscore_support(
+        truth, predicted, labels=labels, zero_division=0
+    )
+    return [
+        {
+            "category": str(label),
+            "precision": float(p),
+            "recall": float(r),
+            "f1": float(f),
+            "support": int(n),
+        }
+        for label, p, r, f, n in zip(labels, precision, recall, f1, support, strict=True)
+    ]
+
+
+def log_classification(result: ClassificationResult, metrics: Any, report: Any) -> None:
+    """Write a result into the block's Metrics and ClassificationMetrics artifacts."""
+    for name, value in result.scores.items():
+        metrics.log_metric(name, value)
+    report.log_confusion_matrix(result.categories, result.matrix)
+    if result.roc is not None:
+        report.log_roc_curve(*result.roc)
+    report.metadata[CLASS_SCORES_KEY] = result.per_class
+    report.metadata[AVERAGE_KEY] = AVERAGE
 
 
 def _roc_auc(truth: pd.Series, proba: np.ndarray, classes: list[Any]) -> float:

@@ -26,6 +26,9 @@ MAX_TREES = 200
 MAX_PROBLEMS = 5
 #: Column names listed in one error; a script sending thousands gets the first few.
 MAX_LISTED = 20
+#: Values never seen in training reported for one call, and known values named in each note.
+MAX_UNSEEN = 20
+MAX_KNOWN_SHOWN = 10
 
 Feature = dict[str, Any]
 
@@ -128,6 +131,72 @@ def rows_frame(
         if kinds[column] == NUMBER:
             frame[column] = frame[column].astype("float64")
     return frame
+
+
+def unseen_values(
+    features: Sequence[Feature], frame: pd.DataFrame, preprocessor: Any | None = None
+) -> list[dict[str, Any]]:
+    """Text values of ``frame`` that no training row held, in row order (at most MAX_UNSEEN):
+    ``{"row", "column", "value", "known", "known_count", "note"}``, ``known`` trimmed.
+
+    The model still answers for such a row (Prepare columns' one-hot encoding reads an unknown
+    value as none of the known ones), but the person should know its answer rests on less.
+    The known values come from the fitted preprocessor when there is one (all of them), else
+    from the registration's choices when those were kept whole.
+    """
+    known = _known_categories(preprocessor)
+    for feature in features:
+        choices = feature.get("choices")
+        name = str(feature["name"])
+        if name not in known and isinstance(choices, list) and len(choices) < MAX_CHOICES:
+            known[name] = [str(c) for c in choices]
+    found: list[dict[str, Any]] = []
+    for column, values in known.items():
+        if column not in frame.columns or not values:
+            continue
+        allowed = set(values)
+        for row, value in enumerate(frame[column].tolist(), start=1):
+            if _missing(value) or str(value) in allowed:
+                continue
+            found.append(_unseen(row, column, str(value), values, several=len(frame) > 1))
+    found.sort(key=lambda entry: (entry["row"], entry["column"]))
+    return found[:MAX_UNSEEN]
+
+
+def _unseen(
+    row: int, column: str, value: str, known: list[str], *, several: bool
+) -> dict[str, Any]:
+    shown = known[:MAX_KNOWN_SHOWN]
+    listed = ", ".join(shown) + (
+        f" and {len(known) - len(shown)} more" if known[len(shown) :] else ""
+    )
+    where = f"row {row}, {column}" if several else column
+    return {
+        "row": row,
+        "column": column,
+        "value": value,
+        "known": shown,
+        "known_count": len(known),
+        "note": (
+            f"{where}: {_shown(value)} was not seen in training, so the model treats it as none "
+            f"of the values it knows ({listed}); its answer rests on the other columns"
+        ),
+    }
+
+
+def _known_categories(preprocessor: Any | None) -> dict[str, list[str]]:
+    """Every value each one-hot encoded text column learned, from a fitted Prepare columns."""
+    known: dict[str, list[str]] = {}
+    try:
+        for part, transformer, columns in getattr(preprocessor, "transformers_", []):
+            encoder = dict(getattr(transformer, "steps", [])).get("one_hot")
+            if part != "text" or encoder is None or not hasattr(encoder, "categories_"):
+                continue
+            for column, categories in zip(columns, encoder.categories_, strict=True):
+                known[str(column)] = [str(c) for c in categories if not _missing(c)]
+    except (TypeError, ValueError):  # fitted objects of another shape than the catalogue's
+        return {}
+    return known
 
 
 def _first_lacking(rows: Sequence[Mapping[str, Any]], missing: Sequence[str]) -> int | None:

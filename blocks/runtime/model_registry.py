@@ -16,14 +16,14 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from blocks.runtime.model_inputs import describe_features, features_of, rows_frame
+from blocks.runtime.model_inputs import describe_features, features_of, rows_frame, unseen_values
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 MODEL_FILE = "model.joblib"
@@ -68,6 +68,9 @@ class Prediction:
     #: The classes, in the order of each row's ``probabilities``; empty for other models.
     classes: list[Any]
     probabilities: list[list[float]]
+    #: Text values no training row held (``model_inputs.unseen_values``): answered anyway,
+    #: but each says so, naming the column, the value and the values the model knows.
+    unseen: list[dict[str, Any]] = field(default_factory=list)
 
 
 def default_models_dir() -> Path:
@@ -228,7 +231,8 @@ def predict_rows(
     """Predictions for rows given as ``{column: value}``, checked against the model's columns.
 
     Raises ``RowsProblem`` naming missing, unknown or unusable columns, ``PredictionFailed``
-    when the model refuses the rows, and ``ModelNotFound`` or ``VersionNotFound``.
+    when the model refuses the rows, and ``ModelNotFound`` or ``VersionNotFound``. A text value
+    the model never saw in training is answered, and listed in the prediction's ``unseen``.
     """
     if not rows:
         raise ValueError("send at least one row to predict")
@@ -241,13 +245,14 @@ def predict_rows(
         columns = loaded.info.get("feature_columns", [])
         features = describe_features(loaded.model, loaded.preprocessor, columns)
     frame = rows_frame(features, rows, f"model {name!r} version {number}")
+    unseen = unseen_values(features, frame, loaded.preprocessor)
     try:
         prepared = _model_input(loaded, frame)
         predictions = loaded.model.predict(prepared).tolist()
         classes, probabilities = _probabilities(loaded.model, prepared)
     except (ValueError, TypeError, LookupError, ArithmeticError) as exc:
         raise PredictionFailed(f"model {name!r} version {number} could not predict: {exc}") from exc
-    return Prediction(name, number, predictions, classes, probabilities)
+    return Prediction(name, number, predictions, classes, probabilities, unseen)
 
 
 #: The facts of a version shown to people: not the server's folders or the run's files.

@@ -99,6 +99,11 @@ async def predict(request: Request) -> Response:
     }
     if answer.classes:
         result |= {"classes": answer.classes, "probabilities": answer.probabilities}
+    if answer.unseen:  # answered, but on values the model never saw: say so, plainly
+        result |= {
+            "notes": [entry["note"] for entry in answer.unseen],
+            "unseen": [{k: v for k, v in entry.items() if k != "note"} for entry in answer.unseen],
+        }
     return reply(result)
 
 

@@ -17,6 +17,7 @@ from designer.cli.common import (
 from designer.flow.document import Flow
 from designer.runs.compare import Comparison, compare_models, model_names
 from designer.runs.record import RunRecord, Status
+from designer.runs.report import NodeReport, average_words, run_report
 from designer.settings import KubeflowSettings, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -179,17 +180,47 @@ def print_record(record: RunRecord, *, as_json: bool, flow: Flow | None = None) 
         print_json(record.summary())
         return
     print(f"run {record.run_id}: {record.status}")
+    reports = {n["node"]: n for n in run_report(record)["nodes"]}
     for node_id, node in record.nodes.items():
         metrics = "  ".join(f"{k}={v:.4g}" for k, v in sorted(node.metrics.items()))
         print(f"  {node_id:<24} {node.status!s:<10} {metrics}")
         if node.error:
             print(f"  {'':<24} {node.error}")
+        if node_id in reports:
+            _print_classes(reports[node_id])
     for table in compare_models(record, model_names(flow) if flow is not None else None):
         _print_comparison(table)
     if record.error:
         print(record.error)
     if record.url:
         print(record.url)
+
+
+def _print_classes(report: NodeReport) -> None:
+    """Under a classification evaluation: how its precision, recall and F1 average the
+    classes, then each class's own figures."""
+    indent = " " * 27
+    if report["average"]:
+        print(f"{indent}precision, recall and F1 are the {average_words(report['average'])}")
+    scores = report["class_scores"]
+    if scores is None:
+        return
+    lines = [["class", "precision", "recall", "F1", "test rows"]]
+    lines += [
+        [
+            row["category"],
+            row["precision"]["text"],
+            row["recall"]["text"],
+            row["f1"]["text"],
+            f"{row['support']:,}",
+        ]
+        for row in scores["rows"]
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for line in lines:
+        cells = [line[0].ljust(widths[0])]
+        cells += [text.rjust(width) for text, width in zip(line[1:], widths[1:], strict=True)]
+        print(indent + "  ".join(cells))
 
 
 def _print_comparison(table: Comparison) -> None:

@@ -224,10 +224,12 @@ def _propose(data: str, target: str | None) -> Proposal:
     from designer.templates.samples import SAMPLE_TABLES, SAMPLES, CannotPropose, sample_table
 
     if data in {s.name for s in SAMPLES}:
-        if target not in (None, "target"):
+        from blocks.runtime.sklearn_data import target_column
+
+        if target not in (None, target_column(data)):
             raise CannotPropose(
-                f"the column to predict in the sample {data!r} is “target”; --target picks a "
-                "column of your own table files"
+                f"the column to predict in the sample {data!r} is “{target_column(data)}”; "
+                "--target picks a column of your own table files"
             )
         return propose_sample(data)
     if data in {t.name for t in SAMPLE_TABLES}:

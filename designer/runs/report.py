@@ -1,7 +1,8 @@
 """What the run panel shows about a run, read from its RunRecord into plain JSON-able data.
 
-The browser draws numbers, a confusion-matrix heat map, an ROC curve, a residual summary and a
-list of downloadable outputs; all of it is computed here, without the UI, so the CLI or a REST
+The browser draws numbers, a confusion-matrix heat map, each class's precision, recall and F1
+(what the summary scores average, and how), an ROC curve, a residual summary and a list of
+downloadable outputs; all of it is computed here, without the UI, so the CLI or a REST
 endpoint can serve the same report. Block metadata is read as kfp 2.17's
 ``ClassificationMetrics`` writes it (``confusionMatrix`` and ``confidenceMetrics``); anything
 malformed is left out of the report rather than breaking the panel. Models of one run side by
@@ -37,6 +38,15 @@ METRIC_LABELS = {
     "mae": "MAE",
     "r2": "R²",
 }
+#: Scores a classification evaluation sums up over classes, and how averages are said in words.
+AVERAGED_METRICS = ("precision", "recall", "f1")
+AVERAGE_WORDS = {
+    "macro": "macro average: each class counts the same",
+    "weighted": "weighted average: each class counts by its number of test rows",
+    "micro": "micro average: each test row counts the same",
+}
+#: Evaluations from before the averaging was recorded used the macro average too.
+DEFAULT_AVERAGE = "macro"
 RESIDUAL_PREFIX = "residual_"
 #: The residual summaries a regression evaluation logs, in box-plot order after mean and spread.
 RESIDUAL_KEYS = ("mean", "std", "min", "p25", "median", "p75", "max")
@@ -66,6 +76,24 @@ class ConfusionMatrix(TypedDict):
     #: Each cell's share of its row (0..1, 0 for an empty row): the heat map's colour.
     shares: list[list[float]]
     total: int | float
+
+
+class ClassScore(TypedDict):
+    category: str
+    precision: Number
+    recall: Number
+    f1: Number
+    #: Test rows truly in this class.
+    support: int
+
+
+class ClassScores(TypedDict):
+    port: str
+    #: How the summary precision, recall and F1 average these rows ("macro").
+    average: str
+    #: The averaging in words: "macro average: each class counts the same".
+    average_text: str
+    rows: list[ClassScore]
 
 
 class RocPoint(TypedDict):
@@ -108,6 +136,11 @@ class NodeReport(TypedDict):
     #: Scalar metrics in the order the block logged them, residual summaries left out.
     metrics: list[Metric]
     confusion_matrix: ConfusionMatrix | None
+    #: Precision, recall, F1 and support of each class (classification evaluations).
+    class_scores: ClassScores | None
+    #: How the node's precision, recall and F1 metrics average over classes ("macro"), "" when
+    #: it logged none of them; its words are AVERAGE_WORDS[average].
+    average: str
     roc: RocCurve | None
     #: Keys RESIDUAL_KEYS; a summary the block did not log has value None.
     residuals: dict[str, Number] | None
@@ -176,11 +209,20 @@ def metric_label(name: str) -> str:
 # -- nodes ---------------------------------------------------------------------------------
 
 
+def average_words(average: str) -> str:
+    """How an average over classes is said: "macro average: each class counts the same"."""
+    return AVERAGE_WORDS.get(average, f"{average} average" if average else "")
+
+
 def _node_report(record: RunRecord, node_id: str, node: NodeRun) -> NodeReport:
-    matrix = roc = None
+    matrix = roc = classes = None
     for port, output in node.outputs.items():
         matrix = matrix or _confusion_matrix(port, output.metadata)
         roc = roc or _roc_curve(port, output.metadata)
+        classes = classes or _class_scores(port, output.metadata)
+    average = ""
+    if any(name in node.metrics for name in AVERAGED_METRICS):
+        average = classes["average"] if classes is not None else DEFAULT_AVERAGE
     if roc is not None and matrix is not None:
         roc["average"] = "binary" if len(matrix["categories"]) == 2 else "micro"
     seconds = None
@@ -197,6 +239,8 @@ def _node_report(record: RunRecord, node_id: str, node: NodeRun) -> NodeReport:
             if not name.startswith(RESIDUAL_PREFIX)
         ],
         "confusion_matrix": matrix,
+        "class_scores": classes,
+        "average": average,
         "roc": roc,
         "residuals": _residuals(node.metrics),
         "artifacts": [
@@ -209,6 +253,7 @@ def _produced_anything(node: NodeReport) -> bool:
     return bool(
         node["metrics"]
         or node["confusion_matrix"]
+        or node["class_scores"]
         or node["roc"]
         or node["residuals"]
         or node["artifacts"]
@@ -272,6 +317,38 @@ def _confusion_matrix(port: str, metadata: Mapping[str, Any]) -> ConfusionMatrix
         "rows": cells,
         "shares": [[round(c / sum(r), 4) if sum(r) else 0.0 for c in r] for r in cells],
         "total": _whole(sum(map(sum, cells))),
+    }
+
+
+def _class_scores(port: str, metadata: Mapping[str, Any]) -> ClassScores | None:
+    """The evaluate block's ``classScores``: one ``{"category", "precision", "recall", "f1",
+    "support"}`` per class; None when missing or malformed."""
+    raw = metadata.get("classScores")
+    if not isinstance(raw, list) or not raw:
+        return None
+    rows: list[ClassScore] = []
+    for entry in raw:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("category"), str):
+            return None
+        values = _numbers([entry.get(k) for k in ("precision", "recall", "f1", "support")])
+        if values is None:
+            return None
+        rows.append(
+            {
+                "category": entry["category"],
+                "precision": as_number(values[0]),
+                "recall": as_number(values[1]),
+                "f1": as_number(values[2]),
+                "support": int(values[3]),
+            }
+        )
+    average = metadata.get("average")
+    average = average if isinstance(average, str) and average else DEFAULT_AVERAGE
+    return {
+        "port": port,
+        "average": average,
+        "average_text": average_words(average),
+        "rows": rows,
     }
 
 

@@ -54,7 +54,8 @@ GLOSSARY: tuple[Term, ...] = (
     Term("Dataset", "A table of rows (examples) and named columns (what is known about them)."),
     Term(
         "F1",
-        "One score combining precision and recall; high only when both are high.",
+        "One score combining a class's precision and recall; high only when both are high. "
+        "The run shows it per class and as their macro average.",
         ("f1 score",),
     ),
     Term(
@@ -67,6 +68,13 @@ GLOSSARY: tuple[Term, ...] = (
         "A setting chosen before training, such as the number of trees; tuning tries many and "
         "keeps the best.",
         ("hyperparameters", "tuning", "grid search", "random search"),
+    ),
+    Term(
+        "Macro average",
+        "A score worked out for each class, then averaged with each class counting the same, "
+        "however many rows it has: a rare class done badly pulls it down. The run's precision, "
+        "recall and F1 are macro averages.",
+        ("macro", "average", "per class"),
     ),
     Term(
         "MAE",
@@ -95,7 +103,8 @@ GLOSSARY: tuple[Term, ...] = (
     ),
     Term(
         "Precision",
-        "Of the rows the model put in a category, the share that really belong there.",
+        "For one class: of the rows the model put in it, the share that really belong there. "
+        "The run shows it per class and as their macro average.",
     ),
     Term(
         "R²",
@@ -103,7 +112,11 @@ GLOSSARY: tuple[Term, ...] = (
         "better than always guessing the average.",
         ("r2", "r squared"),
     ),
-    Term("Recall", "Of the rows that really belong to a category, the share the model found."),
+    Term(
+        "Recall",
+        "For one class: of the rows that really belong to it, the share the model found. The "
+        "run shows it per class and as their macro average.",
+    ),
     Term("Regression", "Predicting a number, such as a price or a score.", ("regressor",)),
     Term(
         "RMSE",

@@ -37,14 +37,14 @@ SAMPLES: tuple[Sample, ...] = (
         "Iris flowers",
         "150 flowers, 4 measurements each.",
         "classification",
-        "the species (0, 1 or 2)",
+        "the species (setosa, versicolor or virginica)",
     ),
     Sample(
         "breast_cancer",
         "Breast tumours",
         "569 biopsies, 30 measurements of the cells.",
         "classification",
-        "malignant (0) or benign (1)",
+        "whether the tumour is malignant or benign",
     ),
     Sample(
         "wine",

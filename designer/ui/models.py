@@ -113,6 +113,21 @@ def answer() -> rx.Component:
             rx.flex(
                 rx.heading(ModelsState.answer, as_="p", size="5"),
                 rx.cond(
+                    ModelsState.notes.length() > 0,
+                    rx.callout.root(
+                        rx.callout.icon(rx.icon("info", size=16)),
+                        rx.flex(
+                            rx.text("Not seen in training", size="2", weight="medium"),
+                            rx.foreach(ModelsState.notes, lambda note: rx.text(note, size="2")),
+                            direction="column",
+                            spacing="1",
+                        ),
+                        color_scheme="amber",
+                        size="1",
+                        custom_attrs={"data-testid": "unseen-note"},
+                    ),
+                ),
+                rx.cond(
                     ModelsState.bars.length() > 0,
                     rx.flex(
                         _muted("How sure the model is", size="1"),

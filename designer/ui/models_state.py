@@ -80,6 +80,12 @@ def form_inputs(features: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return inputs
 
 
+def unseen_notes(unseen: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One sentence per value the model never saw in training ("color: 'tartan' was not seen
+    in training, so ..."); the column keeps its own spelling, even in lower case."""
+    return [f"{u['note']}." for u in unseen]
+
+
 def answer_text(task: str, prediction: Any) -> str:
     """ "Predicted class: 2", "Predicted value: 151.3"."""
     return f"{ANSWER_LABELS.get(task, 'Prediction')}: {_shown(prediction)}"
@@ -131,6 +137,8 @@ class ModelsState(rx.State):
     inputs: list[dict[str, str]] = []
     answer: str = ""
     bars: list[dict[str, str]] = []
+    #: Values of the row the model never saw in training, one plain sentence each.
+    notes: list[str] = []
     predict_error: str = ""
     predicting: bool = False
     #: The registry's summaries by name, kept on the server for the form.
@@ -172,7 +180,7 @@ class ModelsState(rx.State):
         self.task = str(summary.get("task") or "")
         self.description = str(summary.get("description") or "")
         self.inputs = form_inputs(summary.get("features") or [])
-        self.answer, self.bars, self.predict_error = "", [], ""
+        self.answer, self.bars, self.predict_error, self.notes = "", [], "", []
 
     @rx.event
     def set_input(self, column: str, value: str) -> None:
@@ -181,7 +189,7 @@ class ModelsState(rx.State):
     @rx.event
     async def predict(self) -> None:
         row = {i["name"]: i["value"] for i in self.inputs}
-        self.predicting, self.predict_error = True, ""
+        self.predicting, self.predict_error, self.notes = True, "", []
         yield
         try:
             actor = actor_of(self)
@@ -200,6 +208,7 @@ class ModelsState(rx.State):
             self.answer = answer_text(self.task, result.predictions[0])
             probabilities = result.probabilities[0] if result.probabilities else []
             self.bars = probability_bars(result.classes, probabilities)
+            self.notes = unseen_notes(result.unseen)
         self.predicting = False
 
 

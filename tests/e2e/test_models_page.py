@@ -77,7 +77,7 @@ def test_try_a_deployed_model(
     row = page.locator(f'[data-testid="model-row"][data-model="{name}"]')
     expect(row).to_contain_text("classification")
     expect(row.get_by_test_id("model-owner")).to_have_text("you")
-    expect(row).to_contain_text("target")
+    expect(row).to_contain_text("species")  # what it predicts, named after what it is
     row.click()
     expect(row).to_have_attribute("aria-selected", "true")
     inputs = page.get_by_test_id("try-input")
@@ -90,6 +90,7 @@ def test_try_a_deployed_model(
     page.get_by_test_id("predict-button").click()
 
     expected = predict_rows(home / "models", name, [SETOSA]).predictions[0]
+    assert expected == "setosa"  # the class by name, as the sample data holds it
     answer = page.get_by_test_id("prediction")
     expect(answer).to_contain_text(f"Predicted class: {expected}")
     expect(answer.get_by_test_id("probability")).to_have_count(3)  # iris has three classes

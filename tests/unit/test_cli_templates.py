@@ -168,12 +168,24 @@ def test_a_shown_template_runs(capsys: pytest.CaptureFixture[str], tmp_path: Pat
 # --- start --------------------------------------------------------------------------------------
 
 PROPOSALS = {
-    "a sample": (["iris"], "classification", "target", "load.sklearn_dataset"),
-    "a regression sample": (["diabetes"], "regression", "target", "load.sklearn_dataset"),
+    "a sample": (["iris"], "classification", "species", "load.sklearn_dataset"),
+    "a regression sample": (["diabetes"], "regression", "progression", "load.sklearn_dataset"),
     "a CSV, target named": ([PETS, "--target", "species"], "classification", "species", "file"),
     "a CSV, target guessed": ([PETS], "classification", "species", "file"),
     "a Parquet file": ([DATA / "pets.parquet"], "classification", "species", "file"),
     "numbers to predict": ([DATA / "houses.csv"], "regression", "price", "file"),
+    "a count (Task auto's rule)": (
+        [DATA / "target_kinds.csv", "--target", "rentals"],
+        "regression",
+        "rentals",
+        "file",
+    ),
+    "a rating": (
+        [DATA / "target_kinds.csv", "--target", "rating"],
+        "classification",
+        "rating",
+        "file",
+    ),
     "the shipped messy table": (["customers"], "classification", "churned", "file"),
 }
 
@@ -230,7 +242,7 @@ BAD_CALLS = {
     "no such template to use": (["templates", "use", "nope", "--as", "ada"], "no team template"),
     "no such person": (["templates", "list", "--as", "nobody"], "'nobody'"),
     "no one to copy for": (["templates", "use", "iris-flowers", "--as", "nobody"], "'nobody'"),
-    "a sample's target is fixed": (["start", "iris", "--target", "species"], "“target”"),
+    "a sample's target is fixed": (["start", "iris", "--target", "colour"], "“species”"),
     "no such sample or file": (["start", "no/such/pets.csv"], "neither a sample (iris, "),
     "a folder": (["start", str(DATA)], "it is a folder"),
     "no such column": (["start", str(PETS), "--target", "nope"], "pick one of: name, age"),

@@ -64,23 +64,44 @@ def _row(row: rx.Var) -> rx.Component:
 
 
 def compare_table(comparison: rx.Var) -> rx.Component:
-    """One comparison (one kind of model); scrolls sideways when the panel is narrow."""
-    return rx.box(
-        rx.el.table(
-            rx.el.thead(
-                rx.el.tr(
-                    rx.el.th(comparison["kind"].to(str), class_name="compare-metric compare-kind"),
-                    rx.foreach(
-                        comparison["columns"].to(list[dict]),
-                        lambda column: _column_head(column, comparison["best_by_label"]),
-                    ),
-                )
+    """One comparison (one kind of model); scrolls sideways when the panel is narrow, the
+    metric names staying in view."""
+    columns = comparison["columns"].to(list[dict])
+    return rx.flex(
+        rx.cond(
+            columns.length() > 2,
+            rx.text(
+                columns.length().to(str) + " models; scroll sideways when some are out of view.",
+                size="1",
+                color_scheme="gray",
+                custom_attrs={"data-testid": "compare-hint"},
             ),
-            rx.el.tbody(rx.foreach(comparison["rows"].to(list[dict]), _row)),
-            class_name="compare",
         ),
-        class_name="compare-scroll",
-        custom_attrs={"data-testid": "compare-table", "data-kind": comparison["kind"].to(str)},
+        rx.box(
+            rx.el.table(
+                rx.el.thead(
+                    rx.el.tr(
+                        rx.el.th(
+                            comparison["kind"].to(str), class_name="compare-metric compare-kind"
+                        ),
+                        rx.foreach(
+                            columns,
+                            lambda column: _column_head(column, comparison["best_by_label"]),
+                        ),
+                    )
+                ),
+                rx.el.tbody(rx.foreach(comparison["rows"].to(list[dict]), _row)),
+                class_name="compare",
+            ),
+            class_name="compare-scroll",
+            tab_index=0,  # reachable and scrollable from the keyboard too
+            custom_attrs={
+                "data-testid": "compare-table",
+                "data-kind": comparison["kind"].to(str),
+            },
+        ),
+        direction="column",
+        spacing="1",
     )
 
 
@@ -88,7 +109,12 @@ STYLE: dict[str, object] = {
     # The panel's flex items take their content's width as a minimum; inline-size containment
     # keeps the table's width out of that, so the table scrolls sideways inside the panel
     # instead of pushing the whole panel wider.
-    ".compare-scroll": {"overflow_x": "auto", "contain": "inline-size"},
+    ".compare-scroll": {
+        "overflow_x": "auto",
+        "contain": "inline-size",
+        "scrollbar_width": "thin",
+        "padding_bottom": "4px",
+    },
     ".compare": {"border_collapse": "collapse", "width": "100%", "font_size": "13px"},
     ".compare th, .compare td": {
         "padding": "4px 8px",
@@ -101,12 +127,17 @@ STYLE: dict[str, object] = {
         "white_space": "normal",
         # The panel breaks long words anywhere; a model's name reads better broken at spaces.
         "overflow_wrap": "normal",
-        "min_width": "96px",
+        "min_width": "84px",
     },
+    # The metric names stay put while the models scroll sideways under them.
     ".compare .compare-metric": {
         "text_align": "left",
         "font_weight": "400",
         "color": "var(--gray-11)",
+        "position": "sticky",
+        "left": "0",
+        "z_index": "1",
+        "background": "var(--color-panel-solid)",
     },
     ".compare .compare-kind": {"font_size": "11px", "text_transform": "capitalize"},
     ".compare-cell": {"font_variant_numeric": "tabular-nums"},

@@ -1,5 +1,10 @@
 """The run tab: the run on show (status, models compared, metrics, charts, artifacts), the
-selected node's log, and the flow's run history."""
+selected node's log, and the flow's run history.
+
+Laid out for the side panel's width (360 px by default, 300 px at the least): charts take the
+panel's width, wide tables (many classes, many models) scroll sideways inside it, history rows
+stay on one line. A share link's visitor sees the owner's latest results, read-only.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import reflex as rx
 
 from designer.ui.editor import compare_view
 from designer.ui.editor.run_state import RunState
+from designer.ui.editor.run_views import ROC_TICKS
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.views import STATUS_COLORS
 
@@ -35,20 +41,25 @@ def run_summary() -> rx.Component:
                 rx.text(RunState.run_engine, size="1", color_scheme="gray"),
                 rx.spacer(),
                 rx.cond(
-                    RunState.running,
-                    rx.button(
-                        "Cancel",
-                        size="1",
-                        variant="soft",
-                        color_scheme="red",
-                        on_click=RunState.cancel_run,
-                    ),
-                    rx.button(
-                        "Hide",
-                        size="1",
-                        variant="ghost",
-                        color_scheme="gray",
-                        on_click=RunState.clear_run,
+                    RunState.link_view,
+                    rx.fragment(),
+                    rx.cond(
+                        RunState.running,
+                        rx.button(
+                            "Cancel",
+                            size="1",
+                            variant="soft",
+                            color_scheme="red",
+                            on_click=RunState.cancel_run,
+                            custom_attrs={"data-testid": "run-cancel"},
+                        ),
+                        rx.button(
+                            "Hide",
+                            size="1",
+                            variant="ghost",
+                            color_scheme="gray",
+                            on_click=RunState.clear_run,
+                        ),
                     ),
                 ),
                 align="center",
@@ -58,6 +69,16 @@ def run_summary() -> rx.Component:
                 "Started " + RunState.run_started + " · " + RunState.run_duration,
                 size="1",
                 color_scheme="gray",
+            ),
+            rx.cond(
+                RunState.link_view,
+                rx.text(
+                    "The latest results of the owner's run, to look at: a shared link cannot "
+                    "run the flow.",
+                    size="1",
+                    color_scheme="gray",
+                    custom_attrs={"data-testid": "link-results"},
+                ),
             ),
             rx.cond(
                 RunState.run_error != "",
@@ -78,9 +99,66 @@ def metric_card(metric: rx.Var) -> rx.Component:
     return rx.box(
         rx.text(metric["label"], size="1", color_scheme="gray"),
         rx.text(metric["text"], size="5", weight="bold"),
-        rx.text(metric["node"], size="1", color_scheme="gray"),
+        # "macro average · evaluate" for an averaged score, else the node.
+        rx.text(metric["detail"], size="1", color_scheme="gray", class_name="one-line"),
         class_name="metric-card",
-        custom_attrs={"data-testid": "metric", "data-label": metric["label"]},
+        custom_attrs={
+            "data-testid": "metric",
+            "data-label": metric["label"],
+            "data-average": metric["average"],
+            "title": metric["detail"],
+        },
+    )
+
+
+def averaging_note(note: rx.Var) -> rx.Component:
+    return rx.text(
+        note["text"],
+        size="1",
+        color_scheme="gray",
+        custom_attrs={"data-testid": "metric-average"},
+    )
+
+
+def class_table(table: rx.Var) -> rx.Component:
+    """Each class's precision, recall, F1 and test rows: what the averages above average."""
+    headers = ("Class", "Precision", "Recall", "F1", "Test rows")
+    return rx.box(
+        rx.text("Each class · " + table["node"].to(str), size="2", weight="medium"),
+        rx.text(
+            "The summary scores are the " + table["average_text"].to(str) + ".",
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.box(
+            rx.el.table(
+                rx.el.thead(rx.el.tr(*[rx.el.th(h) for h in headers])),
+                rx.el.tbody(
+                    rx.foreach(
+                        table["rows"].to(list[dict]),
+                        lambda row: rx.el.tr(
+                            rx.el.th(
+                                row["category"].to(str),
+                                scope="row",
+                                title=row["category"].to(str),
+                                class_name="class-name",
+                            ),
+                            rx.el.td(row["precision"].to(str)),
+                            rx.el.td(row["recall"].to(str)),
+                            rx.el.td(row["f1"].to(str)),
+                            rx.el.td(row["support"].to(str)),
+                            custom_attrs={
+                                "data-testid": "class-row",
+                                "data-class": row["category"].to(str),
+                            },
+                        ),
+                    )
+                ),
+                class_name="class-table",
+            ),
+            class_name="wide-scroll",
+        ),
+        custom_attrs={"data-testid": "class-scores", "data-node": table["node"].to(str)},
     )
 
 
@@ -101,59 +179,95 @@ def confusion_matrix(matrix: rx.Var) -> rx.Component:
     return rx.box(
         rx.text("Confusion matrix · " + matrix["node"].to(str), size="2", weight="medium"),
         rx.text("Rows: true class. Columns: predicted class.", size="1", color_scheme="gray"),
-        rx.el.table(
-            rx.el.thead(
-                rx.el.tr(
-                    rx.el.th(""),
-                    rx.foreach(
-                        matrix["categories"].to(list[str]),
-                        lambda c: rx.el.th(c, class_name="matrix-head"),
-                    ),
-                )
-            ),
-            rx.el.tbody(
-                rx.foreach(
-                    matrix["rows"].to(list[dict]),
-                    lambda row: rx.el.tr(
-                        rx.el.th(row["label"], class_name="matrix-head"),
-                        rx.foreach(row["cells"].to(list[dict]), matrix_cell),
-                    ),
-                )
-            ),
-            class_name="matrix",
+        rx.box(
+            _matrix_table(matrix),
+            class_name="wide-scroll",
         ),
         custom_attrs={"data-testid": "confusion-matrix"},
     )
 
 
+def _matrix_table(matrix: rx.Var) -> rx.Component:
+    return rx.el.table(
+        rx.el.thead(
+            rx.el.tr(
+                rx.el.th(""),
+                rx.foreach(
+                    matrix["categories"].to(list[str]),
+                    lambda c: rx.el.th(c, class_name="matrix-head"),
+                ),
+            )
+        ),
+        rx.el.tbody(
+            rx.foreach(
+                matrix["rows"].to(list[dict]),
+                lambda row: rx.el.tr(
+                    rx.el.th(row["label"], class_name="matrix-head"),
+                    rx.foreach(row["cells"].to(list[dict]), matrix_cell),
+                ),
+            )
+        ),
+        class_name="matrix",
+    )
+
+
+#: Room around the ROC plot for the axis titles (the left one turned on its side).
+ROC_MARGIN = {"top": 8, "right": 12, "bottom": 28, "left": 8}
+#: Both axes run 0 to 1 and show every tick, 0.8 included, however narrow the panel.
+ROC_AXIS = {"type_": "number", "domain": [0, 1], "ticks": ROC_TICKS, "interval": 0}
+#: Passed to recharts as they are: the keys are React's (camelCase), not Reflex's.
+AXIS_TITLE = {"fill": "var(--gray-11)", "fontSize": 11, "textAnchor": "middle"}
+
+
 def roc_chart(roc: rx.Var) -> rx.Component:
     return rx.box(
-        rx.text(
-            "ROC curve · " + roc["node"].to(str) + " · AUC " + roc["auc"].to(str),
-            size="2",
-            weight="medium",
-        ),
+        rx.text(roc["title"].to(str), size="2", weight="medium"),
+        rx.cond(roc["about"] != "", rx.text(roc["about"].to(str), size="1", color_scheme="gray")),
         rx.recharts.line_chart(
+            rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+            # Guessing draws the diagonal: the further above it, the better.
+            rx.recharts.reference_line(
+                segment=[{"x": 0, "y": 0}, {"x": 1, "y": 1}],
+                stroke="var(--gray-8)",
+                stroke_dasharray="4 4",
+                if_overflow="visible",
+            ),
             rx.recharts.line(
                 data_key="tpr",
                 stroke="var(--accent-9)",
+                stroke_width=2,
                 dot=False,
                 type_="linear",
                 is_animation_active=False,
             ),
             rx.recharts.x_axis(
                 data_key="fpr",
-                type_="number",
-                domain=[0, 1],
-                tick_count=6,
-                label={"value": "false positive rate", "position": "insideBottom", "offset": -4},
+                label={
+                    "value": "False positive rate",
+                    "position": "insideBottom",
+                    "offset": -16,
+                    "style": AXIS_TITLE,
+                },
+                height=36,
+                **ROC_AXIS,
             ),
-            rx.recharts.y_axis(domain=[0, 1], tick_count=6, width=36),
-            rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+            rx.recharts.y_axis(
+                label={
+                    "value": "True positive rate",
+                    "angle": -90,
+                    "position": "insideLeft",
+                    "offset": 4,
+                    "style": AXIS_TITLE,
+                },
+                width=60,
+                **ROC_AXIS,
+            ),
             data=roc["points"].to(list[dict]),
+            margin=ROC_MARGIN,
             width="100%",
-            height=220,
+            height=280,
         ),
+        class_name="chart-box",
         custom_attrs={"data-testid": "roc-curve"},
     )
 
@@ -261,21 +375,58 @@ def node_detail() -> rx.Component:
 
 
 def history_row(run: rx.Var) -> rx.Component:
+    """One line per run; what does not fit is cut short, and the whole line is its tooltip."""
+    whole = (
+        run["status"].to(str)
+        + " · "
+        + run["when"].to(str)
+        + " · version "
+        + run["version"].to(str)
+        + " · "
+        + run["headline"].to(str)
+        + " · "
+        + run["duration"].to(str)
+    )
     return rx.el.button(
-        rx.flex(
-            status_badge(run["status"].to(str)),
-            rx.text(run["when"], size="1"),
-            rx.text("v" + run["version"].to(str), size="1", color_scheme="gray"),
-            rx.spacer(),
-            rx.text(run["headline"], size="1", weight="medium"),
-            rx.text(run["duration"], size="1", color_scheme="gray"),
-            align="center",
-            spacing="2",
-            width="100%",
-        ),
+        status_badge(run["status"].to(str)),
+        rx.text(run["when"], size="1", class_name="history-when"),
+        rx.text("v" + run["version"].to(str), size="1", color_scheme="gray"),
+        rx.text(run["headline"], size="1", weight="medium", class_name="history-headline"),
+        rx.text(run["duration"], size="1", color_scheme="gray", class_name="history-duration"),
         class_name=rx.cond(run["id"] == RunState.run_id, "history-row active", "history-row"),
         on_click=RunState.open_run(run["id"]),
+        title=whole,
         custom_attrs={"data-testid": "history-row", "data-run-id": run["id"]},
+    )
+
+
+def no_run() -> rx.Component:
+    """What the tab says with no run on show, in words that fit who is looking."""
+    said = rx.cond(
+        RunState.link_view,
+        "This flow was shared with you to look at. Its owner has no finished run to show yet; "
+        "its results appear here after they run it.",
+        rx.cond(
+            EditorState.mode == "template",
+            "Use this template to get your own copy; press Run there to train it. Results "
+            "and charts appear here.",
+            "Press Run to train on this machine. Each block lights up as it works; "
+            "results and charts appear here.",
+        ),
+    )
+    return rx.flex(
+        rx.center(rx.icon("play", size=22), class_name="empty-icon"),
+        rx.text(
+            rx.cond(RunState.link_view, "No results yet", "No run on show"),
+            size="3",
+            weight="medium",
+        ),
+        rx.text(said, size="2", color_scheme="gray", align="center"),
+        direction="column",
+        align="center",
+        spacing="2",
+        padding="24px 12px",
+        custom_attrs={"data-testid": "no-run"},
     )
 
 
@@ -292,8 +443,9 @@ def run_panel() -> rx.Component:
                         rx.foreach(RunState.comparisons, compare_view.compare_table),
                     ),
                 ),
+                # A link's visitor sees results only: logs and files stay with the flow's people.
                 rx.cond(
-                    EditorState.selected.length() == 1,
+                    (EditorState.selected.length() == 1) & ~RunState.link_view,
                     rx.cond(RunState.node_run.contains("id"), node_detail()),
                 ),
                 rx.cond(
@@ -305,33 +457,21 @@ def run_panel() -> rx.Component:
                             columns="2",
                             spacing="2",
                         ),
+                        rx.foreach(RunState.report_averages, averaging_note),
                     ),
                 ),
+                rx.foreach(RunState.report_classes, class_table),
                 rx.foreach(RunState.report_matrices, confusion_matrix),
                 rx.foreach(RunState.report_rocs, roc_chart),
                 rx.foreach(RunState.report_residuals, residuals),
                 rx.cond(
-                    RunState.report_artifacts.length() > 0,
+                    (RunState.report_artifacts.length() > 0) & ~RunState.link_view,
                     section("Artifacts", rx.foreach(RunState.report_artifacts, artifact_row)),
                 ),
                 direction="column",
                 spacing="4",
             ),
-            rx.flex(
-                rx.center(rx.icon("play", size=22), class_name="empty-icon"),
-                rx.text("No run on show", size="3", weight="medium"),
-                rx.text(
-                    "Press Run to train on this machine. Each block lights up as it works; "
-                    "results and charts appear here.",
-                    size="2",
-                    color_scheme="gray",
-                    align="center",
-                ),
-                direction="column",
-                align="center",
-                spacing="2",
-                padding="24px 12px",
-            ),
+            no_run(),
         ),
         rx.cond(
             RunState.runs.length() > 0,
@@ -343,13 +483,44 @@ def run_panel() -> rx.Component:
     )
 
 
+#: Cut a line short with an ellipsis rather than wrap it (the full text is its tooltip).
+ONE_LINE = {"white_space": "nowrap", "overflow": "hidden", "text_overflow": "ellipsis"}
+
 STYLE: dict[str, object] = {
+    ".one-line": ONE_LINE,
     ".metric-card": {
         "padding": "10px 12px",
         "border_radius": "var(--radius-3)",
         "background": "var(--gray-2)",
         "border": "1px solid var(--gray-a4)",
+        "min_width": "0",
     },
+    # Tables wider than the panel (many classes) scroll sideways inside it instead of pushing
+    # it wider; inline-size containment keeps their width out of the panel's own.
+    ".wide-scroll": {"overflow_x": "auto", "contain": "inline-size", "max_width": "100%"},
+    # The chart's responsive container measures this box: never wider than the panel.
+    ".chart-box": {"width": "100%", "min_width": "0", "overflow": "hidden"},
+    ".class-table": {
+        "border_collapse": "collapse",
+        "width": "100%",
+        "font_size": "12px",
+        "margin_top": "6px",
+    },
+    ".class-table th, .class-table td": {
+        "padding": "3px 6px",
+        "border_bottom": "1px solid var(--gray-a4)",
+        "text_align": "right",
+        "white_space": "nowrap",
+        "font_variant_numeric": "tabular-nums",
+    },
+    ".class-table thead th": {"font_weight": "500", "color": "var(--gray-11)"},
+    ".class-table .class-name": {
+        "text_align": "left",
+        "font_weight": "500",
+        "max_width": "120px",
+        **ONE_LINE,
+    },
+    ".class-table thead th:first-child": {"text_align": "left"},
     ".matrix": {"border_collapse": "separate", "border_spacing": "3px", "margin_top": "6px"},
     ".matrix-head": {
         "font_size": "11px",
@@ -357,6 +528,8 @@ STYLE: dict[str, object] = {
         "font_weight": "500",
         "padding": "2px 6px",
         "text_align": "center",
+        "max_width": "96px",
+        **ONE_LINE,
     },
     ".matrix-cell": {
         "min_width": "44px",
@@ -379,12 +552,26 @@ STYLE: dict[str, object] = {
     },
     ".history-row": {
         "display": "flex",
+        "align_items": "center",
+        "gap": "8px",
         "width": "100%",
+        "min_width": "0",
         "padding": "6px 8px",
         "border": "none",
         "background": "transparent",
         "cursor": "pointer",
         "border_radius": "var(--radius-2)",
+        "white_space": "nowrap",
+        "overflow": "hidden",
+    },
+    # The date and the headline give way first; status, version and duration keep their size.
+    ".history-row > *": {"flex_shrink": "0"},
+    ".history-row .history-when": {"flex_shrink": "1", "min_width": "0", **ONE_LINE},
+    ".history-row .history-headline": {
+        "flex": "1 1 auto",
+        "min_width": "0",
+        "text_align": "right",
+        **ONE_LINE,
     },
     ".history-row:hover": {"background": "var(--gray-3)"},
     ".history-row.active": {"background": "var(--accent-3)"},

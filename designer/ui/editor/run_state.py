@@ -25,8 +25,10 @@ from designer.store import accounts
 from designer.store import runs as run_store
 from designer.store import versions as version_store
 from designer.store.access import NotAllowed
+from designer.store.link_runs import latest_link_run
 from designer.ui.context import database, launcher, settings
 from designer.ui.editor import views
+from designer.ui.editor.run_views import run_tab_view
 from designer.ui.editor.state import EditorState, unwrapped
 from designer.ui.messages import shown
 from designer.ui.session import actor_of
@@ -34,6 +36,9 @@ from designer.ui.session import actor_of
 #: Seconds between two looks at a run in progress: a local record is a file read, a Kubeflow
 #: one is a request to the cluster's API.
 POLL_S = {"local": 0.5, "kubeflow": 3.0}
+#: Where a run's ending is announced: over the canvas, not over the run tab that shows the
+#: results, and briefly, since the tab says it too.
+RUN_TOAST = {"position": "bottom-center", "duration": 4000}
 
 
 class RunState(EditorState):
@@ -50,6 +55,10 @@ class RunState(EditorState):
     starting: bool = False
     statuses: dict[str, str] = {}
     report_metrics: list[dict[str, str]] = []
+    #: One sentence per evaluating node that averaged scores over classes, saying how.
+    report_averages: list[dict[str, str]] = []
+    #: Each class's precision, recall, F1 and test rows, one table per evaluating node.
+    report_classes: list[dict[str, Any]] = []
     report_matrices: list[dict[str, Any]] = []
     report_rocs: list[dict[str, Any]] = []
     report_residuals: list[dict[str, Any]] = []
@@ -57,6 +66,8 @@ class RunState(EditorState):
     #: Models of the run side by side (designer.runs.compare), one table per kind of model.
     comparisons: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
+    #: Read from a share link: the owner's latest results only, read-only, no history.
+    link_view: bool = False
 
     _record: dict[str, Any] = {}
     _run_flow: str = ""
@@ -76,6 +87,7 @@ class RunState(EditorState):
     def attach(self) -> Any:
         """On opening a flow: list its runs, show the latest, follow it if still going."""
         self._clear()
+        self.link_view = False
         try:
             summaries = run_store.list_runs(database(), actor_of(self), self.flow_id)
         except Exception as exc:  # the editor still works without its run history
@@ -88,6 +100,24 @@ class RunState(EditorState):
         self._show(record, latest.flow_version)
         if not record.status.finished:
             return RunState.follow(record.run_id)
+        return None
+
+    @rx.event
+    def attach_link(self) -> Any:
+        """On opening a share link: show the owner's latest results, if their run produced any.
+
+        Nothing is followed or listed: a link's visitor cannot run the flow, see its other runs
+        or download its files, only look at what the owner's run showed.
+        """
+        self._clear()
+        self.runs, self.link_view = [], True
+        token = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            stored = latest_link_run(database(), token)
+        except Exception as exc:  # the flow itself opened: its results are a nicety
+            return rx.toast.error(f"Could not read the flow's results: {shown(exc)}")
+        if stored is not None:
+            self._show(stored.record, stored.flow_version)
         return None
 
     @rx.event(background=True)
@@ -177,9 +207,11 @@ class RunState(EditorState):
         async with self:
             self.runs = views.run_history_view(summaries)
         if record.status is Status.SUCCEEDED:
-            yield rx.toast.success("The run succeeded.")
+            yield rx.toast.success("The run succeeded.", **RUN_TOAST)
         else:
-            yield rx.toast.error(f"The run {record.status}: {views.run_failure(record)}")
+            yield rx.toast.error(
+                f"The run {record.status}: {views.run_failure(record)}", **RUN_TOAST
+            )
 
     @rx.event
     def open_run(self, run_id: str) -> Any:
@@ -221,7 +253,7 @@ class RunState(EditorState):
         self.run_duration = views.duration(record.started_at, record.finished_at)
         self.statuses = {node: str(n.status) for node, n in record.nodes.items()}
         self._record = record.to_dict()
-        self._set_report(views.run_panel_view(dict(run_report(record))))
+        self._set_report(run_tab_view(dict(run_report(record))))
         # Columns are named after the open canvas: an old run's nodes since removed or renamed
         # fall back to their ids or today's names, which is what the person sees anyway.
         flow = self._doc()
@@ -239,6 +271,8 @@ class RunState(EditorState):
 
     def _set_report(self, view: dict[str, list[dict[str, Any]]]) -> None:
         self.report_metrics = view.get("metrics", [])
+        self.report_averages = view.get("averages", [])
+        self.report_classes = view.get("classes", [])
         self.report_matrices = view.get("matrices", [])
         self.report_rocs = view.get("rocs", [])
         self.report_residuals = view.get("residuals", [])

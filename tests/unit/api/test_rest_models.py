@@ -21,6 +21,9 @@ from tests.unit.api.deployed import DIABETES_ROW, IRIS_ROW, PETS_ROW, deployed, 
 __all__ = ["deployed", "models_home", "scene", "template"]
 
 API = "/api/v1"
+#: The sample's classes by name, as its table holds them.
+IRIS_CLASSES = ["setosa", "versicolor", "virginica"]
+VERSICOLOR = "versicolor"
 
 
 def predict(scene: Scene, name: str, body: Any) -> Any:
@@ -70,9 +73,15 @@ def test_one_model_with_all_its_versions(scene: Scene, deployed: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "body", "version", "predictions", "classes"),
     [
-        ("iris", {"rows": [IRIS_ROW, IRIS_ROW]}, 2, [1, 1], [0, 1, 2]),
-        ("iris", {"rows": [IRIS_ROW], "version": 1}, 1, [1], [0, 1, 2]),
-        ("iris", {"rows": [{k: str(v) for k, v in IRIS_ROW.items()}]}, 2, [1], [0, 1, 2]),
+        ("iris", {"rows": [IRIS_ROW, IRIS_ROW]}, 2, [VERSICOLOR] * 2, IRIS_CLASSES),
+        ("iris", {"rows": [IRIS_ROW], "version": 1}, 1, [VERSICOLOR], IRIS_CLASSES),
+        (
+            "iris",
+            {"rows": [{k: str(v) for k, v in IRIS_ROW.items()}]},
+            2,
+            [VERSICOLOR],
+            IRIS_CLASSES,
+        ),
         ("pets", {"rows": [PETS_ROW, {**PETS_ROW, "weight": 31, "age": None}]}, 1, None, None),
         ("pets", {"rows": [{**PETS_ROW, "color": "tartan", "indoor": 0}]}, 1, None, None),
         ("diabetes", {"rows": [DIABETES_ROW], "version": None}, 1, None, []),
@@ -101,6 +110,41 @@ def test_predictions(
     assert classes is None or result["classes"] == classes
     for row in result["probabilities"]:
         assert len(row) == len(result["classes"]) and sum(row) == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("rows", "notes"),
+    [
+        ([PETS_ROW], []),
+        (
+            [{**PETS_ROW, "color": "tartan"}],
+            [
+                "color: 'tartan' was not seen in training, so the model treats it as none of the "
+                "values it knows (black, brown, grey, white); its answer rests on the other columns"
+            ],
+        ),
+        (
+            [PETS_ROW, {**PETS_ROW, "color": "Black"}, {**PETS_ROW, "color": None}],
+            ["row 2, color: 'Black' was not seen in training"],
+        ),
+    ],
+    ids=["known", "unseen", "unseen-in-row-2-of-3"],
+)
+def test_a_value_not_seen_in_training_is_answered_with_a_note(
+    scene: Scene, deployed: Path, rows: list[dict[str, Any]], notes: list[str]
+) -> None:
+    answer = predict(scene, "pets", {"rows": rows})
+
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert len(result["predictions"]) == len(rows)
+    if not notes:
+        assert "notes" not in result and "unseen" not in result
+        return
+    assert [n[: len(want)] for n, want in zip(result["notes"], notes, strict=True)] == notes
+    [unseen] = result["unseen"]
+    assert (unseen["column"], unseen["known"]) == ("color", ["black", "brown", "grey", "white"])
+    assert unseen["row"] == len(rows) - (len(rows) > 1) and unseen["known_count"] == 4
 
 
 IRIS = "sepal length (cm), sepal width (cm), petal length (cm), petal width (cm)"

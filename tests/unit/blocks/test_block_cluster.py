@@ -50,7 +50,7 @@ def test_groups_match_known_classes(
     assert facts["feature_columns"] == list(table.features.columns)  # the target is not used
     assert (facts["task"], facts["unused_target"], facts["n_clusters"]) == (
         "clustering",
-        "target",
+        table.target,
         n_clusters,
     )
     scores = clustering_scores(model, table)
@@ -66,7 +66,7 @@ def test_clustered_rows_keep_target_and_gain_a_cluster(iris: Table) -> None:
     grouped = assign_clusters(model, iris)
     assert list(grouped.frame.columns) == [*iris.frame.columns, "cluster"]
     assert (grouped.target, grouped.task) == (iris.target, iris.task)
-    assert grouped.frame["target"].equals(iris.frame["target"])
+    assert grouped.frame["species"].equals(iris.frame["species"])
     assert sorted(grouped.frame["cluster"].unique()) == [0, 1, 2, 3]
     assert "cluster" not in iris.frame.columns  # the input is left alone
     assert kmeans.CLUSTER_COLUMN == clustering.CLUSTER_COLUMN
@@ -75,9 +75,9 @@ def test_clustered_rows_keep_target_and_gain_a_cluster(iris: Table) -> None:
 def test_scores_without_a_target_or_with_gaps_in_it(iris: Table) -> None:
     model, _ = fit_kmeans(iris, 3, True, 0)
     assert "adjusted_rand" not in clustering_scores(model, Table(iris.features))
-    gappy = iris.frame.astype({"target": float})
-    gappy.loc[::10, "target"] = np.nan
-    scores = clustering_scores(model, Table(gappy, "target", "classification"))
+    gappy = iris.frame.astype({"species": object})
+    gappy.loc[::10, "species"] = np.nan
+    scores = clustering_scores(model, Table(gappy, "species", "classification"))
     assert scores["adjusted_rand"] > 0.4
 
 
@@ -136,8 +136,8 @@ def test_evaluation_errors(iris: Table, case: str, words: str) -> None:
     frame = iris.frame
     inputs = {
         "classifier": (fit(iris, "logistic_regression", {"C": 1.0, "max_iter": 500})[0], iris),
-        "missing_column": (model, Table(frame.drop(columns=["petal width (cm)"]), "target")),
-        "text_column": (model, Table(frame.astype({"sepal length (cm)": str}), "target")),
+        "missing_column": (model, Table(frame.drop(columns=["petal width (cm)"]), "species")),
+        "text_column": (model, Table(frame.astype({"sepal length (cm)": str}), "species")),
     }
     with pytest.raises(ValueError, match=words):
         clustering_scores(*inputs[case])
@@ -192,7 +192,7 @@ def test_components(
         data=dataset(iris, "data"), model=model, clustered=grouped, **block.params().model_dump()
     )
     assert model.metadata["task"] == "clustering" and model.metadata["target"] == ""
-    assert grouped.metadata["columns"][-1] == "cluster" and grouped.metadata["target"] == "target"
+    assert grouped.metadata["columns"][-1] == "cluster" and grouped.metadata["target"] == "species"
     metrics = artifact(dsl.Metrics, "metrics")
     evaluate_clustering(model, grouped, metrics)
     assert {"silhouette", "n_clusters", "smallest_cluster", "largest_cluster", "inertia"} < set(
@@ -268,7 +268,7 @@ def test_cluster_evaluate_and_deploy_in_kfp_local(
     assert scores["silhouette"] > 0.3 and scores["adjusted_rand"] > 0.4
     assert scores["n_clusters"] == 3
     clustered = read_table(outputs["clustered"].path)
-    assert clustered.target == "target" and "cluster" in clustered.frame.columns
+    assert clustered.target == "species" and "cluster" in clustered.frame.columns
     publish_bundles(tmp_path / "home" / "models", local_root)
     [info] = list_models(tmp_path / "home" / "models")
     assert info["task"] == "clustering"

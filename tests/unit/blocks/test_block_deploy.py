@@ -203,7 +203,7 @@ def test_optional_preprocessor_in_kfp_local(
     [info] = list_models(tmp_path / "home" / "models")
     assert info["has_preprocessor"] is connect_preprocessor
     rows = pd.DataFrame([[5.1, 3.5, 1.4, 0.2]], columns=info["feature_columns"])
-    assert predict(tmp_path / "home" / "models", "iris", rows) == [0]
+    assert predict(tmp_path / "home" / "models", "iris", rows) == ["setosa"]
 
 
 # --- what a deployed model takes, and predictions from rows as people send them ----------------
@@ -286,7 +286,7 @@ DIABETES_COLUMNS = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6
     [
         ("pets", [PETS_ROW, {**PETS_ROW, "age": None, "weight": "31"}], None, ["cat", "dog"], 2),
         ("pets", [{**PETS_ROW, "color": "pink", "indoor": 0}], None, ["cat"], 2),
-        ("iris", [dict.fromkeys(IRIS_COLUMNS, 1.0)], 1, [0], 3),
+        ("iris", [dict.fromkeys(IRIS_COLUMNS, 1.0)], 1, ["setosa"], 3),
         ("diabetes", [dict.fromkeys(DIABETES_COLUMNS, 0.0)], None, None, 0),
     ],
 )

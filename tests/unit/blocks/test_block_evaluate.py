@@ -1,5 +1,6 @@
 """Evaluation on real data: scores are sane, charts are well formed, mismatches are explained."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 from kfp import dsl
 from sklearn.base import ClassifierMixin
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import label_binarize
@@ -32,6 +34,8 @@ from blocks.runtime.tables import Table
 from blocks.runtime.training import fit
 
 FOREST = {"n_estimators": 30, "max_depth": 0, "seed": 0}
+IRIS_CLASSES = ["setosa", "versicolor", "virginica"]
+IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +56,41 @@ def test_iris_scores(iris_model: LogisticRegression, iris_split: tuple[Table, Ta
     result = classification_result(iris_model, iris_split[1])
     assert set(result.scores) == {"accuracy", "precision", "recall", "f1", "roc_auc"}
     assert result.scores["accuracy"] > 0.8 and result.scores["roc_auc"] > 0.9
-    assert result.categories == ["0", "1", "2"]
+    assert result.categories == ["setosa", "versicolor", "virginica"]
     assert np.array(result.matrix).sum() == len(iris_split[1].frame)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "categories"),
+    [
+        ("breast_cancer", ["benign", "malignant"]),
+        ("iris", ["setosa", "versicolor", "virginica"]),
+        ("wine", ["class_0", "class_1", "class_2"]),
+    ],
+)
+def test_each_class_has_its_scores_and_the_summary_is_their_plain_mean(
+    dataset: str, categories: list[str]
+) -> None:
+    train, test = split_table(load_sample(dataset), 0.3, 0, True)
+    result = classification_result(fit(train, "random_forest", FOREST)[0], test)
+    assert result.categories == categories
+    assert [row["category"] for row in result.per_class] == categories
+    assert sum(row["support"] for row in result.per_class) == len(test.frame)
+    assert [row["support"] for row in result.per_class] == [sum(r) for r in result.matrix]
+    for name in ("precision", "recall", "f1"):  # macro: each class counts the same
+        mean = np.mean([row[name] for row in result.per_class])
+        assert result.scores[name] == pytest.approx(mean)
+
+
+def test_a_class_never_predicted_scores_zero_not_undefined(iris_split: tuple[Table, Table]) -> None:
+    train, test = iris_split
+    lazy = DummyClassifier(strategy="most_frequent").fit(train.frame[IRIS_FEATURES], train.labels)
+    result = classification_result(lazy, test)
+    never = [row for row in result.per_class if row["recall"] == 0]
+    assert len(never) == 2 and all(row["precision"] == 0 and row["f1"] == 0 for row in never)
+    assert result.scores["precision"] == pytest.approx(
+        sum(r["precision"] for r in result.per_class) / 3
+    )
 
 
 @pytest.mark.parametrize(
@@ -126,7 +163,7 @@ def test_roc_skipped_with_a_note(
         model = LinearSVC().fit(train.features, train.labels)
     else:
         model = fit(train, "random_forest", FOREST)[0]
-        test = Table(test.frame[test.labels == 1], "target", "classification")
+        test = Table(test.frame[test.labels == "malignant"], test.target, "classification")
     result = classification_result(model, test)
     assert result.roc is None and "roc_auc" not in result.scores
     assert len(result.notes) == len(notes)
@@ -162,7 +199,7 @@ def test_missing_features_are_listed(
     iris_model: LogisticRegression, iris_split: tuple[Table, Table]
 ) -> None:
     test = iris_split[1]
-    short = Table(test.frame.drop(columns=["petal width (cm)"]), "target", "classification")
+    short = Table(test.frame.drop(columns=["petal width (cm)"]), test.target, "classification")
     with pytest.raises(ValueError, match="lacks column\\(s\\) the model was trained on: 'petal w"):
         classification_result(iris_model, short)
 
@@ -184,7 +221,7 @@ def test_wrong_kind_of_model(
     train, test = iris_split
     models = {
         "classifier": iris_model,
-        "regressor": LinearRegression().fit(train.features, train.labels),
+        "regressor": LinearRegression().fit(train.features, train.labels.factorize()[0]),
     }
     with pytest.raises(ValueError, match=words):
         scorer(models[model], test)
@@ -206,7 +243,12 @@ def test_components(
     evaluate_classification(model, dataset(iris_split[1], "iris_test"), metrics, report)
     assert metrics.metadata["accuracy"] > 0.8
     matrix = report.metadata["confusionMatrix"]
-    assert [spec["displayName"] for spec in matrix["annotationSpecs"]] == ["0", "1", "2"]
+    assert [spec["displayName"] for spec in matrix["annotationSpecs"]] == IRIS_CLASSES
+    classes = report.metadata["classScores"]
+    assert [row["category"] for row in classes] == IRIS_CLASSES
+    assert set(classes[0]) == {"category", "precision", "recall", "f1", "support"}
+    assert report.metadata["average"] == "macro"
+    json.dumps(report.metadata, allow_nan=False)  # metadata kfp can store as it is
     assert sum(sum(row["row"]) for row in matrix["rows"]) == len(iris_split[1].frame)
     curve = report.metadata["confidenceMetrics"]  # three classes: the micro-averaged curve
     assert set(curve[0]) == {"falsePositiveRate", "recall", "confidenceThreshold"}

@@ -22,16 +22,17 @@ def test_ratio(iris: Table, test_size: float, stratify: bool) -> None:
     assert len(test.frame) == math.ceil(150 * test_size)
     assert len(train.frame) + len(test.frame) == 150
     assert (train.target, train.task, test.target, test.task) == (
-        "target",
+        "species",
         "classification",
-        "target",
+        "species",
         "classification",
     )
 
 
 def test_stratify_keeps_class_proportions(iris: Table) -> None:
     _, test = split_table(iris, 0.2, 3, True)
-    assert test.frame["target"].value_counts().to_dict() == {0: 10, 1: 10, 2: 10}
+    counts = test.frame["species"].value_counts().to_dict()
+    assert counts == {"setosa": 10, "versicolor": 10, "virginica": 10}
 
 
 def test_same_seed_same_split(diabetes: Table) -> None:

@@ -57,7 +57,7 @@ def test_component_fits_and_predicts(
     assert len(predictions) == 5
     facts = model.metadata
     assert facts["feature_columns"] == list(table.features.columns)
-    assert (facts["target"], facts["training_rows"]) == ("target", len(table.frame))
+    assert (facts["target"], facts["training_rows"]) == (table.target, len(table.frame))
     assert facts["task"] == table.task
     assert facts["estimator"] == (estimator or type(fitted).__name__)
 
@@ -70,7 +70,7 @@ def raw_pets(fixtures_dir: Path) -> Table:
 @pytest.mark.parametrize(
     ("estimator", "data", "words"),
     [
-        ("logistic_regression", "diabetes", "target 'target' holds numbers \\(regression\\)"),
+        ("logistic_regression", "diabetes", "target 'progression' holds numbers \\(regression\\)"),
         ("random_forest_regressor", "iris", "holds categories \\(classification\\)"),
         ("random_forest", "raw_pets", "'name', 'color' hold text; add a \"Prepare columns\""),
         (

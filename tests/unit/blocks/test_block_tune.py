@@ -64,7 +64,7 @@ def test_search_finds_a_sane_model(
     facts = result.metadata
     assert facts["estimator"] == cls == type(result.model).__name__
     assert facts["feature_columns"] == list(table.features.columns)
-    assert (facts["target"], facts["task"]) == ("target", table.task)
+    assert (facts["target"], facts["task"]) == (table.target, table.task)
     assert facts["training_rows"] == len(table.frame)
     fitted = result.model.get_params()
     assert facts["best_params"] == {k: block_value(fitted[k]) for k in GRIDS[estimator]}
@@ -153,7 +153,7 @@ def test_clear_errors(
         "pets_numbers": Table(raw_pets.frame[["age", "weight", "species"]], "species"),
         "no_target": Table(diabetes.features),
         "small_classes": Table(small, "y", "classification"),
-        "few_rows": Table(diabetes.frame.head(3), "target", "regression"),
+        "few_rows": Table(diabetes.frame.head(3), diabetes.target, "regression"),
     }
     table = tables.get(data) or request.getfixturevalue(data)
     with pytest.raises(ValueError, match=words):
@@ -161,9 +161,18 @@ def test_clear_errors(
 
 
 def test_small_class_is_named(iris: Table) -> None:
-    frame = pd.concat([iris.frame[iris.labels != 2], iris.frame[iris.labels == 2].head(2)])
-    with pytest.raises(ValueError, match="class\\(es\\) 2 \\(2\\): lower Folds"):
-        tune(Table(frame, "target", "classification"), "logistic_regression", "grid", 3, 1, "f1", 0)
+    rare = iris.labels == "virginica"
+    frame = pd.concat([iris.frame[~rare], iris.frame[rare].head(2)])
+    with pytest.raises(ValueError, match="class\\(es\\) 'virginica' \\(2\\): lower Folds"):
+        tune(
+            Table(frame, iris.target, "classification"),
+            "logistic_regression",
+            "grid",
+            3,
+            1,
+            "f1",
+            0,
+        )
 
 
 CLASSES = TableSchema(("a", "y"), "y", "classification")

@@ -119,7 +119,7 @@ def test_the_run_packs_and_the_designer_publishes_for_alice(
     assert listed["owner"] == {"username": "alice", "display_name": "Alice Archer"}
     assert deployed.predict_rows(
         team.engine, team.models, team.alice, "churn", [SETOSA]
-    ).predictions == [0]
+    ).predictions == ["setosa"]
     # bob sees it once alice shares her flow with him.
     assert deployed.list_models(team.engine, team.models, team.bob) == []
     shares.share_with_user(team.engine, team.alice, team.alices_flow, "bob", Role.VIEWER)

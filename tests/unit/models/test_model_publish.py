@@ -45,8 +45,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("trained")
     iris = load_sample("iris")
     joblib.dump(fit(iris, "logistic_regression", {"C": 1.0, "max_iter": 500})[0], folder / "a")
-    always_two = DummyClassifier(strategy="constant", constant=2).fit(iris.features, iris.labels)
-    joblib.dump(always_two, folder / "b")
+    always_virginica = DummyClassifier(strategy="constant", constant="virginica")
+    joblib.dump(always_virginica.fit(iris.features, iris.labels), folder / "b")
     return {"alice": folder / "a", "bob": folder / "b"}
 
 
@@ -103,7 +103,7 @@ def test_bob_cannot_replace_alices_model(cast: Cast) -> None:
     first = cast.deploy(cast.alice, "alice")
     assert first.status is Status.SUCCEEDED
     assert first.nodes["deploy0"].outputs["deployment"].metadata["version"] == 1
-    assert answer(cast) == 0
+    assert answer(cast) == "setosa"
 
     attack = cast.deploy(cast.bob, "bob")
 
@@ -116,7 +116,7 @@ def test_bob_cannot_replace_alices_model(cast: Cast) -> None:
     assert node.error in node.log
     assert "version" not in node.outputs["deployment"].metadata
     assert [m["version"] for m in registry.list_models(cast.models)] == [1]
-    assert answer(cast) == 0  # still alice's model
+    assert answer(cast) == "setosa"  # still alice's model
     assert model_owner(cast.engine, "churn").owner_id == cast.alice.id  # type: ignore[union-attr]
 
 
@@ -138,7 +138,7 @@ def test_who_adds_a_version_to_alices_model(
 
     assert (record.status is Status.SUCCEEDED) is published
     assert len(registry.list_models(cast.models)) == (2 if published else 1)
-    assert answer(cast) == (2 if published else 0)
+    assert answer(cast) == ("virginica" if published else "setosa")
     assert model_owner(cast.engine, "churn").owner_id == getattr(cast, owner).id  # type: ignore[union-attr]
 
 
@@ -177,7 +177,7 @@ def test_each_deploy_node_of_a_run_is_judged_alone(cast: Cast) -> None:
     }
     assert Path(shown["path"]) == cast.models / "bobs-model" / "1"
     assert "deployed 'bobs-model' as version 1" in record.nodes["deploy0"].log
-    assert answer(cast, "bobs-model") == 2 and answer(cast) == 0
+    assert answer(cast, "bobs-model") == "virginica" and answer(cast) == "setosa"
 
 
 def test_failed_nodes_and_other_outputs_are_left_alone(cast: Cast) -> None:

@@ -70,7 +70,7 @@ def test_iris_flow_trains_evaluates_deploys_and_predicts(tmp_path: Path) -> None
     )
     predicted = designer("predict", "iris-forest", rows)
     assert predicted.returncode == 0, predicted.stderr
-    assert json.loads(predicted.stdout)["predictions"] == [0, 2]
+    assert json.loads(predicted.stdout)["predictions"] == ["setosa", "virginica"]
 
 
 def test_run_record_keeps_outputs_logs_and_artifact_locations(designer_home: Path) -> None:
@@ -85,7 +85,7 @@ def test_run_record_keeps_outputs_logs_and_artifact_locations(designer_home: Pat
     split = record.nodes["split"]
     assert Path(split.outputs["train"].uri).is_file()
     assert split.outputs["train"].type == "system.Dataset"
-    assert split.outputs["train"].metadata["target"] == "target"
+    assert split.outputs["train"].metadata["target"] == "progression"
     assert "KFP Executor" not in record.nodes["load"].log
     assert Path(record.artifacts_root).is_dir()
 

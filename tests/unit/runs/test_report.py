@@ -87,8 +87,14 @@ def evaluated(folder: Path, dataset: str, estimator: str, params: dict[str, Any]
 @pytest.mark.parametrize(
     ("dataset", "estimator", "params", "categories", "average"),
     [
-        ("breast_cancer", "random_forest", FOREST, ["0", "1"], "binary"),
-        ("iris", "logistic_regression", {"C": 1.0, "max_iter": 1000}, ["0", "1", "2"], "micro"),
+        ("breast_cancer", "random_forest", FOREST, ["benign", "malignant"], "binary"),
+        (
+            "iris",
+            "logistic_regression",
+            {"C": 1.0, "max_iter": 1000},
+            ["setosa", "versicolor", "virginica"],
+            "micro",
+        ),
     ],
     ids=["two-classes", "three-classes"],
 )

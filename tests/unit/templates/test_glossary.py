@@ -27,6 +27,7 @@ JARGON = [
     "MAE",
     "R²",
     "F1",
+    "macro average",
     "precision",
     "recall",
     "target",

@@ -85,7 +85,7 @@ def test_the_deployed_template_model_answers_for_new_flowers(tmp_path: Path) -> 
             "petal width (cm)": [0.2, 2.3],
         }
     )
-    assert predict(default_models_dir(), "iris-species", flowers) == [0, 2]
+    assert predict(default_models_dir(), "iris-species", flowers) == ["setosa", "virginica"]
 
 
 @pytest.mark.parametrize(
