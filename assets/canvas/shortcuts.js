@@ -1,15 +1,22 @@
-// Keyboard shortcuts, listened for on the document but never while someone types in a field.
+// Keyboard shortcuts, listened for on the document. While focus is in a field, keys keep their
+// field meaning (Ctrl+Z undoes typing, Ctrl+C copies text, a letter is typed or picks a choice):
+// only Ctrl/Cmd+S (save what the field holds, then the flow) and Escape (leave the field) act.
 import { useEffect, useRef } from 'react';
+
+// Popups with keys of their own (Escape closes them, letters pick an item).
+const POPUP = '[role="dialog"], [role="alertdialog"], [role="listbox"], [role="menu"]';
+const TEXT_TAGS = new Set(['INPUT', 'TEXTAREA']);
 
 export function isTyping(target) {
   if (!target || target.nodeType !== 1) return false;
   const tag = target.tagName;
   return (
-    tag === 'INPUT' ||
-    tag === 'TEXTAREA' ||
+    TEXT_TAGS.has(tag) ||
     tag === 'SELECT' ||
     target.isContentEditable ||
-    !!target.closest?.('[contenteditable=""], [contenteditable="true"], [role="dialog"]')
+    // A select's button: letters pick a choice there.
+    target.getAttribute?.('role') === 'combobox' ||
+    !!target.closest?.(`[contenteditable=""], [contenteditable="true"], ${POPUP}`)
   );
 }
 
@@ -29,14 +36,54 @@ export function shortcutOf(event) {
   return null;
 }
 
+// What a key does while focus is in a field: 'save', 'leave' or null (the field's own meaning).
+export function fieldShortcutOf(event) {
+  const plain = !(event.ctrlKey || event.metaKey || event.altKey || event.shiftKey);
+  if (event.key === 'Escape' && plain) return 'leave';
+  return shortcutOf(event) === 'save' ? 'save' : null;
+}
+
+// Leaving a text box hands its value on: a debounced box sends what was typed at once and the
+// flow name box renames, so a save right after it saves what the person sees.
+function commit(field) {
+  field.blur();
+}
+
 // handlers: action -> function(event); returning false leaves the key to the browser.
 export function useShortcuts(handlers) {
   const latest = useRef(handlers);
   latest.current = handlers;
   useEffect(() => {
+    const inField = (event) => {
+      const action = fieldShortcutOf(event);
+      if (!action) return;
+      const field = event.target;
+      const text = TEXT_TAGS.has(field.tagName) || field.isContentEditable;
+      if (field.closest?.(POPUP)) {
+        // The popup's own keys; but Ctrl+S never opens the browser's "Save page" dialog.
+        if (action === 'save') event.preventDefault();
+        return;
+      }
+      if (action === 'leave') {
+        if (text) commit(field);
+        return;
+      }
+      event.preventDefault();
+      const save = latest.current.save;
+      if (!save) return; // read-only: nothing to save
+      if (text) {
+        commit(field);
+        field.focus({ preventScroll: true }); // and go on typing where they were
+      }
+      save(event);
+    };
     const onKeyDown = (event) => {
       if (event.defaultPrevented && !event.key?.startsWith('Arrow')) return;
-      if (event.isComposing || isTyping(event.target)) return;
+      if (event.isComposing) return;
+      if (isTyping(event.target)) {
+        inField(event);
+        return;
+      }
       const action = shortcutOf(event);
       const handler = action && latest.current[action];
       if (!handler) return;

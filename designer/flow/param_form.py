@@ -125,9 +125,16 @@ def read_value(field: FormField, raw: Any) -> Any:
     if isinstance(raw, str):
         raw = raw.strip()
     if raw in ("", None):
-        if field.nullable or not field.required:
+        # An emptied box stays empty rather than quietly showing the default again: empty text
+        # or an empty list may be what the person means (the flow's check says if not), an
+        # empty number never is.
+        if field.nullable or (field.kind in LIBRARY_KINDS and not field.required):
             return None
-        raise BadValue(f"{field.title} is required")
+        if field.kind == "list":
+            return []
+        if field.kind == "text" and not field.required:
+            return ""
+        raise BadValue(f"{field.title} is empty")
     if field.kind in _NUMERIC:
         return _read_number(field, raw)
     if field.kind == "select":
@@ -138,6 +145,27 @@ def read_value(field: FormField, raw: Any) -> Any:
         items = raw if isinstance(raw, list) else str(raw).split(",")
         return [str(item).strip() for item in items if str(item).strip()]
     return str(raw)
+
+
+def typed_value(field: FormField, raw: Any) -> Any:
+    """What to keep in the flow when ``read_value`` refused ``raw``: what the person typed.
+
+    The form goes on showing it and the flow's check reports it (and holds the run back) until
+    it is fixed, instead of the old value quietly coming back. A number stays a number, so the
+    check says "found 1.5", not "found '1.5'".
+    """
+    if raw == NO_CHOICE or raw is None:
+        return ""
+    text = raw.strip() if isinstance(raw, str) else raw
+    if field.kind in _NUMERIC and isinstance(text, str):
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        if not math.isfinite(number):
+            return text
+        return int(number) if number.is_integer() and field.kind != "number" else number
+    return text
 
 
 def _read_switch(raw: Any) -> bool:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from blocks.base import Block
 from designer.flow.diagnostics import Diagnostic, choices, error
 from designer.flow.document import PARAM_REF, Flow, Node
+from designer.models.name_rules import MODEL_NAME_PATTERN, model_name_problem
 
 #: What a flow parameter type means as a JSON value, for messages.
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
@@ -103,25 +104,46 @@ def _field_problems(exc: ValidationError, node: Node, block: Block) -> list[Diag
                 f"{choices(properties)}",
             )
         elif kind == "missing":
-            code, message = "missing_param", f"parameter {name!r} is required but not set"
+            schema = properties.get(name, {})
+            code, message = (
+                "missing_param",
+                f"{_title(name, schema)} is required but not set; "
+                f"{_ask(schema)} {_expected(schema)}",
+            )
         else:
             code, message = "bad_param", _bad_value_message(name, err, properties.get(name, {}))
         problems.append(error(code, message, node=node.id, param=name or None))
     return problems
 
 
+def _title(name: str, schema: dict[str, Any]) -> str:
+    """The setting's name as the properties form shows it ("Test share", not "test_size")."""
+    return str(schema.get("title") or name.replace("_", " ").capitalize())
+
+
 def _bad_value_message(name: str, err: dict[str, Any], schema: dict[str, Any]) -> str:
     found = err.get("input")
+    if schema.get("pattern") == MODEL_NAME_PATTERN and isinstance(found, str):
+        # Said in words with a name that would do, not as a regular expression.
+        problem = model_name_problem(found, _title(name, schema))
+        if problem:
+            return problem
     expected = _expected(schema) or err.get("msg", "a valid value")
-    return f"parameter {name!r} expects {expected}; found {found!r}"
+    title = _title(name, schema)
+    # An emptied field is kept as "" so the form still shows it empty: say so, not "found ''".
+    if isinstance(found, str) and not found.strip():
+        return f"{title} is empty; {_ask(schema)} {expected}"
+    return f"{title} must be {expected}; found {found!r}"
 
 
 def _expected(schema: dict[str, Any]) -> str:
-    """Say in words what a JSON Schema property accepts."""
+    """Say in words what a JSON Schema property accepts ("a number from 0.05 to 0.95")."""
     if "enum" in schema:
         return f"one of {choices(schema['enum'])}"
     if "const" in schema:
         return f"{schema['const']!r}"
+    if schema.get("widget") == "dataset":
+        return "a dataset from your library"
     kind = schema.get("type")
     if kind is None and "anyOf" in schema:
         return " or ".join(filter(None, (_expected(s) for s in schema["anyOf"])))
@@ -134,20 +156,37 @@ def _expected(schema: dict[str, Any]) -> str:
         "null": "nothing",
     }
     text = words.get(str(kind), str(kind) if kind else "")
-    bounds = []
-    for key, word in (
-        ("minimum", ">="),
-        ("exclusiveMinimum", ">"),
-        ("maximum", "<="),
-        ("exclusiveMaximum", "<"),
-    ):
-        if key in schema:
-            bounds.append(f"{word} {schema[key]}")
-    if "pattern" in schema:
-        bounds.append(f"matching {schema['pattern']}")
-    if "minLength" in schema:
-        bounds.append(f"at least {schema['minLength']} characters")
     if kind == "array" and "items" in schema:
         item = _expected(schema["items"])
         text = f"a list of {item}" if item else text
-    return text + (f" ({', '.join(bounds)})" if bounds else "")
+    limits = [_range(schema)] if kind in ("integer", "number") else []
+    if schema.get("minLength", 0) > 1:
+        limits.append(f"of at least {schema['minLength']} characters")
+    if "pattern" in schema:
+        limits.append(f"matching {schema['pattern']}")
+    return " ".join(filter(None, (text, *limits)))
+
+
+def _ask(schema: dict[str, Any]) -> str:
+    """The verb for putting the value in: a choice is chosen, anything else entered."""
+    return "choose" if "enum" in schema or "widget" in schema else "enter"
+
+
+def _range(schema: dict[str, Any]) -> str:
+    """A number's bounds in words: "from 0 to 1", "of at least 1", "above 0 and at most 1"."""
+    low, high = schema.get("minimum"), schema.get("maximum")
+    above, below = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    if low is not None and high is not None:
+        return f"from {_number(low)} to {_number(high)}"
+    lower = f"at least {_number(low)}" if low is not None else ""
+    lower = lower or (f"above {_number(above)}" if above is not None else "")
+    upper = f"at most {_number(high)}" if high is not None else ""
+    upper = upper or (f"below {_number(below)}" if below is not None else "")
+    if lower and upper:
+        return f"{lower} and {upper}"
+    bound = lower or upper
+    return f"of {bound}" if bound.startswith("at ") else bound
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -12,7 +12,8 @@ SHORTCUTS = (
     ("Ctrl + D", "Duplicate the selection"),
     ("Ctrl + Z", "Undo"),
     ("Ctrl + Shift + Z, Ctrl + Y", "Redo"),
-    ("Ctrl + S", "Save a version"),
+    ("Ctrl + S", "Save a version (in a setting too: what you typed is saved)"),
+    ("Escape", "Leave the setting you are typing in"),
     ("Shift + drag", "Select with a box"),
     ("Shift + click", "Add a block to the selection"),
     ("L", "Tidy the layout"),
@@ -32,9 +33,16 @@ def problem_row(problem: rx.Var) -> rx.Component:
             rx.icon("triangle-alert", size=16, color="var(--amber-9)", flex_shrink="0"),
         ),
         rx.flex(
+            # The block as the canvas names it and the setting as the form does.
             rx.cond(
                 problem["where"] != "",
-                rx.code(problem["where"], size="1", variant="ghost"),
+                rx.text(
+                    problem["where"],
+                    size="1",
+                    weight="medium",
+                    color_scheme="gray",
+                    custom_attrs={"data-testid": "problem-where"},
+                ),
             ),
             rx.text(problem["message"], size="2"),
             direction="column",
@@ -43,7 +51,11 @@ def problem_row(problem: rx.Var) -> rx.Component:
         ),
         class_name="problem-row",
         on_click=EditorState.focus_node(problem["node"]),
-        custom_attrs={"data-testid": "problem", "data-node": problem["node"]},
+        custom_attrs={
+            "data-testid": "problem",
+            "data-node": problem["node"],
+            "data-param": problem["param"],
+        },
     )
 
 

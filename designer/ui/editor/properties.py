@@ -40,6 +40,8 @@ def library_select(field: rx.Var) -> rx.Component:
         ),
         value=field["value"].to(str),
         on_change=lambda value: EditorState.set_param(field["name"], value),
+        # Said outright, not only through the disabled fieldset, so it also looks disabled.
+        disabled=EditorState.read_only,
     )
 
 
@@ -75,6 +77,7 @@ def field_control(field: rx.Var) -> rx.Component:
                 field["options"].to(list[str]),
                 value=field["value"].to(str),
                 on_change=lambda value: EditorState.set_param(field["name"], value),
+                disabled=EditorState.read_only,
                 width="100%",
                 custom_attrs={"data-testid": "param-select", "data-param": field["name"]},
             ),
@@ -84,6 +87,7 @@ def field_control(field: rx.Var) -> rx.Component:
             rx.switch(
                 checked=field["checked"].to(bool),
                 on_change=lambda value: EditorState.set_param(field["name"], value),
+                disabled=EditorState.read_only,
                 custom_attrs={"data-testid": "param-switch", "data-param": field["name"]},
             ),
         ),
@@ -158,6 +162,7 @@ def node_properties() -> rx.Component:
                 placeholder=panel["title"].to(str),
                 on_change=EditorState.set_label,
                 debounce_timeout=TYPING_DEBOUNCE_MS,
+                custom_attrs={"data-testid": "node-label"},
                 key=panel["id"].to(str) + ".label",
             ),
             class_name="form-field",
@@ -173,14 +178,19 @@ def node_properties() -> rx.Component:
         rx.foreach(panel["inputs"].to(list[dict]), port_row),
         rx.text("Outputs", class_name="panel-subtitle"),
         rx.foreach(panel["outputs"].to(list[dict]), port_row),
-        rx.button(
-            rx.icon("trash-2", size=14),
-            "Delete block",
-            variant="soft",
-            color_scheme="red",
-            on_click=EditorState.delete_selected,
-            margin_top="8px",
-            custom_attrs={"data-testid": "delete-block"},
+        # Read-only flows offer nothing to delete (as the toolbar and "Delete selected"): a
+        # red button that cannot be pressed only looks like a trap.
+        rx.cond(
+            ~EditorState.read_only,
+            rx.button(
+                rx.icon("trash-2", size=14),
+                "Delete block",
+                variant="soft",
+                color_scheme="red",
+                on_click=EditorState.delete_selected,
+                margin_top="8px",
+                custom_attrs={"data-testid": "delete-block"},
+            ),
         ),
         direction="column",
         spacing="3",
@@ -196,7 +206,14 @@ def properties_panel() -> rx.Component:
         rx.el.fieldset(
             node_properties(),
             disabled=EditorState.read_only,
-            style={"border": "none", "margin": "0", "padding": "0", "min_width": "0"},
+            style={
+                "border": "none",
+                "margin": "0",
+                "padding": "0",
+                "min_width": "0",
+                # Radix keeps a text cursor on a disabled box: say "not here" on every control.
+                "& :disabled, & [data-disabled]": {"cursor": "not-allowed"},
+            },
         ),
         rx.cond(
             EditorState.selected.length() > 1,

@@ -44,8 +44,14 @@ def problems_by_node(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
     return found
 
 
-def diagnostics_view(diagnostics: list[Diagnostic]) -> list[dict[str, str]]:
-    """Every problem for the problems panel, errors first, each with the node to centre on."""
+def diagnostics_view(
+    diagnostics: list[Diagnostic], flow: Flow | None = None
+) -> list[dict[str, str]]:
+    """Every problem for the problems panel, errors first, each with the node to centre on.
+
+    ``where`` names the block as the canvas shows it and the setting as the form does
+    ("Train/test split (split) · Test share"), when ``flow`` is given to look them up.
+    """
     ordered = sorted(diagnostics, key=lambda d: d.severity is not Severity.ERROR)
     return [
         {
@@ -53,10 +59,23 @@ def diagnostics_view(diagnostics: list[Diagnostic]) -> list[dict[str, str]]:
             "code": d.code,
             "message": d.message,
             "node": d.node or "",
-            "where": " · ".join(filter(None, (d.node, d.param))),
+            "param": d.param or "",
+            "where": " · ".join(filter(None, _where(d, flow))),
         }
         for d in ordered
     ]
+
+
+def _where(diagnostic: Diagnostic, flow: Flow | None) -> tuple[str, str]:
+    """The block and the setting a problem is about, in the words the editor shows them."""
+    node = flow.node(diagnostic.node) if flow is not None and diagnostic.node else None
+    if node is None:
+        return diagnostic.node or "", diagnostic.param or ""
+    block = get_block(node.block)
+    name = node.label or (block.title if block else "")
+    shown = f"{name} ({node.id})" if name and name != node.id else node.id
+    field = next((f for f in block_fields(node.block) if f.name == diagnostic.param), None)
+    return shown, field.title if field else (diagnostic.param or "")
 
 
 def run_blocker(diagnostics: list[Diagnostic]) -> str:

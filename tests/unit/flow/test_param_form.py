@@ -61,7 +61,6 @@ def test_every_block_param_gets_a_field() -> None:
         ("split.train_test", "test_size", " 0.25 ", 0.25),
         ("split.train_test", "seed", "7", 7),
         ("split.train_test", "seed", "7.0", 7),
-        ("split.train_test", "seed", "", None),
         ("split.train_test", "stratify", False, False),
         ("split.train_test", "stratify", "on", True),
         ("load.sklearn_dataset", "dataset", "wine", "wine"),
@@ -85,7 +84,9 @@ def test_read_value(block: str, name: str, raw: Any, value: Any) -> None:
         ("split.train_test", "seed", "-1", "at least 0"),
         ("split.train_test", "stratify", "maybe", "on or off"),
         ("load.sklearn_dataset", "dataset", "mnist", "must be one of iris"),
-        ("load.table_file", "uri", "", "File is required"),
+        ("load.table_file", "uri", "", "File is empty"),
+        ("split.train_test", "seed", "", "Random seed is empty"),
+        ("split.train_test", "test_size", "  ", "Test share is empty"),
     ],
 )
 def test_bad_values_say_what_is_wrong(block: str, name: str, raw: Any, message: str) -> None:

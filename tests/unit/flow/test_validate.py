@@ -151,7 +151,7 @@ CASES = [
         "bad_param",
         "split",
         None,
-        ["test_size", "'a lot'", "a number"],
+        ["Test share", "found 'a lot'", "a number"],
     ),
     (
         "param out of bounds",
@@ -159,7 +159,7 @@ CASES = [
         "bad_param",
         "split",
         None,
-        ["<= 0.95", "1.5"],
+        ["a number from 0.05 to 0.95", "found 1.5"],
     ),
     (
         "param not in enum",
