@@ -14,7 +14,7 @@ const NO_PORTS = [];
 export const FAR_ZOOM = 0.3;
 export const isFarOf = (state) => state.transform[2] < FAR_ZOOM;
 // The full node's geometry (canvas.css): header, then one 22 px port row every 24 px.
-const HEAD_PX = 53;
+const HEAD_PX = 68;
 const PORTS_TOP_PX = 6;
 const ROW_PX = 24;
 const ROW_HEIGHT_PX = 22;

@@ -1,7 +1,7 @@
 // The flow canvas (docs/canvas.md): React Flow owns what moves fast, the server owns the flow.
 // Mounted from `scene`, then changed by the server's `ops` and by gestures, each gesture ending
 // in one `onEdit` call.
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import {
   Background,
   Controls,
@@ -14,25 +14,46 @@ import {
   useUpdateNodeInternals,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
+import { ColorModeContext } from '$/utils/context';
 import './canvas.css';
 import BlockNode, { isFarOf } from './BlockNode.jsx';
-import { addEdit, copyOf, defaultParams, newNodeId, pasteOf } from './clipboard.js';
+import NoteNode, { NOTE_SIZE } from './NoteNode.jsx';
+import {
+  addEdit,
+  copyOf,
+  defaultParams,
+  isNote,
+  newNodeId,
+  pasteOf,
+  splitIds,
+  uniqueId,
+} from './clipboard.js';
 import { connectionOf, edgeId, refusal } from './connect.js';
 import { CanvasContext, STATUS_COLORS, categoryTints } from './context.js';
 import { layoutPositions } from './layout.js';
 import { useMoves } from './moves.js';
 import { applyOp, freshOps, selectOnly, selectedOf } from './ops.js';
-import { EmptyHint, RefusalPill } from './Overlays.jsx';
-import { droppedBlockId, onPaletteDragOver, usePaletteDrag } from './palette.js';
+import { Announcer, EmptyHint, PaneMenu, RefusalPill } from './Overlays.jsx';
+import { droppedBlockId, onPaletteDragOver, usePaletteDrag, usePaletteKeys } from './palette.js';
 import { useSelection } from './selection.js';
 import { useShortcuts } from './shortcuts.js';
 import { createKeyedStore, sameList } from './stores.js';
 import { Toolbar } from './Toolbar.jsx';
 
-const NODE_TYPES = { block: BlockNode };
+const NODE_TYPES = { block: BlockNode, note: NoteNode };
 const FIT = { padding: 0.15, maxZoom: 1, duration: 250 };
 const MOUNT_FIT = { padding: 0.15, maxZoom: 1 };
 const MIN_ZOOM = 0.05;
+// A flow opened small enough to read: 13 px block titles drawn at 11 px or more. Flows of up to
+// READABLE_NODES blocks open at this zoom at least, from their start (data comes in on the
+// left), even if their far end is then out of view; the fit button still shows all of it.
+const READABLE_ZOOM = 0.85;
+const READABLE_NODES = 25;
+const READABLE_PAD = 32;
+// Blocks and notes added by keyboard or toolbar land at the view's centre, each next one this
+// much further down and right while the view stays put, so none hides another.
+const ADD_STEP = 40;
+const NOTE_COLOR_TINTS = { yellow: 'amber', blue: 'blue', green: 'grass', pink: 'pink', gray: 'gray' };
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const DELETE_KEYS = ['Delete', 'Backspace'];
 const PASTE_OFFSET = 40;
@@ -44,10 +65,14 @@ const PRO = { hideAttribution: true };
 const DEFAULT_EDGE = { type: 'default', interactionWidth: 16 };
 
 const hasNodesOf = (state) => state.nodes.length > 0;
+// Up to this many nodes every one is in the page, in view or not (cheap at this size, and a
+// small flow opened at a readable zoom may reach past the view); beyond it only those in view.
+const ALL_DRAWN_MAX = 200;
+const isBigOf = (state) => state.nodes.length > ALL_DRAWN_MAX;
 
 // A node's size before it is measured (BlockNode is about this big).
 const GUESS_W = 220;
-const GUESS_H = 120;
+const GUESS_H = 135;
 
 // The view that fits ``nodes`` in a ``size`` box, from positions alone (nodes not yet measured).
 function roughFit(nodes, size) {
@@ -67,6 +92,26 @@ function roughFit(nodes, size) {
     y: size.height / 2 - ((y0 + y1) / 2) * zoom,
     zoom,
   };
+}
+
+// Fit the flow in view; then, if it is a small flow drawn too small to read, zoom in to
+// READABLE_ZOOM, centred where it fits and from its top-left corner where it does not.
+async function fitReadably(rf, store, options) {
+  await rf.fitView(options);
+  const nodes = rf.getNodes();
+  const blocks = nodes.filter((n) => !isNote(n)).length;
+  if (!blocks || blocks > READABLE_NODES || rf.getZoom() >= READABLE_ZOOM) return;
+  const { width, height } = store.getState();
+  const bounds = rf.getNodesBounds(nodes);
+  const zoom = READABLE_ZOOM;
+  const along = (room, start, length) =>
+    length * zoom + 2 * READABLE_PAD <= room
+      ? (room - length * zoom) / 2 - start * zoom
+      : READABLE_PAD - start * zoom;
+  rf.setViewport(
+    { x: along(width, bounds.x, bounds.width), y: along(height, bounds.y, bounds.height), zoom },
+    { duration: options.duration },
+  );
 }
 
 function emitter(ref, name) {
@@ -118,8 +163,10 @@ function Canvas(props) {
       tints: categoryTints(blocks ?? EMPTY),
       statuses: stores.current.statuses,
       problems: stores.current.problems,
+      readOnly: !!readOnly,
+      editNote: emit.edit,
     }),
-    [blocksById, blocks],
+    [blocksById, blocks, readOnly, emit],
   );
 
   // ----- the scene, read once; then the server's ops, each applied once in seq order ---------
@@ -134,6 +181,12 @@ function Canvas(props) {
   }
   const startView = mounted.current.view;
   const lastSeq = useRef(mounted.current.seq);
+
+  // Fit once the nodes are measured; never an empty flow: a fit asked for with no nodes waits
+  // for the first one, and the first block dropped then jumped to the middle of the view.
+  useEffect(() => {
+    if (mounted.current.nodes.length) fitReadably(rf, store, MOUNT_FIT);
+  }, [rf, store]);
 
   useEffect(() => {
     // Another flow opened in the same page (or the first one arriving after hydration): a
@@ -150,7 +203,7 @@ function Canvas(props) {
     if (view) rf.setViewport(view);
     rf.setNodes(mounted.current.nodes);
     rf.setEdges(mounted.current.edges);
-    rf.fitView(MOUNT_FIT);
+    if (mounted.current.nodes.length) fitReadably(rf, store, MOUNT_FIT);
   }, [scene, rf, store]);
 
   useEffect(() => {
@@ -232,7 +285,9 @@ function Canvas(props) {
   const onDelete = useCallback(
     ({ nodes, edges }) => {
       if (!nodes.length && !edges.length) return;
-      emit.edit({ kind: 'remove', nodes: nodes.map((n) => n.id), edges: edges.map((e) => e.id) });
+      const { blocks: gone, notes } = splitIds(nodes);
+      const edit = { kind: 'remove', nodes: gone, edges: edges.map((e) => e.id) };
+      emit.edit(notes.length ? { ...edit, notes } : edit);
     },
     [emit],
   );
@@ -256,25 +311,100 @@ function Canvas(props) {
 
   const takenIds = useCallback(() => new Set(rf.getNodes().map((n) => n.id)), [rf]);
 
-  const onDrop = useCallback(
-    (event) => {
-      const block = blocksById.get(droppedBlockId(event));
-      if (!block) return;
-      event.preventDefault();
-      const at = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+  // A new block with its default parameters, its header's middle at `at` (flow coordinates).
+  const addBlockAt = useCallback(
+    (block, at) => {
+      const id = newNodeId(block.id, takenIds());
       addNodes([
         {
-          id: newNodeId(block.id, takenIds()),
+          id,
           type: 'block',
           position: { x: Math.round(at.x - NODE_WIDTH / 2), y: Math.round(at.y - 24) },
           data: { block: block.id, label: '', params: defaultParams(block) },
         },
       ]);
+      return id;
     },
-    [rf, blocksById, addNodes, takenIds],
+    [addNodes, takenIds],
+  );
+
+  const onDrop = useCallback(
+    (event) => {
+      const block = blocksById.get(droppedBlockId(event));
+      if (!block) return;
+      event.preventDefault();
+      addBlockAt(block, rf.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+    },
+    [rf, blocksById, addBlockAt],
   );
 
   usePaletteDrag();
+
+  // The middle of the view (flow coordinates), stepped on while the view stays where it is.
+  const placed = useRef({ key: '', count: 0 });
+  const viewCentre = useCallback(() => {
+    const { width, height, domNode } = store.getState();
+    const box = domNode?.getBoundingClientRect() ?? { left: 0, top: 0 };
+    const centre = rf.screenToFlowPosition({ x: box.left + width / 2, y: box.top + height / 2 });
+    const key = `${Math.round(centre.x)},${Math.round(centre.y)},${rf.getZoom().toFixed(3)}`;
+    const count = key === placed.current.key ? placed.current.count + 1 : 0;
+    placed.current = { key, count };
+    const step = (count % 8) * ADD_STEP;
+    return { x: centre.x + step, y: centre.y + step };
+  }, [rf, store]);
+
+  // Enter or Space on a palette item, Enter in its search box: the block goes to the view's
+  // middle, and screen readers hear what was added.
+  const [announced, setAnnounced] = useState('');
+  const addFromKeyboard = useCallback(
+    (blockId) => {
+      const block = blocksById.get(blockId);
+      if (!block || latest.current.readOnly) return;
+      const id = addBlockAt(block, viewCentre());
+      setAnnounced(`Added ${block.title} to the flow as ${id}`);
+    },
+    [blocksById, addBlockAt, viewCentre],
+  );
+  usePaletteKeys(addFromKeyboard);
+
+  // A sticky note, centred on `at`, open for typing.
+  const addNote = useCallback(
+    (at) => {
+      const note = {
+        id: uniqueId('note', takenIds()),
+        type: 'note',
+        position: {
+          x: Math.round(at.x - NOTE_SIZE.width / 2),
+          y: Math.round(at.y - NOTE_SIZE.height / 2),
+        },
+        width: NOTE_SIZE.width,
+        height: NOTE_SIZE.height,
+        data: { text: '', color: 'yellow', fresh: true },
+      };
+      addNodes([note]);
+      setAnnounced('Added a note; type its text');
+    },
+    [addNodes, takenIds],
+  );
+
+  const [menu, setMenu] = useState(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const onPaneContextMenu = useCallback(
+    (event) => {
+      event.preventDefault();
+      const box = store.getState().domNode?.getBoundingClientRect() ?? { left: 0, top: 0 };
+      setMenu({
+        x: event.clientX - box.left,
+        y: event.clientY - box.top,
+        flow: rf.screenToFlowPosition({ x: event.clientX, y: event.clientY }),
+      });
+    },
+    [rf, store],
+  );
+  const addNoteFromMenu = useCallback(() => {
+    if (menu) addNote(menu.flow);
+    setMenu(null);
+  }, [menu, addNote]);
 
   const clipboard = useRef(null);
   const copySelection = useCallback(() => {
@@ -301,8 +431,9 @@ function Canvas(props) {
   }, [rf, addNodes, takenIds]);
 
   // ----- layout and view ---------------------------------------------------------------------
+  // Notes stay where people put them: only blocks are laid out.
   const autoLayout = useCallback(() => {
-    const nodes = rf.getNodes();
+    const nodes = rf.getNodes().filter((n) => !isNote(n));
     if (!nodes.length) return;
     const positions = layoutPositions(nodes, rf.getEdges());
     rf.setNodes((current) =>
@@ -324,8 +455,9 @@ function Canvas(props) {
       fit: () => rf.fitView(FIT),
       duplicate,
       remove: removeSelection,
+      note: () => addNote(viewCentre()),
     }),
-    [emit, autoLayout, rf, duplicate, removeSelection],
+    [emit, autoLayout, rf, duplicate, removeSelection, addNote, viewCentre],
   );
 
   // Read-only (a viewer, an old version, a share link): look, select, copy; change nothing.
@@ -348,12 +480,20 @@ function Canvas(props) {
 
   // A new function when statuses change, so the minimap re-colours.
   const statusColor = useCallback(
-    (node) => STATUS_COLORS[statuses?.[node.id]] ?? 'var(--gray-7)',
+    (node) =>
+      isNote(node)
+        ? `var(--${NOTE_COLOR_TINTS[node.data?.color] ?? 'amber'}-5)`
+        : (STATUS_COLORS[statuses?.[node.id]] ?? 'var(--gray-7)'),
     [statuses],
   );
 
   const hasNodes = useStore(hasNodesOf);
+  const big = useStore(isBigOf);
   const far = useStore(isFarOf);
+  // React Flow puts its colour mode on its root as a class ("light" by default), and Radix
+  // themes redefine every colour under .light/.dark: follow the page's mode, or a dark page
+  // gets a light canvas.
+  const { resolvedColorMode } = useContext(ColorModeContext);
   // Far and full nodes put their handles in the same places, but measure again on the switch
   // so edges meet the handles exactly.
   const updateNodeInternals = useUpdateNodeInternals();
@@ -366,6 +506,7 @@ function Canvas(props) {
   return (
     <CanvasContext.Provider value={context}>
       <ReactFlow
+        colorMode={resolvedColorMode === 'dark' ? 'dark' : 'light'}
         className={[far ? 'dc-far' : '', readOnly ? 'dc-read-only' : ''].join(' ').trim() || undefined}
         defaultNodes={mounted.current.nodes}
         defaultEdges={mounted.current.edges}
@@ -386,15 +527,14 @@ function Canvas(props) {
         onSelectionEnd={onSelectionEnd}
         onDragOver={readOnly ? undefined : onPaletteDragOver}
         onDrop={readOnly ? undefined : onDrop}
+        onPaneContextMenu={readOnly ? undefined : onPaneContextMenu}
         deleteKeyCode={readOnly ? null : DELETE_KEYS}
         multiSelectionKeyCode={MULTI_SELECT_KEYS}
         selectionKeyCode="Shift"
-        onlyRenderVisibleElements
+        onlyRenderVisibleElements={big}
         minZoom={MIN_ZOOM}
         maxZoom={2}
         defaultViewport={startView}
-        fitView
-        fitViewOptions={MOUNT_FIT}
         proOptions={PRO}
         zoomOnDoubleClick={false}
       >
@@ -420,6 +560,8 @@ function Canvas(props) {
           act={act}
         />
         <RefusalPill explain={explain} flash={flash} />
+        <Announcer text={announced} />
+        {menu && <PaneMenu at={menu} onAddNote={addNoteFromMenu} onClose={closeMenu} />}
         {/* Until the first scene arrives (seq 0) the flow is loading, not empty. */}
         {mounted.current.seq ? <EmptyHint /> : null}
       </ReactFlow>

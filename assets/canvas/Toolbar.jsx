@@ -1,6 +1,15 @@
 // The canvas toolbar: icon buttons with tooltips, each with a stable test id.
 import { Panel } from '@xyflow/react';
-import { CopyPlus, Keyboard, Maximize, Network, Redo2, Trash2, Undo2 } from 'lucide-react';
+import {
+  CopyPlus,
+  Keyboard,
+  Maximize,
+  Network,
+  Redo2,
+  StickyNote,
+  Trash2,
+  Undo2,
+} from 'lucide-react';
 
 function Tool({ name, title, icon: Icon, onClick, disabled = false }) {
   return (
@@ -66,6 +75,7 @@ export function Toolbar({
       {!readOnly && (
         <>
           <span className="dc-tool-sep" />
+          <Tool name="note" title="Add a note" icon={StickyNote} onClick={act.note} />
           <Tool
             name="duplicate"
             title="Duplicate the selection (Ctrl+D)"

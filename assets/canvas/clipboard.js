@@ -1,5 +1,6 @@
 // New nodes: readable unique ids, default parameters, and copies of a selection (copy/paste,
-// duplicate) with fresh ids and the edges between the copied nodes.
+// duplicate) with fresh ids and the edges between the copied nodes. Sticky notes are canvas
+// nodes of type "note" and travel with blocks; edits carry them apart (`notes`, docs/canvas.md).
 import { edgeId } from './connect.js';
 
 const ID_CHARS = /[^A-Za-z0-9_.-]+/g;
@@ -32,14 +33,26 @@ export function point(position) {
   return [Math.round(position.x), Math.round(position.y)];
 }
 
+export const isNote = (node) => node.type === 'note';
+
+// A note's box: what it was drawn at, else what the document gave it.
+function sizeOf(node) {
+  return {
+    width: Math.round(node.measured?.width ?? node.width ?? 240),
+    height: Math.round(node.measured?.height ?? node.height ?? 120),
+  };
+}
+
 // What Ctrl+C keeps: the selected nodes and the edges between them.
 export function copyOf(nodes, edges) {
   const ids = new Set(nodes.map((node) => node.id));
   return {
     nodes: nodes.map((node) => ({
       id: node.id,
+      type: node.type ?? 'block',
       position: { ...node.position },
       data: structuredClone(node.data),
+      ...(isNote(node) ? sizeOf(node) : {}),
     })),
     edges: edges
       .filter((edge) => ids.has(edge.source) && ids.has(edge.target))
@@ -60,14 +73,16 @@ export function pasteOf(copy, taken, offset) {
     const id = uniqueId(node.id.replace(/_\d+$/, ''), used);
     used.add(id);
     renamed.set(node.id, id);
+    const type = node.type ?? 'block';
     return {
       id,
-      type: 'block',
+      type,
       position: {
         x: Math.round(node.position.x + offset),
         y: Math.round(node.position.y + offset),
       },
       data: structuredClone(node.data),
+      ...(type === 'note' ? { width: node.width, height: node.height } : {}),
       selected: true,
     };
   });
@@ -83,10 +98,33 @@ export function pasteOf(copy, taken, offset) {
   return { nodes, edges };
 }
 
+// A note as the document keeps it (designer/flow/note_edits.py NoteSpec).
+export function noteSpec(node) {
+  const { width, height } = sizeOf(node);
+  return {
+    id: node.id,
+    text: node.data.text ?? '',
+    color: node.data.color ?? 'yellow',
+    position: point(node.position),
+    size: [width, height],
+  };
+}
+
+// Block ids and note ids apart, for the edits that carry both.
+export function splitIds(nodes) {
+  return {
+    blocks: nodes.filter((n) => !isNote(n)).map((n) => n.id),
+    notes: nodes.filter(isNote).map((n) => n.id),
+  };
+}
+
 // The add edit (docs/canvas.md) for canvas nodes and edges just drawn.
-export function addEdit(nodes, edges = []) {
+export function addEdit(all, edges = []) {
+  const nodes = all.filter((node) => !isNote(node));
+  const notes = all.filter(isNote);
   return {
     kind: 'add',
+    ...(notes.length ? { notes: notes.map(noteSpec) } : {}),
     nodes: nodes.map((node) => ({
       id: node.id,
       block: node.data.block,

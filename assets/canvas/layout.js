@@ -3,7 +3,7 @@
 // the screen rather than one very tall column.
 import { Graph, layout } from '@dagrejs/dagre';
 
-export const DEFAULT_SIZE = { width: 220, height: 110 };
+export const DEFAULT_SIZE = { width: 220, height: 125 };
 const GAP = 80;
 // Rows of pieces aim at this width-to-height ratio (a landscape screen).
 const ASPECT = 1.6;

@@ -1,20 +1,23 @@
 // Node moves reach the server once per gesture: when a drag ends (every dragged node), and
 // when arrow-key nudges (React Flow's keyboard moves) have settled.
 import { useCallback, useEffect, useRef } from 'react';
-import { point } from './clipboard.js';
+import { isNote, point } from './clipboard.js';
 import { selectedOf } from './ops.js';
 
 const NUDGE_SETTLE_MS = 400;
 
 const where = (node) => point(node.position).join(',');
 
-function moved(nodes, from) {
+// The move edit for nodes that left where they were; notes ride along apart (`notes`).
+export function moved(nodes, from) {
   const positions = {};
+  const notes = {};
   for (const node of nodes) {
     if (from.has(node.id) && from.get(node.id) !== where(node))
-      positions[node.id] = point(node.position);
+      (isNote(node) ? notes : positions)[node.id] = point(node.position);
   }
-  return Object.keys(positions).length ? { kind: 'move', positions } : null;
+  if (!Object.keys(positions).length && !Object.keys(notes).length) return null;
+  return Object.keys(notes).length ? { kind: 'move', positions, notes } : { kind: 'move', positions };
 }
 
 export function useMoves(rf, emitEdit, takeSelection) {

@@ -36,7 +36,8 @@ export function useSelection(store, emitSelect) {
 
   const report = useCallback(
     (nodes) => {
-      const ids = nodes.map((n) => n.id);
+      // Only blocks have settings to show: a selected note is edited on the canvas itself.
+      const ids = nodes.filter((n) => n.type !== 'note').map((n) => n.id);
       const key = [...ids].sort().join('\n');
       if (key === last.current) return;
       last.current = key;

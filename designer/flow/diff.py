@@ -8,7 +8,8 @@ difference (an integer parameter given ``1.0`` is a different document), so the 
 Key order inside an object does not count.
 
 Moves are kept apart from changes: they are frequent and rarely interesting, so the panel can fold
-them into "Moved 3 blocks" or hide a version that only tidied the layout (``only_moves``).
+them into "Moved 3 blocks" or hide a version that only tidied the layout (``only_moves``). Sticky
+notes are matched by id too; moving or resizing one is layout, like moving a block.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from designer.flow.document import Flow, FlowParam, Node
+from designer.flow.document import Flow, FlowParam, Node, Note
 
 #: Longest rendering of a value in a history line; longer ones end in an ellipsis.
 MAX_VALUE_CHARS = 40
+#: How much of a note's text names it in a history line.
+NOTE_NAME_CHARS = 30
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,32 @@ class NodeChange:
 
 
 @dataclass(frozen=True)
+class NoteRef:
+    """A sticky note added or removed; ``name`` is the start of its text."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class NoteChange:
+    """A note in both versions whose text or colour differs (moves and resizes are layout)."""
+
+    id: str
+    name: str
+    text: tuple[str, str] | None = None
+    color: tuple[str, str] | None = None
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.text:
+            out.append(f"Changed the text of note '{self.name}'")
+        if self.color:
+            out.append(f"Coloured note '{self.name}' {self.color[1]} (was {self.color[0]})")
+        return out
+
+
+@dataclass(frozen=True)
 class FlowDiff:
     """Everything that changed from one version to the next, each list in a stable order.
 
@@ -117,6 +146,11 @@ class FlowDiff:
     edges_added: tuple[EdgeRef, ...] = ()
     edges_removed: tuple[EdgeRef, ...] = ()
     moved: tuple[str, ...] = ()
+    notes_added: tuple[NoteRef, ...] = ()
+    notes_removed: tuple[NoteRef, ...] = ()
+    notes_changed: tuple[NoteChange, ...] = ()
+    #: Notes moved or resized, by id.
+    notes_moved: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """How many of each kind of change, for a compact badge (keys as the fields)."""
@@ -132,8 +166,11 @@ class FlowDiff:
 
     @property
     def only_moves(self) -> bool:
-        """Some blocks moved and nothing else changed: a layout tidy-up."""
-        return bool(self.moved) and not any(n for k, n in self.counts().items() if k != "moved")
+        """Some blocks or notes moved and nothing else changed: a layout tidy-up."""
+        layout = ("moved", "notes_moved")
+        return any(getattr(self, k) for k in layout) and not any(
+            n for k, n in self.counts().items() if k not in layout
+        )
 
     def lines(self) -> list[str]:
         """Short sentences for the history panel, flow-level changes first, moves last."""
@@ -160,9 +197,16 @@ class FlowDiff:
             out += change.lines()
         out += [f"Added connection {_ends(e)}" for e in self.edges_added]
         out += [f"Removed connection {_ends(e)}" for e in self.edges_removed]
+        out += [f"Added note '{n.name}'" for n in self.notes_added]
+        out += [f"Removed note '{n.name}'" for n in self.notes_removed]
+        for note in self.notes_changed:
+            out += note.lines()
         if self.moved:
             count = len(self.moved)
             out.append(f"Moved {count} block" if count == 1 else f"Moved {count} blocks")
+        if self.notes_moved:
+            count = len(self.notes_moved)
+            out.append(f"Moved or resized {count} note" + ("" if count == 1 else "s"))
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -175,6 +219,7 @@ class FlowDiff:
 _COUNTED = (
     "nodes_added", "nodes_removed", "nodes_changed", "edges_added", "edges_removed",
     "params_added", "params_removed", "params_changed", "moved",
+    "notes_added", "notes_removed", "notes_changed", "notes_moved",
 )  # fmt: skip
 
 
@@ -183,6 +228,9 @@ def diff_flows(old: Flow, new: Flow) -> FlowDiff:
     old_nodes, new_nodes = _first_by_key(old.nodes, "id"), _first_by_key(new.nodes, "id")
     kept = sorted(old_nodes.keys() & new_nodes.keys())
     node_changes = (_node_change(old_nodes[i], new_nodes[i]) for i in kept)
+    old_notes, new_notes = _first_by_key(old.notes, "id"), _first_by_key(new.notes, "id")
+    kept_notes = sorted(old_notes.keys() & new_notes.keys())
+    note_changes = (_note_change(old_notes[i], new_notes[i]) for i in kept_notes)
     return FlowDiff(
         _pair(old.name, new.name),
         _pair(old.description, new.description),
@@ -193,7 +241,33 @@ def diff_flows(old: Flow, new: Flow) -> FlowDiff:
         edges_added=_edges_only_in(new, old),
         edges_removed=_edges_only_in(old, new),
         moved=tuple(i for i in kept if old_nodes[i].position != new_nodes[i].position),
+        notes_added=_note_refs(new_notes, old_notes),
+        notes_removed=_note_refs(old_notes, new_notes),
+        notes_changed=tuple(c for c in note_changes if c is not None),
+        notes_moved=tuple(
+            i
+            for i in kept_notes
+            if (old_notes[i].position, old_notes[i].size)
+            != (new_notes[i].position, new_notes[i].size)
+        ),
     )
+
+
+def _note_change(old: Note, new: Note) -> NoteChange | None:
+    text, color = _pair(old.text, new.text), _pair(old.color, new.color)
+    return NoteChange(new.id, _note_name(new), text, color) if text or color else None
+
+
+def _note_refs(notes: dict[str, Note], other: dict[str, Note]) -> tuple[NoteRef, ...]:
+    return tuple(NoteRef(i, _note_name(notes[i])) for i in sorted(notes.keys() - other.keys()))
+
+
+def _note_name(note: Note) -> str:
+    # The start of the text on one line: what someone scanning the canvas would recognise.
+    words = " ".join(note.text.split())
+    if not words:
+        return "empty note"
+    return words if len(words) <= NOTE_NAME_CHARS else words[: NOTE_NAME_CHARS - 1] + "…"
 
 
 def _node_change(old: Node, new: Node) -> NodeChange | None:

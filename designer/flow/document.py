@@ -2,7 +2,8 @@
 
 A flow is a list of nodes (each an instance of a catalogue block with its parameters and a
 position on the canvas) and a list of edges joining an output port of one node to an input port
-of another. See docs/flow-format.md for the format in prose.
+of another, plus sticky notes: text people put on the canvas to explain the flow, which nothing
+but the canvas reads. See docs/flow-format.md for the format in prose.
 
 Reading is tolerant: ``parse_flow`` never raises on bad input. It keeps every well-formed node and
 edge, and reports each malformed one as a diagnostic, so one typo does not hide every other
@@ -26,6 +27,13 @@ SCHEMA_VERSION = 1
 PARAM_REF = "$param"
 
 ParamType = Literal["string", "integer", "number", "boolean"]
+#: The colours a sticky note can take, in the words the canvas shows.
+NoteColor = Literal["yellow", "blue", "green", "pink", "gray"]
+NOTE_COLORS: tuple[str, ...] = ("yellow", "blue", "green", "pink", "gray")
+#: The most text one note holds: a few paragraphs, not a manual.
+MAX_NOTE_CHARS = 2000
+#: The most notes one flow keeps; more are dropped on reading, with a diagnostic.
+MAX_NOTES = 200
 _Item = TypeVar("_Item", bound=BaseModel)
 
 
@@ -86,6 +94,31 @@ class Edge(BaseModel):
         return self.id or f"{self.source}.{self.source_port}->{self.target}.{self.target_port}"
 
 
+class NoteSize(BaseModel):
+    """A note's box on the canvas, in pixels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    width: Annotated[float, Field(ge=80, le=2000, allow_inf_nan=False)] = 240.0
+    height: Annotated[float, Field(ge=40, le=2000, allow_inf_nan=False)] = 120.0
+
+
+class Note(BaseModel):
+    """A sticky note on the canvas: plain text (never markup) for the people reading the flow.
+
+    Notes take no part in validation, compiling or running; ids are unique among nodes and
+    notes together, since the canvas draws both as its nodes.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
+    text: Annotated[str, Field(max_length=MAX_NOTE_CHARS)] = ""
+    position: Position = Field(default_factory=Position)
+    size: NoteSize = Field(default_factory=NoteSize)
+    color: NoteColor = "yellow"
+
+
 class Flow(BaseModel):
     """A whole flow document."""
 
@@ -97,9 +130,13 @@ class Flow(BaseModel):
     params: list[FlowParam] = Field(default_factory=list)
     nodes: list[Node] = Field(default_factory=list)
     edges: list[Edge] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list, max_length=MAX_NOTES)
 
     def node(self, node_id: str) -> Node | None:
         return next((n for n in self.nodes if n.id == node_id), None)
+
+    def note(self, note_id: str) -> Note | None:
+        return next((n for n in self.notes if n.id == note_id), None)
 
     def param(self, name: str) -> FlowParam | None:
         return next((p for p in self.params if p.name == name), None)
@@ -174,9 +211,13 @@ def parse_flow(data: Any) -> tuple[Flow | None, list[Diagnostic]]:
     nodes = _parse_items(data.get("nodes", []), Node, "nodes", diagnostics)
     edges = _parse_items(data.get("edges", []), Edge, "edges", diagnostics)
     params = _parse_items(data.get("params", []), FlowParam, "params", diagnostics)
-    header = {k: v for k, v in data.items() if k not in ("nodes", "edges", "params")}
+    notes = _usable_notes(
+        _parse_items(data.get("notes", []), Note, "notes", diagnostics), nodes, diagnostics
+    )
+    lists = {"nodes": nodes, "edges": edges, "params": params, "notes": notes}
+    header = {k: v for k, v in data.items() if k not in lists}
     try:
-        flow = Flow.model_validate({**header, "nodes": nodes, "edges": edges, "params": params})
+        flow = Flow.model_validate({**header, **lists})
     except ValidationError as exc:
         diagnostics.extend(_document_errors(exc))
         return None, diagnostics
@@ -228,6 +269,39 @@ def _parse_items(
         except ValidationError as exc:
             diagnostics.extend(_item_errors(exc, field_name, index, item))
     return items
+
+
+def _usable_notes(
+    notes: list[Note], nodes: list[Node], diagnostics: list[Diagnostic]
+) -> list[Note]:
+    """The notes a canvas can draw: ids unused by any node or earlier note, at most MAX_NOTES.
+
+    A dropped note costs its text only; refusing the whole flow for it would cost the flow.
+    """
+    taken = {node.id for node in nodes}
+    kept: list[Note] = []
+    for note in notes:
+        if note.id in taken:
+            diagnostics.append(
+                error(
+                    "malformed",
+                    f"notes: the id {note.id!r} is already used by a block or another note; "
+                    "the note was left out (give every note its own id)",
+                )
+            )
+            continue
+        taken.add(note.id)
+        kept.append(note)
+    if len(kept) > MAX_NOTES:
+        diagnostics.append(
+            error(
+                "malformed",
+                f"notes: a flow holds at most {MAX_NOTES} notes; found {len(kept)}, "
+                f"so the last {len(kept) - MAX_NOTES} were left out (merge some notes)",
+            )
+        )
+        kept = kept[:MAX_NOTES]
+    return kept
 
 
 def _item_errors(exc: ValidationError, field_name: str, index: int, item: Any) -> list[Diagnostic]:

@@ -64,14 +64,18 @@ def test_draw_connect_edit_undo_save_reload(editor: Editor) -> None:
     expect(page.get_by_test_id("save-state")).to_have_attribute(
         "data-state", "draft", timeout=10_000
     )
-    test_size.fill("2")
-    expect(page.get_by_test_id("param-error")).to_contain_text("at most 0.95")
-    editor.shot("editor-param-error")
-
     page.get_by_test_id("tool-undo").click()
     expect(editor.param("test_size")).to_have_value("0.2")
     page.get_by_test_id("tool-redo").click()
     expect(editor.param("test_size")).to_have_value("0.35")
+
+    # A value out of range stays in the box, with what would do, until it is fixed.
+    test_size.fill("2")
+    expect(page.get_by_test_id("param-error")).to_contain_text("from 0.05 to 0.95; found 2")
+    expect(test_size).to_have_value("2")
+    editor.shot("editor-param-error")
+    test_size.fill("0.35")
+    expect(page.get_by_test_id("param-error")).to_have_count(0)
 
     editor.save("Bigger test split")
     expect(page.get_by_text("Saved as version 2")).to_be_visible()
@@ -134,7 +138,7 @@ def test_problems_point_at_their_block_and_block_the_run(editor: Editor, tmp_pat
 
     expect(page.get_by_test_id("run-button")).to_be_disabled()
     page.get_by_test_id("tab-problems").click()
-    problem = page.get_by_test_id("problem").filter(has_text="test_size")
+    problem = page.get_by_test_id("problem").filter(has_text="Test share")
     expect(problem).to_be_visible()
     problem.click()
     expect(editor.node("split")).to_have_attribute("data-selected", "true")
@@ -199,4 +203,39 @@ def test_keyboard_duplicate_delete_layout_and_shortcuts(editor: Editor) -> None:
     expect(page.get_by_test_id("shortcuts-dialog")).to_contain_text("Duplicate")
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("shortcuts-dialog")).to_be_hidden()
+    editor.assert_no_console_errors()
+
+
+def test_the_palette_by_keyboard(editor: Editor) -> None:
+    page = editor.page
+    editor.new_flow()
+    search = page.locator('[data-testid="palette-search"]').locator(
+        "xpath=descendant-or-self::input"
+    )
+    search.fill("logistic")
+    search.press("Enter")
+    expect(editor.node_of_block("train.logistic_regression")).to_be_visible()
+    expect(page.get_by_test_id("canvas-announce")).to_contain_text("Added Logistic regression")
+    search.fill("")
+
+    items = page.get_by_test_id("palette-item")
+    expect(items.nth(1)).to_be_visible()  # the search cleared on the server too
+    items.first.focus()
+    expect(items.first).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    second = items.nth(1)
+    expect(second).to_be_focused()
+    assert second.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
+    page.keyboard.press("Tab")
+    expect(items.nth(2)).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    block = second.get_attribute("data-block-id")
+    page.keyboard.press("Enter")
+    page.keyboard.press(" ")
+    added = editor.node_of_block(block)
+    expect(added).to_have_count(2)
+    first, again = added.nth(0).bounding_box(), added.nth(1).bounding_box()
+    assert first and again and (first["x"], first["y"]) != (again["x"], again["y"])
+    expect(page.get_by_test_id("canvas-announce")).to_contain_text("Added")
+    editor.shot("palette-keyboard")
     editor.assert_no_console_errors()

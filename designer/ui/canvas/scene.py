@@ -10,10 +10,12 @@ from typing import Any
 
 from blocks.base import PORT_TYPES
 from blocks.catalogue import CATALOGUE
-from designer.flow.document import Edge, Flow, Node
+from designer.flow.document import Edge, Flow, Node, Note
 
 #: React Flow's node type for every block (the custom node in assets/canvas/BlockNode.jsx).
 NODE_TYPE = "block"
+#: React Flow's node type for a sticky note (assets/canvas/NoteNode.jsx).
+NOTE_TYPE = "note"
 
 
 def canvas_node(node: Node) -> dict[str, Any]:
@@ -23,6 +25,18 @@ def canvas_node(node: Node) -> dict[str, Any]:
         "type": NODE_TYPE,
         "position": {"x": node.position.x, "y": node.position.y},
         "data": {"block": node.block, "label": node.label, "params": dict(node.params)},
+    }
+
+
+def canvas_note(note: Note) -> dict[str, Any]:
+    """One sticky note as a React Flow node: its box is the node's size."""
+    return {
+        "id": note.id,
+        "type": NOTE_TYPE,
+        "position": {"x": note.position.x, "y": note.position.y},
+        "width": note.size.width,
+        "height": note.size.height,
+        "data": {"text": note.text, "color": note.color},
     }
 
 
@@ -38,7 +52,11 @@ def canvas_edge(edge: Edge) -> dict[str, Any]:
 
 
 def scene_nodes(flow: Flow) -> list[dict[str, Any]]:
-    return [canvas_node(node) for node in flow.nodes]
+    """The canvas's nodes: the notes first, so blocks are drawn over them where they overlap."""
+    return [
+        *(canvas_note(note) for note in flow.notes),
+        *(canvas_node(node) for node in flow.nodes),
+    ]
 
 
 def scene_edges(flow: Flow) -> list[dict[str, Any]]:

@@ -1,4 +1,9 @@
-"""The palette: blocks grouped by category, with a search box; drag one out or click it."""
+"""The palette: blocks grouped by category, with a search box; drag one out or click it.
+
+By keyboard (assets/canvas/palette.js): Tab or the arrow keys move between the blocks, Enter
+or Space adds the focused one to the middle of the canvas's view, and Enter in the search box
+adds the first block that matches.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +46,16 @@ class PaletteState(rx.State):
         return [g["category"] for g in GROUPS if all(b["id"] in hidden for b in g["blocks"])]
 
 
+#: A focused palette item shows a ring, for people moving through the palette by keyboard.
+FOCUS_RING = {
+    "&:focus-visible": {
+        "outline": "2px solid var(--accent-8)",
+        "outline_offset": "-2px",
+        "background": "var(--accent-3)",
+    }
+}
+
+
 def palette_item(block: dict[str, Any]) -> rx.Component:
     return rx.tooltip(
         rx.el.div(
@@ -48,9 +63,18 @@ def palette_item(block: dict[str, Any]) -> rx.Component:
             rx.text(block["title"], size="2", weight="medium", trim="both"),
             class_name="palette-item",
             draggable=True,
+            tab_index=0,
+            role="button",
+            aria_label=f"Add {block['title']}",
             on_click=EditorState.add_block(block["id"]),
             display=rx.cond(PaletteState.hidden.contains(block["id"]), "none", "flex"),
-            custom_attrs={"data-block-id": block["id"], "data-testid": "palette-item"},
+            style=FOCUS_RING,
+            custom_attrs={
+                "data-block-id": block["id"],
+                "data-testid": "palette-item",
+                # The search box's Enter picks the first match in the browser, by this text.
+                "data-search": block["search"],
+            },
         ),
         content=block["description"],
         side="right",
@@ -90,8 +114,8 @@ def palette() -> rx.Component:
             rx.text("No block matches.", size="2", color_scheme="gray", padding="0 16px"),
         ),
         rx.text(
-            "Drag a block onto the canvas, or click it to add it. Hover a block or a port to "
-            "see what it does; new words are in the ",
+            "Drag a block onto the canvas, or click it (or press Enter on it) to add it. Hover "
+            "a block or a port to see what it does; new words are in the ",
             rx.link("glossary", href="/glossary", target="_blank"),
             ".",
             size="1",

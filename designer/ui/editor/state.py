@@ -27,14 +27,9 @@ import reflex as rx
 from blocks.catalogue import get_block
 from designer.flow.diagnostics import Diagnostic
 from designer.flow.document import Flow
-from designer.flow.edit import (
-    EditRejected,
-    apply_edit,
-    default_params,
-    describe_edit,
-    new_node_id,
-)
-from designer.flow.param_form import BadValue, read_value
+from designer.flow.edit import EditRejected, default_params, new_node_id
+from designer.flow.note_edits import apply_flow_edit, describe_flow_edit
+from designer.flow.param_form import BadValue, read_value, typed_value
 from designer.flow.validate import check_flow
 from designer.store import versions as version_store
 from designer.store.db import StoreError
@@ -90,8 +85,6 @@ class EditorState(rx.State):
     run_blocker: str = "the flow is still loading"
     selected: list[str] = []
     panel: dict[str, Any] = {}
-    #: What the person typed that could not be used, per field of the selected node.
-    field_errors: dict[str, str] = {}
     panel_tab: str = "block"
     save_state: str = "saved"
     version: int = 0
@@ -127,9 +120,12 @@ class EditorState(rx.State):
         self._open(opened.flow_id, opened.flow, opened.version, opened.base_version)
         self.save_state = "saved" if opened.saved else "unsaved"
         self.loaded = True
-        if self.mode in ("link", "template"):
-            return None
         from designer.ui.editor.run_state import RunState
+
+        if self.mode == "link":  # the owner's latest results, to look at
+            return RunState.attach_link
+        if self.mode == "template":
+            return None
         from designer.ui.editor.versions import VersionsState
 
         return [VersionsState.reset_history, RunState.attach]
@@ -144,7 +140,6 @@ class EditorState(rx.State):
         self.scene = {"seq": self._next_seq(), **packed_scene(flow)}
         self.ops = []
         self.selected = []
-        self.field_errors = {}
         self.panel_tab = "block"
         self._refresh()
 
@@ -180,7 +175,6 @@ class EditorState(rx.State):
 
     def _select(self, ids: list[str]) -> None:
         self.selected = [str(i) for i in ids][:500]
-        self.field_errors = {}
         self._refresh_panel()
         if len(self.selected) == 1:
             self.panel_tab = "block" if self.panel_tab == "problems" else self.panel_tab
@@ -210,7 +204,7 @@ class EditorState(rx.State):
         nodes = self._doc().nodes
         x = max((n.position.x for n in nodes), default=-ADD_GAP_X) + ADD_GAP_X
         y = sum(n.position.y for n in nodes) / len(nodes) if nodes else 0.0
-        node_id = new_node_id(block_id, {n.id for n in nodes})
+        node_id = new_node_id(block_id, {n.id for n in (*nodes, *self._doc().notes)})
         spec = {
             "id": node_id,
             "block": block_id,
@@ -239,11 +233,11 @@ class EditorState(rx.State):
             return None
         try:
             value = read_value(field, raw)
-        except BadValue as exc:
-            self.field_errors = {**self.field_errors, name: shown(exc)}
-            self._refresh_panel()
-            return None
-        self.field_errors = {k: v for k, v in self.field_errors.items() if k != name}
+        except BadValue:
+            # Keep what was typed: the form goes on showing it, and the flow's check reports it
+            # on the field, the node and the Problems tab and holds the run back until it is
+            # fixed (a draft or a version with it is kept as typed, nothing is lost).
+            value = typed_value(field, raw)
         params = {name: value}
         if field.kind == "dataset" and value and value != node.params.get(name):
             params |= dataset_defaults(datasets_of(self), value, node.params.get("target"))
@@ -365,10 +359,6 @@ class EditorState(rx.State):
     def set_show_help(self, value: bool) -> None:
         self.show_help = value
 
-    @rx.event
-    def set_panel_tab(self, tab: str) -> None:
-        self.panel_tab = tab
-
     # ----- helpers --------------------------------------------------------------------------
 
     def _apply(self, edit: dict[str, Any], merge_key: str = "") -> None:
@@ -376,8 +366,8 @@ class EditorState(rx.State):
             raise EditRejected("the flow is not open yet")
         if self.read_only:
             raise EditRejected(READ_ONLY_REASON[self.mode])
-        after = apply_edit(self._doc(), edit)
-        self._hist().record(self._doc(), describe_edit(edit), merge_key)
+        after = apply_flow_edit(self._doc(), edit)
+        self._hist().record(self._doc(), describe_flow_edit(edit), merge_key)
         self._history = self._hist()
         self._set_doc(after)
         self._refresh()
@@ -392,7 +382,7 @@ class EditorState(rx.State):
         diagnostics = check_flow(self._doc(), datasets_of(self), model_names_of(self)).diagnostics
         self._diagnostics = diagnostics
         self.problems = views.problems_by_node(diagnostics)
-        self.diagnostics = views.diagnostics_view(diagnostics)
+        self.diagnostics = views.diagnostics_view(diagnostics, self._doc())
         self.error_count = sum(1 for d in self.diagnostics if d["severity"] == "error")
         self.run_blocker = views.run_blocker(diagnostics)
         self.node_count = len(self._doc().nodes)
@@ -411,10 +401,9 @@ class EditorState(rx.State):
         choices = (
             choices_for(self, dict(node.params)) if node and reads_dataset(node.block) else None
         )
-        panel = views.properties_view(self._doc(), self.selected[0], list(diagnostics), choices)
-        for field in panel.get("fields", []):
-            field["error"] = self.field_errors.get(field["name"]) or field["error"]
-        self.panel = panel
+        self.panel = views.properties_view(
+            self._doc(), self.selected[0], list(diagnostics), choices
+        )
 
     def _doc(self) -> Flow | None:
         """The open flow, parsed (shared with other tabs on the same document: read only)."""
