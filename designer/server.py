@@ -76,7 +76,8 @@ def npm_registry(env: Mapping[str, str]) -> str | None:
 def reflex_command(host: str = "127.0.0.1", port: int = 3000, *, prod: bool = True) -> list[str]:
     """The ``reflex run`` command line. Prod mode serves the built frontend and the backend on
     the one ``port``; dev mode serves the frontend there and picks a free backend port."""
-    command = [sys.executable, "-m", "reflex", "run", "--backend-host", host]
+    # designer.reflex_cli is Reflex's command line minus its advice for other setups.
+    command = [sys.executable, "-m", "designer.reflex_cli", "run", "--backend-host", host]
     if prod:
         return [*command, "--env", "prod", "--single-port", "--frontend-port", str(port)]
     return [*command, "--env", "dev", "--frontend-port", str(port)]

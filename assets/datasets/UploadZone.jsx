@@ -53,6 +53,7 @@ export function UploadZone(props) {
     accept = '.csv,.parquet',
     askName = false,
     label = 'Drop a CSV or Parquet file here, or click to choose one',
+    emptyMessage = '{name} is empty: choose a file with a header row and at least one row of data.',
     id,
     className,
     style,
@@ -72,6 +73,11 @@ export function UploadZone(props) {
     (file) => {
       if (!file || request.current) return;
       setError('');
+      // Nothing to send: say so in the page's words (the API's answer is for API clients).
+      if (file.size === 0) {
+        setError(emptyMessage.replaceAll('{name}', file.name));
+        return;
+      }
       if (maxBytes && file.size > maxBytes) {
         setError(
           `${file.name} is ${size(file.size)}; the largest upload accepted here is ` +
@@ -116,7 +122,7 @@ export function UploadZone(props) {
       setSending({ file: file.name, loaded: 0, total: file.size });
       xhr.send(file);
     },
-    [url, maxBytes, name],
+    [url, maxBytes, name, emptyMessage],
   );
 
   const pick = () => {

@@ -106,8 +106,10 @@ async def sign_up(request: Request) -> Response:
                 display_name=str(form.get("display_name", "")),
             )
         )
-    except (WeakPassword, StoreError) as exc:
-        return _back("/signup", _said(exc), target, username=username)
+    except (signin.SignUpRefused, WeakPassword, StoreError) as exc:
+        # What was typed goes back to the form (never the passwords).
+        shown = str(form.get("display_name", ""))
+        return _back("/signup", _said(exc), target, username=username, display_name=shown)
     return _signed_in(request, settings, done.token, target)
 
 

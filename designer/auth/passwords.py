@@ -21,18 +21,32 @@ _DUMMY_HASH = _hasher.hash("a password nobody has")
 
 
 class WeakPassword(ValueError):
-    """A password the designer will not accept; the message says why."""
+    """A password the designer will not accept; the message says every reason (``problems``
+    holds them one by one)."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+def new_password_problems(password: str, confirm: str | None = None) -> list[str]:
+    """Everything wrong with a new password (and its confirmation), all at once; [] if none."""
+    problems = []
+    if confirm is not None and password != confirm:
+        problems.append("the two passwords differ: type the same password twice")
+    if len(password) < MIN_LENGTH:
+        problems.append(f"a password needs at least {MIN_LENGTH} characters")
+    elif len(password) > MAX_LENGTH:
+        problems.append(f"a password can be at most {MAX_LENGTH} characters")
+    elif not password.strip():
+        problems.append("a password cannot be only spaces")
+    return problems
 
 
 def check_new_password(password: str, confirm: str | None = None) -> str:
-    if confirm is not None and password != confirm:
-        raise WeakPassword("the two passwords differ: type the same password twice")
-    if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"a password needs at least {MIN_LENGTH} characters")
-    if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"a password can be at most {MAX_LENGTH} characters")
-    if not password.strip():
-        raise WeakPassword("a password cannot be only spaces")
+    problems = new_password_problems(password, confirm)
+    if problems:
+        raise WeakPassword(problems)
     return password
 
 

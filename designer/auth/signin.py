@@ -39,9 +39,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from designer.auth.passwords import (
-    check_new_password,
     hash_password,
     needs_rehash,
+    new_password_problems,
     verify_password,
 )
 from designer.settings import Settings
@@ -76,6 +76,15 @@ class TooManyAttempts(Exception):
             f"too many failed sign-ins from your address: wait {seconds} s before trying again"
         )
         self.retry_after_s = seconds
+
+
+class SignUpRefused(ValueError):
+    """Everything wrong with a sign-up at once (the user name, the passwords): one problem a
+    line in the message, and one by one in ``problems``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
@@ -124,12 +133,27 @@ def sign_up(
     display_name: str = "",
     email: str | None = None,
 ) -> SignedIn:
-    """Create a local account and sign it in. The first account becomes an admin."""
-    check_new_password(password, confirm)
+    """Create a local account and sign it in. The first account becomes an admin.
+
+    Raises ``SignUpRefused`` listing every problem found before any account is made.
+    """
+    problems = [*username_problems(engine, username), *new_password_problems(password, confirm)]
+    if problems:
+        raise SignUpRefused(problems)
     actor = accounts.create_user(
         engine, username, display_name, password_hash=hash_password(password), email=email
     )
     return start_session(engine, settings, actor)
+
+
+def username_problems(engine: Engine, username: str) -> list[str]:
+    """Why ``username`` cannot be a new account's name ([] if it can, as far as anyone can tell
+    before creating it: someone may still take it first, which ``create_user`` reports)."""
+    try:
+        name = accounts.normalize_username(username)
+    except accounts.InvalidAccount as exc:
+        return [str(exc)]
+    return [str(accounts.UsernameTaken(name))] if accounts.credentials(engine, name) else []
 
 
 def sign_in(

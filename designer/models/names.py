@@ -31,7 +31,9 @@ def model_name_check(
 
     def check(name: str) -> str | None:
         if not re.fullmatch(NAME_PATTERN, name):
-            return None  # not a name at all: the block's parameter check says so
+            # Not a name at all: the block's parameter check says so, in words with a name
+            # that would do (designer.models.name_rules).
+            return None
         if name not in answers:
             exists = (Path(models_dir) / name).is_dir()
             answers[name] = deploy_refusal(engine, person, name, files_exist=exists)

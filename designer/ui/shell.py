@@ -1,4 +1,5 @@
-"""The header shared by the flows list, the teams page and the block catalogue."""
+"""The header shared by every page but the editor (which has its own bar): the way around,
+the appearance menu, and who is signed in."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import reflex as rx
 
 from designer.ui.session import SessionState
 from designer.ui.signin import PostedForm
+from designer.ui.theme_menu import theme_menu
 
 NAV = (
     ("Flows", "/"),
@@ -43,7 +45,7 @@ def app_header() -> rx.Component:
                 ),
                 align="center",
             ),
-            user_menu(),
+            rx.flex(theme_menu(), user_menu(), align="center", spacing="4"),
             justify="between",
             align="center",
             max_width="1136px",

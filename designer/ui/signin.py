@@ -27,16 +27,24 @@ class PostedForm(BaseHTML):
 
 
 class SignInFormState(rx.State):
+    #: Every reason the last attempt failed, one a line (a sign-up reports all at once).
     error: str = ""
     username: str = ""
+    display_name: str = ""
     next_path: str = ""
 
     @rx.event
     def load(self) -> None:
         query = self.router.url.query_parameters
-        self.error = query.get("error", "")
+        self.error = "\n".join(sentence(line) for line in query.get("error", "").splitlines())
         self.username = query.get("username", "")
+        self.display_name = query.get("display_name", "")
         self.next_path = query.get("next", "")
+
+
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter (the server's reasons start in lower case)."""
+    return text[:1].upper() + text[1:]
 
 
 def _field(label: str, name: str, kind: str = "text", **props: object) -> rx.Component:
@@ -70,6 +78,7 @@ def _card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
                         color_scheme="red",
                         size="1",
                         width="100%",
+                        white_space="pre-line",
                         custom_attrs={"data-testid": "signin-error"},
                     ),
                 ),
@@ -173,6 +182,7 @@ def sign_up_page() -> rx.Component:
             _field(
                 "Your name (shown to teammates)",
                 "display_name",
+                default_value=SignInFormState.display_name,
                 auto_complete="name",
                 custom_attrs={"data-testid": "signup-name"},
             ),

@@ -18,6 +18,9 @@ from reflex_base.event import passthrough_event_spec
 
 #: What the file picker offers; the server still judges whatever is sent.
 ACCEPT = ".csv,.tsv,.txt,.parquet"
+#: Said at once, without sending anything, when the chosen file has no bytes at all
+#: ("{name}" is the file's name). The REST API's own answer speaks to API clients instead.
+EMPTY_FILE = "{name} is empty: choose a file with a header row and at least one row of data."
 
 
 class UploadZone(rx.Component):
@@ -34,6 +37,9 @@ class UploadZone(rx.Component):
     accept: rx.Var[str] = field(doc="The file picker's accept list.")
     ask_name: rx.Var[bool] = field(doc="Offer a dataset name field (new datasets only).")
     label: rx.Var[str] = field(doc="The zone's call to action.")
+    empty_message: rx.Var[str] = field(
+        doc='Shown instead of sending a file of 0 bytes; "{name}" becomes its name.'
+    )
 
     on_uploaded: rx.EventHandler[passthrough_event_spec(dict[str, Any])] = field(
         doc="The server's JSON answer to a successful upload, plus the file's name."
@@ -42,4 +48,5 @@ class UploadZone(rx.Component):
 
 def upload_zone(**props: Any) -> rx.Component:
     props.setdefault("accept", ACCEPT)
+    props.setdefault("empty_message", EMPTY_FILE)
     return UploadZone.create(**props)

@@ -61,6 +61,35 @@ def test_sign_up_sign_out_and_sign_in_again(
     context.close()
 
 
+def test_a_refused_sign_up_lists_every_problem_and_keeps_what_was_typed(
+    browser: Browser, app_url: str, screenshot_path: Path
+) -> None:
+    name = f"hedy-{uuid.uuid4().hex[:6]}"
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(app_url.rstrip("/") + "/signup")
+    page.get_by_test_id("signup-username").fill(name)
+    page.get_by_test_id("signup-name").fill("Hedy Lamarr")
+    page.get_by_test_id("signup-password").fill("short")
+    page.get_by_test_id("signup-confirm").fill("shorter")
+    page.get_by_test_id("signup-submit").click()
+
+    error = page.get_by_test_id("signin-error")
+    expect(error).to_contain_text("The two passwords differ")
+    expect(error).to_contain_text("A password needs at least 8 characters")
+    expect(page.get_by_test_id("signup-username")).to_have_value(name)
+    expect(page.get_by_test_id("signup-name")).to_have_value("Hedy Lamarr")
+    page.screenshot(path=screenshot_path / "sign-up-problems.png")
+
+    page.get_by_test_id("signup-password").fill("frequency-hopping")
+    page.get_by_test_id("signup-confirm").fill("frequency-hopping")
+    page.get_by_test_id("signup-submit").click()
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("Hedy Lamarr")
+    context.close()
+
+
 def test_a_flow_shared_with_a_team_shows_under_the_team(
     browser: Browser, sign_in: SignIn, app_url: str, screenshot_path: Path
 ) -> None:

@@ -12,6 +12,7 @@ from designer.ui.canvas.component import flow_canvas
 from designer.ui.canvas.scene import accepts_table, block_descriptions
 from designer.ui.editor.files import FilesState
 from designer.ui.editor.palette import palette
+from designer.ui.editor.panel_resizer import panel_resizer
 from designer.ui.editor.problems import problems_panel, shortcuts_dialog
 from designer.ui.editor.properties import properties_panel
 from designer.ui.editor.run_panel import run_panel
@@ -26,6 +27,7 @@ from designer.ui.editor.versions_panel import (
 )
 from designer.ui.publish import PublishState, publish_dialog
 from designer.ui.share import ShareState, share_dialog
+from designer.ui.theme_menu import theme_menu
 
 SAVE_LABELS = {
     "saved": ("Saved", "circle-check", "gray"),
@@ -211,6 +213,7 @@ def top_bar() -> rx.Component:
                 ),
                 export_menu(),
             ),
+            rx.box(theme_menu(), margin_left="6px"),
             align="center",
             spacing="2",
         ),
@@ -220,6 +223,7 @@ def top_bar() -> rx.Component:
 
 def side_panel() -> rx.Component:
     return rx.el.aside(
+        panel_resizer(),
         rx.tabs.root(
             rx.tabs.list(
                 rx.tabs.trigger("Block", value="block"),

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from designer.ui.editor.panel_resizer import DEFAULT_WIDTH_PX, MAX_SHARE, MIN_WIDTH_PX
+
+PANEL_COLUMN = (
+    f"clamp({MIN_WIDTH_PX}px, var(--panel-width, {DEFAULT_WIDTH_PX}px), {MAX_SHARE * 100:g}vw)"
+)
+
 STYLE: dict[str, object] = {
     ".editor": {"height": "100vh", "display": "flex", "flex_direction": "column"},
     ".editor-bar": {
@@ -14,13 +20,16 @@ STYLE: dict[str, object] = {
         "border_bottom": "1px solid var(--gray-a5)",
         "background": "var(--color-panel-solid)",
     },
+    # The panel's column is as wide as its drag handle left it (--panel-width, set in the
+    # browser by editor/panel_resizer.py), kept between its bounds here too, so a window made
+    # narrower after a drag still leaves the canvas its share. The canvas takes the rest.
     ".editor-body": {
         "flex": "1",
         "min_height": "0",
         "display": "grid",
-        "grid_template_columns": "240px minmax(0, 1fr) 360px",
+        "grid_template_columns": f"240px minmax(0, 1fr) {PANEL_COLUMN}",
     },
-    ".editor-body.viewing": {"grid_template_columns": "minmax(0, 1fr) 360px"},
+    ".editor-body.viewing": {"grid_template_columns": f"minmax(0, 1fr) {PANEL_COLUMN}"},
     ".editor-palette": {
         "display": "flex",
         "flex_direction": "column",
@@ -37,6 +46,7 @@ STYLE: dict[str, object] = {
     },
     ".editor-canvas": {"position": "relative", "min_width": "0", "background": "var(--gray-2)"},
     ".editor-panel": {
+        "position": "relative",
         "border_left": "1px solid var(--gray-a5)",
         "background": "var(--color-panel-solid)",
         "min_height": "0",
@@ -48,6 +58,8 @@ STYLE: dict[str, object] = {
     ".editor-panel [data-radix-scroll-area-viewport] > div": {
         "display": "block !important",
         "min_width": "0 !important",
+        # The viewport is a flex box: without this its content is as wide as it likes.
+        "width": "100%",
     },
     ".palette-category": {
         "font_size": "11px",

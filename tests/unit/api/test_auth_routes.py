@@ -107,6 +107,25 @@ def test_a_refused_sign_up_goes_back_to_the_form_with_the_reason(
     assert error in query["error"][0]
 
 
+def test_a_refused_sign_up_reports_every_problem_and_keeps_what_was_typed(scene: Scene) -> None:
+    form = {
+        "username": "newbie",
+        "display_name": "New Bie",
+        "password": "short",
+        "confirm": "shorter",
+    }
+
+    path, query = redirect_of(post_form(scene, "/auth/sign-up", **form))
+
+    assert path == "/signup"
+    assert query["error"][0].splitlines() == [
+        "the two passwords differ: type the same password twice",
+        "a password needs at least 8 characters",
+    ]
+    assert query["username"] == ["newbie"] and query["display_name"] == ["New Bie"]
+    assert "password" not in query and "confirm" not in query
+
+
 HOSTILE_NEXT = [
     "//evil.com",
     "///evil.com",

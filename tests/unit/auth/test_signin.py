@@ -30,6 +30,7 @@ from designer.auth.signin import (
     FailureKeys,
     SignedIn,
     SignInFailed,
+    SignUpRefused,
     TooManyAttempts,
     actor_for,
     retry_after,
@@ -39,7 +40,7 @@ from designer.auth.signin import (
 )
 from designer.settings import Settings
 from designer.store import signin as sign_in_store
-from designer.store.accounts import UsernameTaken, create_user, credentials
+from designer.store.accounts import create_user, credentials
 from designer.store.db import session_scope
 from designer.store.signin import FORGET_FAILURES_AFTER
 from designer.store.tables import SessionRow, SignInFailureRow
@@ -113,11 +114,56 @@ def test_signing_up_stores_the_hash_and_signs_in(
     assert found[1] is not None and found[1].startswith("$argon2id$")
     assert PASSWORD not in found[1]
     assert actor_for(engine, ada.token) == ada.actor
-    with pytest.raises(UsernameTaken):
+    with pytest.raises(SignUpRefused, match="the user name 'ada' is taken"):
         sign_up(engine, settings, "ADA", PASSWORD)
-    with pytest.raises(WeakPassword):
+    with pytest.raises(SignUpRefused, match="at least 8 characters"):
         sign_up(engine, settings, "grace", "short")
     assert credentials(engine, "grace") is None
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "confirm", "problems"),
+    [
+        ("grace", "short", "shorter", ["passwords differ", "at least 8 characters"]),
+        ("no", "short", "short", ["a user name is 3 to 64", "at least 8 characters"]),
+        ("ADA", "a long enough one", "not the same", ["'ada' is taken", "passwords differ"]),
+        (
+            "bad name!",
+            " " * 9,
+            "x" * 9,
+            ["a user name is 3 to 64", "passwords differ", "only spaces"],
+        ),
+    ],
+    ids=["mismatched and short", "bad name and short", "taken and mismatched", "three at once"],
+)
+def test_a_sign_up_reports_every_problem_at_once(
+    engine: Engine,
+    settings: Settings,
+    ada: SignedIn,
+    username: str,
+    password: str,
+    confirm: str,
+    problems: list[str],
+) -> None:
+    with pytest.raises(SignUpRefused) as refused:
+        sign_up(engine, settings, username, password, confirm=confirm)
+
+    assert len(refused.value.problems) == len(problems)
+    for found, expected in zip(refused.value.problems, problems, strict=True):
+        assert expected in found
+    assert str(refused.value).splitlines() == refused.value.problems
+    assert credentials(engine, "grace") is None
+
+
+def test_a_weak_password_says_every_reason() -> None:
+    with pytest.raises(WeakPassword) as weak:
+        check_new_password("short", "shorter")
+
+    assert weak.value.problems == [
+        "the two passwords differ: type the same password twice",
+        "a password needs at least 8 characters",
+    ]
+    assert str(weak.value) == "; ".join(weak.value.problems)
 
 
 def test_signing_in_with_the_right_password_starts_a_session(
