@@ -26,7 +26,13 @@ def confirm_dialog(
             rx.alert_dialog.description(description),
             *extra,
             rx.flex(
-                rx.button("Cancel", variant="soft", color_scheme="gray", on_click=on_cancel),
+                rx.button(
+                    "Cancel",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=on_cancel,
+                    custom_attrs={"data-testid": f"{testid}-cancel"},
+                ),
                 rx.button(
                     confirm,
                     color_scheme="red",

@@ -266,7 +266,12 @@ def remove_dialog() -> rx.Component:
 def no_match() -> rx.Component:
     return rx.flex(
         rx.text("No template matches these filters.", color_scheme="gray"),
-        rx.button("Show all", variant="soft", on_click=GalleryState.clear_filters),
+        rx.button(
+            "Show all",
+            variant="soft",
+            on_click=GalleryState.clear_filters,
+            custom_attrs={"data-testid": "clear-filters"},
+        ),
         direction="column",
         align="center",
         spacing="3",

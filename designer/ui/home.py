@@ -263,12 +263,25 @@ def rename_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Rename flow"),
-            rx.input(value=HomeState.new_name, on_change=HomeState.set_new_name, auto_focus=True),
+            rx.input(
+                value=HomeState.new_name,
+                on_change=HomeState.set_new_name,
+                auto_focus=True,
+                custom_attrs={"data-testid": "rename-input"},
+            ),
             rx.flex(
                 rx.button(
-                    "Cancel", variant="soft", color_scheme="gray", on_click=HomeState.cancel_rename
+                    "Cancel",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=HomeState.cancel_rename,
+                    custom_attrs={"data-testid": "rename-cancel"},
                 ),
-                rx.button("Rename", on_click=HomeState.confirm_rename),
+                rx.button(
+                    "Rename",
+                    on_click=HomeState.confirm_rename,
+                    custom_attrs={"data-testid": "rename-confirm"},
+                ),
                 justify="end",
                 spacing="2",
                 margin_top="16px",

@@ -29,11 +29,18 @@ def test_rename_duplicate_and_delete_a_flow(
     mine = page.locator(f'[data-testid="flow-row"][data-flow-id="{flow_id}"]')
     expect(mine).to_be_visible()
 
+    # A rename given up on changes nothing; a confirmed one shows at once.
     mine.get_by_test_id("flow-actions").click()
     page.get_by_role("menuitem", name="Rename").click()
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_role("textbox").fill("Churn model e2e")
-    dialog.get_by_role("button", name="Rename").click()
+    page.get_by_test_id("rename-input").fill("Not this name")
+    page.get_by_test_id("rename-cancel").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(row(page, "Not this name")).to_have_count(0)
+    mine.get_by_test_id("flow-actions").click()
+    page.get_by_role("menuitem", name="Rename").click()
+    expect(page.get_by_test_id("rename-input")).not_to_have_value("Not this name")
+    page.get_by_test_id("rename-input").fill("Churn model e2e")
+    page.get_by_test_id("rename-confirm").click()
     expect(row(page, "Churn model e2e")).to_be_visible()
 
     row(page, "Churn model e2e").get_by_test_id("flow-actions").click()
@@ -42,6 +49,12 @@ def test_rename_duplicate_and_delete_a_flow(
     expect(copy).to_be_visible()
     page.screenshot(path=screenshot_path / "flows-list.png")
 
+    # Cancel keeps the flow; the red button deletes it.
+    copy.get_by_test_id("flow-actions").click()
+    page.get_by_test_id("delete-flow").click()
+    page.get_by_test_id("confirm-delete-cancel").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    expect(copy).to_be_visible()
     copy.get_by_test_id("flow-actions").click()
     page.get_by_test_id("delete-flow").click()
     alert = page.get_by_role("alertdialog")
@@ -50,6 +63,10 @@ def test_rename_duplicate_and_delete_a_flow(
     expect(copy).to_have_count(0)
     expect(row(page, "Churn model e2e")).to_be_visible()
 
+    # The tabs: a flow of one's own is not among those shared with one, and is under Mine.
+    page.get_by_test_id("scope-shared").click()
+    expect(row(page, "Churn model e2e")).to_have_count(0)
+    page.get_by_test_id("scope-mine").click()
     row(page, "Churn model e2e").get_by_test_id("open-flow").click()
     page.wait_for_url(re.compile(f"/flows/{flow_id}$"))
     expect(page.get_by_test_id("flow-name")).to_have_value("Churn model e2e")

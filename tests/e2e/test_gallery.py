@@ -143,6 +143,9 @@ def test_a_flow_published_to_a_team_shows_in_its_members_gallery(
     page.goto(f"{url.rstrip('/')}/gallery")
     page.get_by_test_id("template-search").fill("iris starter")
     expect(page.get_by_test_id("no-templates")).to_be_visible()
+    page.get_by_test_id("clear-filters").click()
+    expect(page.get_by_test_id("template-search")).to_have_value("")
+    expect(page.get_by_test_id("template-card").first).to_be_visible()
 
     # Bob may use it but not remove it; Alice, who published it, may.
     page = editors["bob"].page
@@ -153,6 +156,9 @@ def test_a_flow_published_to_a_team_shows_in_its_members_gallery(
     page = editors["alice"].page
     page.goto(f"{url.rstrip('/')}/gallery")
     page.get_by_test_id("template-search").fill("iris starter")
+    page.get_by_test_id("template-card").get_by_test_id("remove-template").click()
+    page.get_by_test_id("confirm-remove-cancel").click()
+    expect(page.get_by_test_id("template-card")).to_have_count(1)
     page.get_by_test_id("template-card").get_by_test_id("remove-template").click()
     page.get_by_test_id("confirm-remove").click()
     expect(page.get_by_test_id("no-templates")).to_be_visible()

@@ -177,9 +177,10 @@ class VersionsState(EditorState):
     def compare(self) -> None:
         old, new = str(self.compare_from), str(self.compare_to)
         if not (old.isdigit() and new.isdigit()):
-            self.diff_title, self.diff_lines = "Pick two versions", [
-                "Choose a version in “from” and one in “to”, then press Show."
-            ]
+            self.diff_title, self.diff_lines = (
+                "Pick two versions",
+                ["Choose a version in “from” and one in “to”, then press Show."],
+            )
             return
         self._compare(int(old), int(new))
 

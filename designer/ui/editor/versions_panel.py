@@ -177,6 +177,7 @@ def conflict_dialog() -> rx.Component:
                     variant="soft",
                     color_scheme="gray",
                     on_click=VersionsState.dismiss_conflict,
+                    custom_attrs={"data-testid": "conflict-keep"},
                 ),
                 rx.button(
                     "Save as a copy",
