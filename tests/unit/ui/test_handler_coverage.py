@@ -81,6 +81,7 @@ def test_markers_name_handlers_that_exist() -> None:
 def _source_of(qualified: str) -> str:
     from reflex.state import BaseState
 
+    state_handlers()  # loads the app, and with it every state
     state_name, method = qualified.split(".")
     pending = list(BaseState.__subclasses__())
     while pending:
