@@ -69,13 +69,18 @@ def format_label(file_format: str) -> str:
 
 
 def format_number(value: float | str | None) -> str:
-    """A statistic shown short: 3.7, 198,348, 0.00012; text (a date) as it is."""
+    """A statistic shown short: 3.7, 1950, 198,348, 0.00012; text (a date) as it is.
+
+    Whole numbers of four digits go without a separator, so a year reads 1950, not 1,950.
+    """
     if value is None:
         return MISSING
     if isinstance(value, str):
         return value
     if not math.isfinite(value):
         return str(value)
+    if value == int(value) and abs(value) < 10_000:
+        return str(int(value))
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     if abs(value) >= 1000:

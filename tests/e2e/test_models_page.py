@@ -18,6 +18,7 @@ from designer.runs.record import Status
 from designer.settings import load_settings
 from designer.store import engine_for
 from designer.store.accounts import actor_named
+from designer.templates.gallery import get_builtin, with_sample_paths
 from tests.fixtures.flow_files import fixture_flow
 
 pytestmark = pytest.mark.e2e
@@ -37,12 +38,43 @@ def deploy_iris(env: dict[str, str], username: str) -> str:
 
     The name is fresh, so models other tests deploy in the same app never get in the way.
     """
-    settings = load_settings(env)
-    database = engine_for(settings.database_url)
     document = fixture_flow("iris_classification")
     name = f"iris-{uuid.uuid4().hex[:6]}"
     deploy = next(node for node in document["nodes"] if node["id"] == "deploy")
     deploy["params"] = {"model_name": name, "description": "Which iris a flower is"}
+    return deploy_flow(env, username, document, name)
+
+
+def deploy_churn(env: dict[str, str], username: str) -> str:
+    """The customers template (prepared columns, one-hot plans and regions) with a deploy block
+    taking its model and preprocessor; run and published as ``deploy_iris`` does."""
+    template = get_builtin("messy-customers")
+    assert template is not None
+    document = with_sample_paths(template.flow).model_dump(mode="json")
+    name = f"churn-{uuid.uuid4().hex[:6]}"
+    document["nodes"].append(
+        {
+            "id": "deploy",
+            "block": "deploy.local_model",
+            "params": {"model_name": name},
+            "position": {"x": 900, "y": 300},
+        }
+    )
+    document["edges"] += [
+        {"source": "train", "source_port": "model", "target": "deploy", "target_port": "model"},
+        {
+            "source": "prepare",
+            "source_port": "preprocessor",
+            "target": "deploy",
+            "target_port": "preprocessor",
+        },
+    ]
+    return deploy_flow(env, username, document, name)
+
+
+def deploy_flow(env: dict[str, str], username: str, document: dict, name: str) -> str:
+    settings = load_settings(env)
+    database = engine_for(settings.database_url)
     flow = Flow.model_validate(document)
     publish = partial(
         publish_deployments,
@@ -51,9 +83,12 @@ def deploy_iris(env: dict[str, str], username: str) -> str:
         owner_id=actor_named(database, username).id,
         flow_id=None,
     )
-    engine = LocalEngine(settings.runs_dir, env={"DESIGNER_HOME": str(settings.home)})
+    engine = LocalEngine(
+        settings.runs_dir, settings=settings, env={"DESIGNER_HOME": str(settings.home)}
+    )
     record = engine.start(compile_flow(flow), flow_name=flow.name, after_run=publish).wait()
-    assert record.status is Status.SUCCEEDED, record.error or record.nodes
+    failed = {k: n.error for k, n in record.nodes.items() if n.error}
+    assert record.status is Status.SUCCEEDED, record.error or failed
     return name
 
 
@@ -105,3 +140,25 @@ def test_try_a_deployed_model(
     expect(answer).to_have_count(0)
     page.screenshot(path=screenshot_path / "models-error.png", full_page=True)
     assert errors == []
+
+
+def test_a_value_never_seen_in_training_is_answered_with_a_note(
+    app: tuple[str, dict[str, str]], page: Page, screenshot_path: Path
+) -> None:
+    url, env = app
+    name = deploy_churn(env, "ada")
+    page.goto(url + "models")
+    page.locator(f'[data-testid="model-row"][data-model="{name}"]').click()
+    expect(field(page, "plan")).not_to_have_value("")
+    page.get_by_test_id("predict-button").click()
+    expect(page.get_by_test_id("prediction")).to_be_visible()
+    expect(page.get_by_test_id("unseen-note")).to_have_count(0)  # a row like the training rows
+
+    field(page, "plan").fill("platinum")
+    page.get_by_test_id("predict-button").click()
+    note = page.get_by_test_id("unseen-note")
+    expect(note).to_contain_text("plan")
+    expect(note).to_contain_text("platinum")
+    expect(note).to_contain_text("basic")  # the plans it does know
+    expect(page.get_by_test_id("prediction")).to_be_visible()  # still answered
+    page.screenshot(path=screenshot_path / "models-unseen.png", full_page=True)

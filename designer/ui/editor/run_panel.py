@@ -170,7 +170,7 @@ def matrix_cell(cell: rx.Var) -> rx.Component:
             "background": "color-mix(in srgb, var(--accent-9) "
             + cell["alpha"].to(str)
             + ", transparent)",
-            "color": rx.cond(cell["dark"].to(bool), "white", "var(--gray-12)"),
+            "color": rx.cond(cell["dark"].to(bool), "var(--accent-contrast)", "var(--gray-12)"),
         },
     )
 
