@@ -62,6 +62,8 @@ def is_light(element: Locator) -> bool:
 
 
 def choose(page: Page, mode: str) -> None:
+    # A menu still closing from the last choice would swallow the click that opens this one.
+    expect(page.get_by_role("menu")).to_have_count(0)
     page.get_by_test_id("theme-menu").first.click()
     page.get_by_test_id(f"theme-{mode}").click()
     expect(page.get_by_test_id("theme-menu").first).to_have_attribute("data-mode", mode)

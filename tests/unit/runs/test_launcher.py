@@ -109,7 +109,7 @@ def test_report_of_a_real_run_draws_matrix_curve_and_accuracy(iris_run: Followed
         "roc_auc",
     ]
     matrix = evaluate["confusion_matrix"]
-    assert matrix is not None and matrix["categories"] == ["0", "1", "2"]
+    assert matrix is not None and matrix["categories"] == ["setosa", "versicolor", "virginica"]
     assert matrix["total"] == 45  # 30 % of iris's 150 rows
     roc = evaluate["roc"]
     assert roc is not None and roc["average"] == "micro" and len(roc["points"]) >= 2
