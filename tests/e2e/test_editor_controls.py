@@ -27,6 +27,7 @@ def editor(app_url: str, page: Page, screenshot_path: Path) -> Editor:
 def add_block(editor: Editor, block_id: str) -> None:
     editor.page.locator(f'[data-testid="palette-item"][data-block-id="{block_id}"]').click()
     expect(editor.node_of_block(block_id)).to_have_count(1)
+    editor.settle()  # a click while the view still moves misses the node
 
 
 def test_a_block_is_renamed_on_the_canvas_and_deleted(editor: Editor) -> None:
