@@ -14,6 +14,7 @@ from kfp.dsl import Artifact, Input, Model, Output
 from pydantic import BaseModel, ConfigDict, Field
 
 from blocks.base import DEPLOYMENT, MODEL, PREPROCESSOR, Block, Inference, Port, TableSchema
+from blocks.runtime.model_names import NAME_PATTERN
 
 
 class Params(BaseModel):
@@ -21,7 +22,7 @@ class Params(BaseModel):
 
     model_name: str = Field(
         "my-model",
-        pattern=r"^[a-z0-9][a-z0-9-]{0,62}$",
+        pattern=NAME_PATTERN,
         title="Model name",
         description="The name to find the model by: lowercase letters, digits and dashes. "
         "Deploying again under the same name adds a new version. A name belongs to "

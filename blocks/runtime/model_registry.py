@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 
 from blocks.runtime.model_inputs import describe_features, features_of, rows_frame, unseen_values
+from blocks.runtime.model_names import NAME_PATTERN
 
-NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 MODEL_FILE = "model.joblib"
 PREPROCESSOR_FILE = "preprocessor.joblib"
 INFO_FILE = "model.json"

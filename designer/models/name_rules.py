@@ -1,8 +1,7 @@
 """What a model name may be, said in words, with a valid name made from what was typed.
 
-The rule is ``blocks.runtime.model_registry.NAME_PATTERN`` (the Deploy block's parameter has
-the same pattern; a test keeps the three equal). It is repeated here rather than imported so
-the flow checker can explain a bad name without loading the registry and pandas with it.
+The rule itself is ``blocks.runtime.model_names.NAME_PATTERN``, the one the Deploy block's
+setting and the registry use.
 """
 
 from __future__ import annotations
@@ -10,8 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
-MAX_LENGTH = 63
+from blocks.runtime.model_names import MAX_LENGTH
+from blocks.runtime.model_names import NAME_PATTERN as MODEL_NAME_PATTERN
+
 #: The rule, in the words the people naming a model use.
 MODEL_NAME_RULE = (
     "only lower-case letters, digits and dashes, start with a letter or a digit and have at "

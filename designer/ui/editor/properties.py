@@ -178,23 +178,28 @@ def node_properties() -> rx.Component:
         rx.foreach(panel["inputs"].to(list[dict]), port_row),
         rx.text("Outputs", class_name="panel-subtitle"),
         rx.foreach(panel["outputs"].to(list[dict]), port_row),
-        # Read-only flows offer nothing to delete (as the toolbar and "Delete selected"): a
-        # red button that cannot be pressed only looks like a trap.
-        rx.cond(
-            ~EditorState.read_only,
-            rx.button(
-                rx.icon("trash-2", size=14),
-                "Delete block",
-                variant="soft",
-                color_scheme="red",
-                on_click=EditorState.delete_selected,
-                margin_top="8px",
-                custom_attrs={"data-testid": "delete-block"},
-            ),
+        delete_button(
+            "Delete block", margin_top="8px", custom_attrs={"data-testid": "delete-block"}
         ),
         direction="column",
         spacing="3",
         custom_attrs={"data-testid": "properties"},
+    )
+
+
+def delete_button(caption: str, **props: object) -> rx.Component:
+    """Deletes the selection; read-only flows offer nothing to delete (as the toolbar): a red
+    button that cannot be pressed only looks like a trap."""
+    return rx.cond(
+        ~EditorState.read_only,
+        rx.button(
+            rx.icon("trash-2", size=14),
+            caption,
+            variant="soft",
+            color_scheme="red",
+            on_click=EditorState.delete_selected,
+            **props,
+        ),
     )
 
 
@@ -219,16 +224,7 @@ def properties_panel() -> rx.Component:
             EditorState.selected.length() > 1,
             rx.flex(
                 rx.text(f"{EditorState.selected.length()} blocks selected", size="3"),
-                rx.cond(
-                    ~EditorState.read_only,
-                    rx.button(
-                        rx.icon("trash-2", size=14),
-                        "Delete selected",
-                        variant="soft",
-                        color_scheme="red",
-                        on_click=EditorState.delete_selected,
-                    ),
-                ),
+                delete_button("Delete selected"),
                 direction="column",
                 spacing="3",
             ),
