@@ -10,11 +10,57 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+#: The Kubernetes Secret that gives a cluster run's pods the storage keys, by default.
+DEFAULT_STORAGE_SECRET = "designer-storage"
+#: Where the designer's storage keys sit in that Secret, and the variables pods see them as.
+STORAGE_SECRET_KEYS = {
+    "access_key": "DESIGNER_S3_ACCESS_KEY",
+    "secret_key": "DESIGNER_S3_SECRET_KEY",
+}
+
+
 @dataclass(frozen=True)
 class KubeflowSettings:
     host: str
     namespace: str = "kubeflow"
     token: str | None = None
+    #: The Secret (in ``namespace``) holding the storage keys under ``STORAGE_SECRET_KEYS``.
+    storage_secret: str = DEFAULT_STORAGE_SECRET
+    #: Where Kubeflow writes run outputs; by default ``s3://<designer bucket>/kfp``, so the
+    #: designer reads metrics and downloads from its own storage.
+    pipeline_root: str | None = None
+    #: The storage address as the cluster's pods reach it (``minio-service.kubeflow:9000``),
+    #: when it differs from the one the designer uses; by default the same.
+    pod_s3_endpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class KubernetesSettings:
+    """How the designer reaches the Kubernetes API (pod logs, Secrets, KServe).
+
+    ``in_cluster`` uses the pod's own service account; else ``host`` and ``token`` (with
+    ``ca_file`` for a private certificate authority); else the kubeconfig file ``kubeconfig``.
+    """
+
+    host: str | None = None
+    token: str | None = None
+    ca_file: str | None = None
+    verify_tls: bool = True
+    kubeconfig: str | None = None
+    in_cluster: bool = False
+
+
+@dataclass(frozen=True)
+class KServeSettings:
+    """How models deployed from cluster runs are served by KServe."""
+
+    #: The service account InferenceServices run as: it must carry the storage secret that
+    #: lets KServe's storage initializer read the model (KServe's S3 annotations).
+    service_account: str = "designer-models"
+    #: "v1" (``/v1/models/<name>:predict``) or "v2" (the Open Inference Protocol).
+    protocol: str = "v2"
+    #: Seconds ``designer predict`` and the Models page wait for a new deployment to be ready.
+    ready_timeout: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +148,9 @@ class Settings:
     #: Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
     #: (``DESIGNER_TRUSTED_PROXIES``: addresses or networks, comma-separated).
     trusted_proxies: tuple[str, ...] = ()
+    #: The Kubernetes API, when the designer may use it (pod logs, Secrets, KServe).
+    kubernetes: KubernetesSettings | None = None
+    kserve: KServeSettings = KServeSettings()
 
     @property
     def objects_dir(self) -> Path:
@@ -125,6 +174,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             host=host,
             namespace=env.get("DESIGNER_KFP_NAMESPACE", "kubeflow"),
             token=env.get("DESIGNER_KFP_TOKEN") or None,
+            storage_secret=env.get("DESIGNER_KFP_STORAGE_SECRET", "").strip()
+            or DEFAULT_STORAGE_SECRET,
+            pipeline_root=env.get("DESIGNER_KFP_PIPELINE_ROOT", "").strip().rstrip("/") or None,
+            pod_s3_endpoint=env.get("DESIGNER_KFP_S3_ENDPOINT", "").strip() or None,
         )
         if host
         else None
@@ -147,7 +200,31 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sandbox=_choice(env, "DESIGNER_SANDBOX", SANDBOX_MODES),
         local_runs=_choice(env, "DESIGNER_LOCAL_RUNS", LOCAL_RUN_POLICIES),
         trusted_proxies=_list(env, "DESIGNER_TRUSTED_PROXIES"),
+        kubernetes=_kubernetes(env),
+        kserve=KServeSettings(
+            service_account=env.get("DESIGNER_KSERVE_SERVICE_ACCOUNT", "").strip()
+            or KServeSettings.service_account,
+            protocol=_choice(env, "DESIGNER_KSERVE_PROTOCOL", ("v2", "v1")),
+            ready_timeout=float(env.get("DESIGNER_KSERVE_READY_TIMEOUT") or 300),
+        ),
     )
+
+
+def _kubernetes(env: dict[str, str]) -> KubernetesSettings | None:
+    """``DESIGNER_K8S_IN_CLUSTER``, else ``DESIGNER_K8S_HOST`` (+ token, CA), else
+    ``DESIGNER_KUBECONFIG``; None when none is set."""
+    if _flag(env, "DESIGNER_K8S_IN_CLUSTER", False):
+        return KubernetesSettings(in_cluster=True)
+    host = env.get("DESIGNER_K8S_HOST", "").strip().rstrip("/")
+    if host:
+        return KubernetesSettings(
+            host=host,
+            token=env.get("DESIGNER_K8S_TOKEN") or None,
+            ca_file=env.get("DESIGNER_K8S_CA_FILE", "").strip() or None,
+            verify_tls=_flag(env, "DESIGNER_K8S_VERIFY_TLS", True),
+        )
+    kubeconfig = env.get("DESIGNER_KUBECONFIG", "").strip()
+    return KubernetesSettings(kubeconfig=kubeconfig) if kubeconfig else None
 
 
 def _flag(env: dict[str, str], name: str, default: bool) -> bool:

@@ -22,6 +22,7 @@ from kfp import compiler, dsl
 from blocks.base import DatasetLookup
 from blocks.catalogue import get_block
 from blocks.runtime.read_settings import GRANTS_VAR
+from designer.flow.cluster import ClusterTarget, cluster_component, cluster_target, prepare_task
 from designer.flow.diagnostics import Diagnostic
 from designer.flow.document import Flow, FlowParam
 from designer.flow.params import param_reference
@@ -31,6 +32,8 @@ from designer.objects.base import ObjectStore
 from designer.settings import Settings, load_settings
 
 _PARAM_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float, "boolean": bool}
+#: Where a compiled pipeline can run: this machine (kfp.local) or a Kubeflow cluster.
+ENGINES = ("local", "kubeflow")
 
 
 class FlowInvalid(Exception):
@@ -60,6 +63,10 @@ class CompiledFlow:
     #: Whether any block reaches the network (an http(s) or s3 address, or an address fed by a
     #: flow parameter); a run that does not is cut off from the network entirely.
     needs_network: bool = False
+    #: The engine it was compiled for (``ENGINES``): a cluster pipeline cannot run locally.
+    engine: str = "local"
+    #: Where a cluster run writes its outputs (``s3://bucket/kfp``); "" for a local one.
+    pipeline_root: str = ""
 
     @property
     def node_to_task(self) -> dict[str, str]:
@@ -83,6 +90,7 @@ def compile_flow(
     settings: Settings | None = None,
     store: ObjectStore | None = None,
     models: ModelNameCheck | None = None,
+    engine: str = "local",
 ) -> CompiledFlow:
     """Check ``flow`` and compile it; raise FlowInvalid listing every error if it has any.
 
@@ -90,17 +98,28 @@ def compile_flow(
     library lookup, where a run reads them. ``settings`` (default: the environment's) and
     ``store`` (default: the configured one) decide which storage addresses are signed for the
     run (see ``designer.flow.reads``); ``models`` who may deploy under which model name.
+
+    ``engine="kubeflow"`` compiles for a cluster (``designer.flow.cluster``); it raises
+    ``ClusterSetupError`` when the designer is not set up for one (no S3 storage, say).
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    settings = settings or load_settings()
+    target = cluster_target(settings) if engine == "kubeflow" else None
     check = check or check_flow(flow, datasets, models)
     if not check.valid:
         raise FlowInvalid([d for d in check.diagnostics if d.severity == "error"])
-    reads = plan_reads(flow, check, settings or load_settings(), datasets, store)
+    reads = plan_reads(flow, check, settings, datasets, store, cluster=target is not None)
     if reads.problems:
         raise FlowInvalid(reads.problems)
     task_to_node: dict[str, str] = {}
-    body = _pipeline_body(flow, check, task_to_node, reads)
+    body = _pipeline_body(flow, check, task_to_node, reads, target)
     name = pipeline_name(flow.name)
-    pipeline = dsl.pipeline(name=name, description=flow.description or None)(body)
+    pipeline = dsl.pipeline(
+        name=name,
+        description=flow.description or None,
+        pipeline_root=target.pipeline_root if target else None,
+    )(body)
     with tempfile.TemporaryDirectory() as tmp:
         package = Path(tmp) / "pipeline.yaml"
         compiler.Compiler().compile(pipeline, str(package))
@@ -112,11 +131,17 @@ def compile_flow(
         parameters={p.name: p.default for p in flow.params if p.default is not None},
         reads=reads.grants,
         needs_network=reads.needs_network,
+        engine=engine,
+        pipeline_root=target.pipeline_root if target else "",
     )
 
 
 def _pipeline_body(
-    flow: Flow, check: FlowCheck, task_to_node: dict[str, str], reads: RunReads
+    flow: Flow,
+    check: FlowCheck,
+    task_to_node: dict[str, str],
+    reads: RunReads,
+    target: ClusterTarget | None = None,
 ) -> Callable[..., None]:
     """A function whose signature is the flow's parameters and whose body adds one task per node.
 
@@ -143,8 +168,11 @@ def _pipeline_body(
             for source, _target, data in check.graph.in_edges(node_id, data=True):
                 edge = data["edge"]
                 arguments[edge.target_port] = tasks[source].outputs[edge.source_port]
-            task = block.component()(**arguments)
+            component = block.component() if target is None else cluster_component(block)
+            task = component(**arguments)
             task.set_caching_options(enable_caching=node.cache)
+            if target is not None:
+                prepare_task(task, target)
             if node_id in reads.node_grants:
                 # The task's own grants travel with it, so a Kubeflow pod has them too.
                 task.set_env_variable(GRANTS_VAR, json.dumps(reads.node_grants[node_id]))

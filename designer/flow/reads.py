@@ -13,25 +13,36 @@ A run is given no storage keys. Instead, when a flow is compiled, the designer:
 
 A run that reads no web or storage address, and takes no address from a flow parameter, needs
 no network (``needs_network``), so the engine can cut it off entirely.
+
+A cluster run (``cluster=True``) is different: its pods hold the storage keys (from a
+Kubernetes Secret), and a signed address would expire before a scheduled run reads it. So each
+task is granted the plain ``s3://`` address of what it reads. Files on the designer's machine
+are out of a pod's reach: the samples that ship with the designer are copied into the storage
+(``samples/<sha256>/<name>``) and read from there; any other local path is refused.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from blocks.base import Block, DatasetLookup, StoredTable
 from blocks.catalogue import get_block
-from blocks.runtime.read_policy import ReadPolicy, S3Address, WebAddress
+from blocks.runtime.read_policy import LocalFile, ReadPolicy, S3Address, WebAddress
 from designer.flow.diagnostics import Diagnostic, error
 from designer.flow.document import Flow
 from designer.flow.params import param_reference
 from designer.flow.validate import FlowCheck
 from designer.objects.base import ObjectStore
-from designer.settings import Settings
+from designer.settings import SAMPLES_DIR, Settings
+
+#: Where shipped sample tables are copied for cluster runs, by content.
+SAMPLES_PREFIX = "samples"
 
 
 @runtime_checkable
@@ -68,6 +79,8 @@ def plan_reads(
     settings: Settings,
     datasets: DatasetLookup | None = None,
     store: ObjectStore | None = None,
+    *,
+    cluster: bool = False,
 ) -> RunReads:
     """Grant the run what its blocks read (see the module's docstring).
 
@@ -75,7 +88,7 @@ def plan_reads(
     datasets (``RunLocations``) it says so; otherwise ``store`` (default: the configured one)
     signs. Problems are addresses the designer refuses to sign, pinned to their parameter.
     """
-    planner = _Planner(settings, datasets, store)
+    planner = _Planner(settings, datasets, store, cluster=cluster)
     for node in flow.nodes:
         block = get_block(node.block)
         if block is None or node.id not in check.params:
@@ -106,16 +119,32 @@ def _address_params(block_id: str) -> tuple[str, ...]:
 
 class _Planner:
     def __init__(
-        self, settings: Settings, datasets: DatasetLookup | None, store: ObjectStore | None
+        self,
+        settings: Settings,
+        datasets: DatasetLookup | None,
+        store: ObjectStore | None,
+        *,
+        cluster: bool = False,
     ) -> None:
         self.settings = settings
         self.datasets = datasets
         self._store = store
+        self.cluster = cluster
         self.reads = RunReads()
 
     def dataset(self, node_id: str, table: StoredTable) -> None:
         location: str | None = table.uri
-        if isinstance(self.datasets, RunLocations):
+        if self.cluster:
+            if not table.uri.startswith("s3://"):
+                self._refuse(
+                    node_id,
+                    "dataset",
+                    f"dataset {table.name!r} version {table.version} is kept on the designer's "
+                    "own disk, which a Kubeflow pod cannot read; upload it again now that the "
+                    "designer uses S3 storage",
+                )
+                return
+        elif isinstance(self.datasets, RunLocations):
             location = self.datasets.run_location(table)
         elif table.uri.startswith("s3://"):
             location = self._presign(table.uri, node_id, "dataset")
@@ -133,6 +162,9 @@ class _Planner:
         except (PermissionError, ValueError) as exc:
             self.reads.problems.append(error("read_refused", str(exc), node=node_id, param=param))
             return
+        if self.cluster:
+            self._cluster_address(node_id, param, value, address)
+            return
         if isinstance(address, S3Address):
             signed = self._presign(value, node_id, param)
             if signed is None:
@@ -142,6 +174,44 @@ class _Planner:
             self.reads.needs_network = True
         elif isinstance(address, WebAddress):
             self.reads.needs_network = True
+
+    def _cluster_address(
+        self, node_id: str, param: str, value: str, address: LocalFile | WebAddress | S3Address
+    ) -> None:
+        self.reads.needs_network = True
+        if isinstance(address, S3Address):
+            self.reads.grant(node_id, value)
+            return
+        if isinstance(address, WebAddress):
+            return
+        sample = _shipped_sample(address)
+        if sample is None:
+            self._refuse(
+                node_id,
+                param,
+                f"a Kubeflow pod cannot read {value!r}, a file on the designer's machine; "
+                "upload the table on the Datasets page and use the Dataset block",
+            )
+            return
+        location = self._copy_sample(sample, node_id, param)
+        if location is not None:
+            self.reads.arguments.setdefault(node_id, {})[param] = location
+            self.reads.grant(node_id, location)
+
+    def _copy_sample(self, sample: Path, node_id: str, param: str) -> str | None:
+        """The sample's address in the storage, copied there on first use."""
+        store = self._store_for_signing()
+        if store is None:
+            self._refuse(node_id, param, "the designer has no S3 storage to hand the file to pods")
+            return None
+        data = sample.read_bytes()
+        key = f"{SAMPLES_PREFIX}/{hashlib.sha256(data).hexdigest()}/{sample.name}"
+        if not store.exists(key):
+            store.put_bytes(key, data)
+        return store.location(key)
+
+    def _refuse(self, node_id: str, param: str, message: str) -> None:
+        self.reads.problems.append(error("read_refused", message, node=node_id, param=param))
 
     def _presign(self, uri: str, node_id: str = "", param: str = "") -> str | None:
         from designer.objects.s3 import S3Store
@@ -184,6 +254,12 @@ def _policy_of(settings: Settings) -> ReadPolicy:
             "DESIGNER_S3_BUCKET": storage.bucket if storage else "",
         }
     )
+
+
+def _shipped_sample(address: LocalFile) -> Path | None:
+    """The file, when it is one of the samples that ship with the designer."""
+    path = address.path.resolve()
+    return path if path.is_relative_to(SAMPLES_DIR) and path.is_file() else None
 
 
 def _is_local(location: str) -> bool:
