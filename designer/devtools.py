@@ -16,7 +16,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from designer.server import REPO_ROOT, reflex_command, reflex_env
@@ -48,14 +48,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(work: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def running_app(
+    work: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
     """Start the app in prod mode with its folders under ``work``; yield its URL and the
-    environment it runs with; stop it and everything it started."""
+    environment it runs with; stop it and everything it started.
+
+    ``settings`` are the designer's own variables (``DESIGNER_KFP_HOST``...) on top of the
+    defaults."""
     port = free_port()
     env = reflex_env()
     env["REFLEX_WEB_WORKDIR"] = str(work / "web")
     env["REFLEX_STATES_WORKDIR"] = str(work / "states")
     env["DESIGNER_HOME"] = str(work / "home")
+    env.update(settings or {})
     url = f"http://127.0.0.1:{port}/"
     log_path = work / "reflex.log"
     with log_path.open("wb") as log:

@@ -9,7 +9,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-
 #: The Kubernetes Secret that gives a cluster run's pods the storage keys, by default.
 DEFAULT_STORAGE_SECRET = "designer-storage"
 #: Where the designer's storage keys sit in that Secret, and the variables pods see them as.

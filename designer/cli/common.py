@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from blocks.base import DatasetLookup
     from designer.flow.compile import CompiledFlow
     from designer.flow.document import Flow
+    from designer.settings import Settings
 
 #: Exit code when the action was refused or the flow has problems.
 REFUSED = 1
@@ -108,22 +109,49 @@ def check_file(path: Path, as_user: str | None = None) -> FlowCheck:
         raise UsageError(str(exc).strip("'\"")) from exc
 
 
-def compile_checked(check: FlowCheck) -> CompiledFlow:
-    from designer.flow.compile import compile_flow
+def compile_checked(
+    check: FlowCheck,
+    *,
+    as_user: str | None = None,
+    engine: str = "local",
+    settings: Settings | None = None,
+) -> CompiledFlow | None:
+    """The flow's pipeline for ``engine``, or None (with the reasons printed) when the flow
+    reads what that engine cannot, or the designer is not set up for it."""
+    from designer.flow.cluster import ClusterSetupError
+    from designer.flow.compile import FlowInvalid, compile_flow
 
     assert check.flow is not None
-    return compile_flow(check.flow, check)
+    try:
+        return compile_flow(
+            check.flow,
+            check,
+            dataset_lookup_for(as_user),
+            settings=settings,
+            engine=engine,
+        )
+    except ClusterSetupError as exc:
+        print(f"designer: {exc}", file=sys.stderr)
+    except FlowInvalid as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+    return None
 
 
 def checked_and_compiled(
-    path: Path, as_user: str | None = None
+    path: Path,
+    as_user: str | None = None,
+    *,
+    engine: str = "local",
+    settings: Settings | None = None,
 ) -> tuple[Flow, CompiledFlow] | None:
     """The flow and its pipeline, or None (with the problems printed) when it has errors."""
     check = check_file(path, as_user)
     if not check.valid or check.flow is None:
         print_diagnostics(check)
         return None
-    return check.flow, compile_checked(check)
+    compiled = compile_checked(check, as_user=as_user, engine=engine, settings=settings)
+    return None if compiled is None else (check.flow, compiled)
 
 
 def print_json(data: Any) -> None:

@@ -31,6 +31,13 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("compile", help="compile a flow to Kubeflow Pipelines IR YAML")
     p.add_argument("flow", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="where to write the YAML")
+    p.add_argument(
+        "--engine",
+        choices=("local", "kubeflow"),
+        default="local",
+        help="compile for this machine (default) or for the configured Kubeflow cluster: "
+        "exactly what `designer submit` sends (IR and platform spec)",
+    )
     add_as_option(p)
     p.set_defaults(handler=cmd_compile)
 
@@ -69,7 +76,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if not check.valid:
         print_diagnostics(check)
         return 1
-    compiled = compile_checked(check)
+    compiled = compile_checked(check, as_user=args.as_user, engine=args.engine)
+    if compiled is None:
+        return 1
     try:
         compiled.write(args.output)
     except OSError as exc:

@@ -27,6 +27,7 @@ from designer.flow.diagnostics import Diagnostic
 from designer.flow.document import Flow, FlowParam
 from designer.flow.params import param_reference
 from designer.flow.reads import RunReads, plan_reads
+from designer.flow.resources import apply_resources, local_resource_note
 from designer.flow.validate import FlowCheck, ModelNameCheck, check_flow
 from designer.objects.base import ObjectStore
 from designer.settings import Settings, load_settings
@@ -67,6 +68,9 @@ class CompiledFlow:
     engine: str = "local"
     #: Where a cluster run writes its outputs (``s3://bucket/kfp``); "" for a local one.
     pipeline_root: str = ""
+    #: What the person should know about this run before it starts (a local run ignores the
+    #: blocks' CPU and memory settings, say).
+    notes: tuple[str, ...] = ()
 
     @property
     def node_to_task(self) -> dict[str, str]:
@@ -133,6 +137,7 @@ def compile_flow(
         needs_network=reads.needs_network,
         engine=engine,
         pipeline_root=target.pipeline_root if target else "",
+        notes=tuple(n for n in [None if target else local_resource_note(flow)] if n),
     )
 
 
@@ -171,6 +176,7 @@ def _pipeline_body(
             component = block.component() if target is None else cluster_component(block)
             task = component(**arguments)
             task.set_caching_options(enable_caching=node.cache)
+            apply_resources(task, node.resources, cluster=target is not None)
             if target is not None:
                 prepare_task(task, target)
             if node_id in reads.node_grants:

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from designer.flow.diagnostics import Diagnostic, error
+from designer.flow.resources import NodeResources
 
 #: The format version this designer writes. It reads this version and every older one.
 SCHEMA_VERSION = 1
@@ -75,6 +76,9 @@ class Node(BaseModel):
     label: str = ""
     #: Whether the engine may reuse an earlier result of this node for the same inputs.
     cache: bool = True
+    #: CPU, memory, GPUs and scheduling on a Kubeflow cluster (local runs ignore them); kept
+    #: as written and checked by validation, like ``params``.
+    resources: NodeResources | None = None
 
 
 class Edge(BaseModel):

@@ -26,9 +26,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from blocks.base import Block, DatasetLookup, StoredTable

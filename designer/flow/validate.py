@@ -29,6 +29,7 @@ from blocks.catalogue import block_ids, get_block
 from designer.flow.diagnostics import Diagnostic, choices, error, has_errors, warning
 from designer.flow.document import Edge, Flow, Node, parse_flow, parse_flow_text
 from designer.flow.params import check_flow_params, check_node_params
+from designer.flow.resources import resource_problems
 
 
 class ModelNameCheck(Protocol):
@@ -115,6 +116,7 @@ def _check(
         out.append(error("empty_flow", "the flow has no nodes; add a block to start"))
         return
     nodes = _add_nodes(flow, result)
+    out.extend(resource_problems(flow))
     if models is not None:
         _check_model_names(nodes, result, models)
     edges = _add_edges(flow, nodes, result)

@@ -111,7 +111,22 @@ def _node_from_details(
         started_at=min(starts, default=None),
         finished_at=max(ends, default=None) if status.finished else None,
         error=_task_error(mine, everything) if status is Status.FAILED else "",
+        pod=_pod(worst, everything),
     )
+
+
+def _pod(
+    detail: kfp_server_api.V2beta1PipelineTaskDetail,
+    everything: list[kfp_server_api.V2beta1PipelineTaskDetail],
+) -> str:
+    """The executor pod of a task: listed among its child tasks, or on a child detail."""
+    for child in detail.child_tasks or []:
+        if child.pod_name:
+            return str(child.pod_name)
+    for other in everything:
+        if other.parent_task_id == detail.task_id and other.pod_name:
+            return str(other.pod_name)
+    return str(detail.pod_name or "")
 
 
 def _task_error(

@@ -45,6 +45,10 @@ class KubeflowError(Exception):
     """A problem talking to Kubeflow Pipelines that the user can act on; the message says how."""
 
 
+class RunLost(KubeflowError, LookupError):
+    """Kubeflow Pipelines answers, but no longer knows the run (deleted, or its database lost)."""
+
+
 def normalize_host(host: str) -> str:
     """The host as kfp.Client will use it, so links and pre-checks hit the same place."""
     host = host.strip()
@@ -76,6 +80,7 @@ class KubeflowEngine:
         flow_name: str,
         arguments: Mapping[str, Any],
         task_to_node: Mapping[str, str],
+        pipeline_root: str = "",
     ) -> RunRecord:
         """Start a run of the compiled flow in the flow's own experiment (created on first use)."""
         if not package_path.is_file():
@@ -89,6 +94,7 @@ class KubeflowEngine:
                     run_name=run_name(flow_name),
                     experiment_name=flow_name,
                     namespace=self.settings.namespace or None,
+                    pipeline_root=pipeline_root or None,
                 )
             except (ValueError, json_format.ParseError, yaml.YAMLError) as exc:
                 raise KubeflowError(f"cannot submit {package_path.name}: {exc}") from exc
@@ -107,14 +113,29 @@ class KubeflowEngine:
                 flow_name=flow_name,
                 arguments=arguments,
                 task_to_node=compiled.task_to_node,
+                pipeline_root=compiled.pipeline_root,
             )
 
     def status(self, run_id: str, *, flow_name: str, task_to_node: Mapping[str, str]) -> RunRecord:
         """The run as Kubeflow sees it now, one NodeRun per node of the flow."""
         client = self.client()
-        with self._errors():
-            run = client.get_run(run_id)
+        try:
+            with self._errors():
+                run = client.get_run(run_id)
+        except KubeflowError as exc:
+            if " answered HTTP 404" in str(exc):
+                raise RunLost(
+                    f"Kubeflow Pipelines at {self.host} no longer knows run {run_id}: it was "
+                    "deleted there, or the cluster lost it"
+                ) from exc
+            raise
         return self._record(run, flow_name, task_to_node)
+
+    def terminate(self, run_id: str) -> None:
+        """Ask Kubeflow to stop the run (it turns "canceled" once its pods have stopped)."""
+        client = self.client()
+        with self._errors(), quiet_kfp():
+            client.terminate_run(run_id)
 
     def wait(
         self,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import re
 import threading
@@ -23,16 +24,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from designer.flow.compile import CompiledFlow
+from designer.flow.compile import CompiledFlow, pipeline_name
 from designer.objects.base import ObjectStore, ObjectStoreError
 from designer.objects.configured import open_store
 from designer.runs import supervisor
 from designer.runs.kfp_record import ENGINE as KUBEFLOW
-from designer.runs.kubeflow import KubeflowEngine, KubeflowError
+from designer.runs.kfp_results import PodLog, carry_over, read_results
+from designer.runs.kubeflow import KubeflowEngine, KubeflowError, RunLost
 from designer.runs.local import RECORD_FILE, AfterRun, LocalEngine, LocalRun
 from designer.runs.record import RunRecord
 from designer.runs.sandbox import SandboxUnavailable
-from designer.settings import KubeflowSettings, Settings
+from designer.settings import STORAGE_SECRET_KEYS, KubeflowSettings, Settings
 
 #: A finished run nobody read is forgotten this long after it finished (its record stays on disk).
 FORGET_AFTER = 3600.0
@@ -40,6 +42,10 @@ FORGET_AFTER = 3600.0
 #: never point elsewhere on disk.
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _UNREACHABLE = "cannot reach "
+#: Beside a cluster run's record: who started it from which flow, for ``after_cluster_run``.
+LAUNCH_FILE = "launch.json"
+#: Created (exclusively) by the one designer process that handles a finished cluster run.
+SETTLED_FILE = "settled"
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,14 @@ class FinishedRunHook(Protocol):
     def __call__(
         self, record: RunRecord, run_dir: Path, *, owner_id: str | None, flow_id: str | None
     ) -> Any: ...
+
+
+class ClusterRunHook(Protocol):
+    """What the launcher calls once when it first sees a cluster run finished:
+    ``designer.models.cluster_publish.publish_cluster_deployments`` bound to the database and
+    settings fits."""
+
+    def __call__(self, record: RunRecord, *, owner_id: str | None, flow_id: str | None) -> Any: ...
 
 
 class LaunchError(Exception):
@@ -79,11 +93,14 @@ class Launcher:
         *,
         kubeflow_timeout: float = 30,
         after_run: FinishedRunHook | None = None,
+        after_cluster_run: ClusterRunHook | None = None,
     ) -> None:
         self.settings = settings
         self.kubeflow_timeout = kubeflow_timeout
         #: Called as each local run started here finishes, before its last record is saved.
         self.after_run = after_run
+        #: Called once per cluster run, by whichever designer process first sees it finished.
+        self.after_cluster_run = after_cluster_run
 
     @property
     def engine(self) -> str:
@@ -104,8 +121,15 @@ class Launcher:
         ``owner_id`` (who runs it) and ``flow_id`` (the stored flow, None for a file) are
         handed to ``after_run`` when a local run finishes.
         """
+        if compiled.engine != self.engine:
+            raise LaunchError(
+                f"the flow was compiled for the {compiled.engine} engine, but runs go to "
+                f"{self.engine}; compile it again with engine={self.engine!r}"
+            )
         if self.settings.kubeflow is not None:
-            return self._submit(self.settings.kubeflow, compiled, flow_name, arguments or {})
+            return self._submit(
+                self.settings.kubeflow, compiled, flow_name, arguments or {}, owner_id, flow_id
+            )
         engine = LocalEngine(self.settings.runs_dir, settings=self.settings, store=self._store())
         try:
             run = engine.start(
@@ -190,12 +214,10 @@ class Launcher:
         if record.status.finished:
             why = f": {record.error}" if record.error else ""
             return f"The run had already finished ({record.status}{why}); nothing to stop."
-        if record.engine == KUBEFLOW:
-            where = f" at {record.url}" if record.url else ""
-            raise LaunchError(
-                f"the designer cannot stop Kubeflow runs yet; stop run {run_id} in the "
-                f"Kubeflow Pipelines UI{where}"
-            )
+        if record.engine == KUBEFLOW and self.settings.kubeflow is not None:
+            with _kubeflow_errors(self.settings.kubeflow):
+                self._kubeflow(self.settings.kubeflow).terminate(run_id)
+            return "Cancelling the run on Kubeflow…"
         raise LaunchError(
             f"run {run_id} is followed by another designer process on this machine (another "
             "server process, or a `designer run` command), so it can only be stopped there"
@@ -209,12 +231,35 @@ class Launcher:
         compiled: CompiledFlow,
         flow_name: str,
         arguments: dict[str, Any],
+        owner_id: str | None = None,
+        flow_id: str | None = None,
     ) -> RunRecord:
+        self._check_secret(settings)
         engine = self._kubeflow(settings)
         with _kubeflow_errors(settings):
             record = engine.submit_compiled(compiled, flow_name=flow_name, arguments=arguments)
         self._save(record)
+        launch = {"owner_id": owner_id, "flow_id": flow_id}
+        with contextlib.suppress(OSError):  # without it the run goes on; nothing is published
+            (self._folder(record.run_id) / LAUNCH_FILE).write_text(json.dumps(launch))
         return record
+
+    def _check_secret(self, kubeflow: KubeflowSettings) -> None:
+        """Refuse to submit when the storage Secret is missing (when the designer may look)."""
+        if self.settings.kubernetes is None:
+            return  # the run's pods will say so instead
+        from designer.cluster.kube import ClusterError, secret_keys
+
+        try:
+            keys = secret_keys(self.settings, kubeflow.namespace, kubeflow.storage_secret)
+        except ClusterError as exc:
+            raise LaunchError(f"the run was not sent to Kubeflow: {exc}") from exc
+        if missing := sorted(set(STORAGE_SECRET_KEYS) - keys):
+            raise LaunchError(
+                f"the run was not sent to Kubeflow: the Secret {kubeflow.storage_secret!r} in "
+                f"namespace {kubeflow.namespace!r} has no {', '.join(missing)}; it needs the "
+                f"keys {', '.join(STORAGE_SECRET_KEYS)} (docs/kubeflow.md)"
+            )
 
     def _kubeflow_status(self, saved: RunRecord) -> RunRecord:
         settings = self.settings.kubeflow
@@ -224,12 +269,61 @@ class Launcher:
                 "set DESIGNER_KFP_HOST to follow it"
             )
         task_to_node = {node.task: node_id for node_id, node in saved.nodes.items()}
-        with _kubeflow_errors(settings):
-            record = self._kubeflow(settings).status(
-                saved.run_id, flow_name=saved.flow_name, task_to_node=task_to_node
-            )
+        try:
+            with _kubeflow_errors(settings):
+                record = self._kubeflow(settings).status(
+                    saved.run_id, flow_name=saved.flow_name, task_to_node=task_to_node
+                )
+        except LaunchError as exc:
+            if not isinstance(exc.__cause__, RunLost):
+                raise
+            saved.interrupt(time.time(), reason=str(exc))
+            self._save(saved)
+            return saved
+        carry_over(saved, record)
+        read_results(
+            record,
+            store=self._store(),
+            pipeline=pipeline_name(saved.flow_name),
+            pod_log=self._pod_log(settings, record),
+        )
+        if record.status.finished:
+            self._settle_cluster_run(record)
         self._save(record)
         return record
+
+    def _pod_log(self, settings: KubeflowSettings, record: RunRecord) -> PodLog | None:
+        """Read pod logs through the Kubernetes API, or say on each node where its log is."""
+        if self.settings.kubernetes is None:
+            for node in record.nodes.values():
+                if node.pod and not node.log:
+                    node.log = (
+                        f"This block ran in pod {node.pod} (namespace {settings.namespace}). "
+                        "The designer shows pod logs when it may use the Kubernetes API: an "
+                        "administrator can set DESIGNER_K8S_HOST and DESIGNER_K8S_TOKEN, or "
+                        "DESIGNER_K8S_IN_CLUSTER=true.\n"
+                    )
+            return None
+        from designer.cluster.kube import pod_log
+
+        return functools.partial(pod_log, self.settings, settings.namespace)
+
+    def _settle_cluster_run(self, record: RunRecord) -> None:
+        """Call ``after_cluster_run`` once per run, whichever designer process sees it end."""
+        if self.after_cluster_run is None:
+            return
+        folder = self._folder(record.run_id)
+        try:
+            launch = json.loads((folder / LAUNCH_FILE).read_text())
+            (folder / SETTLED_FILE).open("x").close()
+        except (OSError, ValueError):  # settled already, or not started here
+            return
+        try:
+            self.after_cluster_run(
+                record, owner_id=launch.get("owner_id"), flow_id=launch.get("flow_id")
+            )
+        except Exception:  # a surprise must not stop the run from being shown
+            log.exception("could not finish cluster run %s", record.run_id)
 
     def _kubeflow(self, settings: KubeflowSettings) -> KubeflowEngine:
         """One engine (and so one kfp.Client, built after a health check) per configuration."""

@@ -78,6 +78,8 @@ class NodeRun:
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     #: Scalar metrics the node logged (accuracy, rmse, ...).
     metrics: dict[str, float] = field(default_factory=dict)
+    #: The pod that ran the node on a cluster ("" for a local run): where its log is read.
+    pod: str = ""
 
 
 @dataclass

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from typing import Any
 
 import reflex as rx
 
+from designer.flow.cluster import ClusterSetupError
 from designer.flow.compile import FlowInvalid, compile_flow
 from designer.flow.diagnostics import Severity
 from designer.flow.document import parse_flow_bytes
+from designer.ui.context import launcher
 from designer.ui.editor.library import datasets_of
 from designer.ui.editor.state import EditorState
 
@@ -59,7 +62,15 @@ class FilesState(EditorState):
             return None
         flow = self._doc()
         try:
-            compiled = await asyncio.to_thread(compile_flow, flow, None, datasets_of(self))
-        except FlowInvalid:
-            return rx.toast.error(f"The flow cannot compile yet. {self.run_blocker}")
+            # What a run would be sent: the cluster's pipeline when runs go to Kubeflow.
+            compiled = await asyncio.to_thread(
+                functools.partial(
+                    compile_flow, flow, None, datasets_of(self), engine=launcher().engine
+                )
+            )
+        except FlowInvalid as exc:
+            problems = "; ".join(d.message for d in exc.diagnostics) or self.run_blocker
+            return rx.toast.error(f"The flow cannot compile yet. {problems}")
+        except ClusterSetupError as exc:
+            return rx.toast.error(f"The flow cannot compile for Kubeflow: {exc}")
         return rx.download(data=compiled.ir_yaml, filename=f"{file_stem(flow.name)}.yaml")

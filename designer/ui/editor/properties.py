@@ -140,6 +140,8 @@ def port_row(port: rx.Var) -> rx.Component:
 
 
 def node_properties() -> rx.Component:
+    from designer.ui.editor.resources_form import resources_section  # it reuses this module
+
     panel = EditorState.panel
     return rx.flex(
         rx.flex(
@@ -173,6 +175,7 @@ def node_properties() -> rx.Component:
             rx.foreach(panel["fields"].to(list[dict]), form_field),
             rx.text("This block has no settings.", size="2", color_scheme="gray"),
         ),
+        resources_section(),
         rx.separator(size="4"),
         rx.text("Inputs", class_name="panel-subtitle"),
         rx.foreach(panel["inputs"].to(list[dict]), port_row),

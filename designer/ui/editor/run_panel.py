@@ -21,6 +21,7 @@ from designer.ui.editor.run_results import (
     roc_chart,
 )
 from designer.ui.editor.run_state import RunState
+from designer.ui.editor.schedule_views import schedules_section
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.views import STATUS_COLORS
 
@@ -46,7 +47,12 @@ def run_summary() -> rx.Component:
             rx.flex(
                 status_badge(RunState.run_status),
                 rx.text(f"version {RunState.run_version}", size="1", color_scheme="gray"),
-                rx.text(RunState.run_engine, size="1", color_scheme="gray"),
+                rx.text(
+                    rx.cond(RunState.run_engine == "kubeflow", "on Kubeflow", "on this machine"),
+                    size="1",
+                    color_scheme="gray",
+                    custom_attrs={"data-testid": "run-engine"},
+                ),
                 rx.spacer(),
                 rx.cond(
                     RunState.link_view,
@@ -194,11 +200,22 @@ def history_row(run: rx.Var) -> rx.Component:
         + run["headline"].to(str)
         + " · "
         + run["duration"].to(str)
+        + rx.cond(run["scheduled"].to(bool), " · started by a schedule", "")
     )
     return rx.el.button(
         status_badge(run["status"].to(str)),
         rx.text(run["when"], size="1", class_name="history-when"),
         rx.text("v" + run["version"].to(str), size="1", color_scheme="gray"),
+        rx.cond(
+            run["scheduled"].to(bool),
+            rx.badge(
+                rx.icon("calendar-clock", size=12),
+                "scheduled",
+                variant="soft",
+                color_scheme="iris",
+                custom_attrs={"data-testid": "history-scheduled"},
+            ),
+        ),
         rx.text(run["headline"], size="1", weight="medium", class_name="history-headline"),
         rx.text(run["duration"], size="1", color_scheme="gray", class_name="history-duration"),
         class_name=rx.cond(run["id"] == RunState.run_id, "history-row active", "history-row"),
@@ -281,6 +298,7 @@ def run_panel() -> rx.Component:
             ),
             no_run(),
         ),
+        schedules_section(),
         rx.cond(
             RunState.runs.length() > 0,
             section("History", rx.foreach(RunState.runs, history_row)),

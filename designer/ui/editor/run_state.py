@@ -143,7 +143,9 @@ class RunState(EditorState):
             datasets = dataset_lookup(database(), open_store(settings()), actor)
             models = model_name_check(database(), settings().models_dir, actor)
             compiled = await asyncio.to_thread(
-                functools.partial(compile_flow, flow, None, datasets, models=models)
+                functools.partial(
+                    compile_flow, flow, None, datasets, models=models, engine=launcher().engine
+                )
             )
             record = await asyncio.to_thread(
                 functools.partial(
@@ -176,6 +178,8 @@ class RunState(EditorState):
             self._run_flow = flow_id
             self._show(record, version)
             self.runs = views.run_history_view(summaries)
+        for note in compiled.notes:
+            yield rx.toast.info(note)
         yield RunState.follow(record.run_id)
 
     @rx.event(background=True)

@@ -15,6 +15,7 @@ from designer.flow.diagnostics import Diagnostic, Severity
 from designer.flow.document import Flow
 from designer.flow.param_form import LIBRARY_KINDS, NO_CHOICE, FormField, form_fields
 from designer.flow.params import param_reference
+from designer.flow.resources import setting_title
 from designer.runs.record import RunRecord, Status
 
 #: Radix colour of each run status, for badges.
@@ -75,7 +76,8 @@ def _where(diagnostic: Diagnostic, flow: Flow | None) -> tuple[str, str]:
     name = node.label or (block.title if block else "")
     shown = f"{name} ({node.id})" if name and name != node.id else node.id
     field = next((f for f in block_fields(node.block) if f.name == diagnostic.param), None)
-    return shown, field.title if field else (diagnostic.param or "")
+    other = setting_title(diagnostic.param or "") or diagnostic.param or ""
+    return shown, field.title if field else other
 
 
 def run_blocker(diagnostics: list[Diagnostic]) -> str:
@@ -249,6 +251,7 @@ def run_history_view(summaries: list[Any]) -> list[dict[str, Any]]:
             if s.headline_name is None or s.headline_value is None
             else f"{s.headline_name} {s.headline_value:.3f}",
             "engine": s.engine,
+            "scheduled": s.schedule_id is not None,
         }
         for s in summaries
     ]

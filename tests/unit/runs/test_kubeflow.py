@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from designer.runs.kfp_record import kfp_status, record_from_kfp_run, run_name
-from designer.runs.kubeflow import KubeflowEngine, KubeflowError
+from designer.runs.kubeflow import KubeflowEngine, KubeflowError, RunLost
 from designer.runs.record import RunRecord, Status
 from designer.settings import KubeflowSettings
 from tests.fixtures.kfp_server import API, FakeKfpServer
@@ -256,9 +256,10 @@ def test_http_errors_carry_status_and_server_message(
     assert f"answered HTTP {status}: {message}" in str(raised.value)
 
 
-def test_unknown_run_is_reported_as_not_found(server: FakeKfpServer) -> None:
-    with pytest.raises(KubeflowError, match="HTTP 404: run nope not found"):
+def test_unknown_run_is_reported_as_lost(server: FakeKfpServer) -> None:
+    with pytest.raises(RunLost, match="no longer knows run nope: it was deleted there") as raised:
         engine_for(server.url).status("nope", flow_name=FLOW, task_to_node=TASK_TO_NODE)
+    assert "HTTP 404: run nope not found" in str(raised.value.__cause__)
 
 
 @pytest.mark.parametrize(

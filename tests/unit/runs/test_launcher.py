@@ -23,17 +23,22 @@ from designer.runs.launcher import Launcher, LaunchError, UnknownRun
 from designer.runs.local import RECORD_FILE
 from designer.runs.record import RunRecord, Status
 from designer.runs.report import run_report
-from designer.settings import Settings, load_settings
+from designer.settings import Settings, StorageSettings, load_settings
 from tests.fixtures.flow_files import fixture_flow
 from tests.fixtures.kfp_server import FakeKfpServer
+from tests.fixtures.object_stores import s3_server, s3_settings
+
+__all__ = ["s3_server", "s3_settings"]
 
 IRIS_NODES = ["load", "split", "train", "evaluate", "deploy"]
 
 
-def compiled(doc: dict[str, Any]) -> tuple[str, CompiledFlow]:
+def compiled(doc: dict[str, Any], settings: Settings | None = None) -> tuple[str, CompiledFlow]:
+    """The flow compiled for the engine ``settings`` send runs to (default: this machine)."""
     check = check_data(doc)
     assert check.flow is not None, check.diagnostics
-    return check.flow.name, compile_flow(check.flow, check)
+    engine = "kubeflow" if settings is not None and settings.kubeflow else "local"
+    return check.flow.name, compile_flow(check.flow, check, settings=settings, engine=engine)
 
 
 def follow(launcher: Launcher, run_id: str, timeout: float = 120) -> list[RunRecord]:
@@ -239,9 +244,17 @@ def server() -> Iterator[FakeKfpServer]:
         yield fake
 
 
-def kubeflow_settings(home: Path, host: str) -> Settings:
+def kubeflow_settings(home: Path, host: str, storage: StorageSettings) -> Settings:
     return load_settings(
-        {"DESIGNER_HOME": str(home), "DESIGNER_KFP_HOST": host, "DESIGNER_KFP_NAMESPACE": "team-a"}
+        {
+            "DESIGNER_HOME": str(home),
+            "DESIGNER_KFP_HOST": host,
+            "DESIGNER_KFP_NAMESPACE": "team-a",
+            "DESIGNER_S3_ENDPOINT": storage.endpoint,
+            "DESIGNER_S3_ACCESS_KEY": storage.access_key or "",
+            "DESIGNER_S3_SECRET_KEY": storage.secret_key or "",
+            "DESIGNER_S3_BUCKET": storage.bucket,
+        }
     )
 
 
@@ -251,12 +264,16 @@ def kubeflow_settings(home: Path, host: str) -> Settings:
     ids=["succeeds", "task-fails"],
 )
 def test_kubeflow_run_is_submitted_and_followed(
-    server: FakeKfpServer, tmp_path: Path, failing: str | None, status: Status
+    server: FakeKfpServer,
+    tmp_path: Path,
+    s3_settings: StorageSettings,
+    failing: str | None,
+    status: Status,
 ) -> None:
     if failing:
         server.fail_task(failing, "ValueError: n_estimators must be positive")
-    launcher = Launcher(kubeflow_settings(tmp_path, server.url))
-    name, flow = compiled(fixture_flow("iris_classification"))
+    launcher = Launcher(kubeflow_settings(tmp_path, server.url, s3_settings))
+    name, flow = compiled(fixture_flow("iris_classification"), launcher.settings)
     first = launcher.start(flow, flow_name=name, arguments={"seed": 3})
 
     assert first.engine == "kubeflow" and first.url.endswith(first.run_id)
@@ -280,12 +297,25 @@ def test_kubeflow_run_is_submitted_and_followed(
     launcher.cancel(first.run_id)  # finished: nothing to stop, no error
 
 
-def test_kubeflow_cancel_points_to_the_kubeflow_ui(server: FakeKfpServer, tmp_path: Path) -> None:
-    launcher = Launcher(kubeflow_settings(tmp_path, server.url))
-    name, flow = compiled(fixture_flow("iris_classification"))
+def test_kubeflow_cancel_terminates_the_run(
+    server: FakeKfpServer, tmp_path: Path, s3_settings: StorageSettings
+) -> None:
+    launcher = Launcher(kubeflow_settings(tmp_path, server.url, s3_settings))
+    name, flow = compiled(fixture_flow("iris_classification"), launcher.settings)
     record = launcher.start(flow, flow_name=name)
-    with pytest.raises(LaunchError, match=f"Kubeflow Pipelines UI at {record.url}"):
-        launcher.cancel(record.run_id)
+    assert launcher.cancel(record.run_id) == "Cancelling the run on Kubeflow…"
+    assert ("POST", f"/apis/v2beta1/runs/{record.run_id}:terminate") in server.requests
+    assert launcher.snapshot(record.run_id).status is Status.CANCELLED
+
+
+def test_a_flow_compiled_for_another_engine_is_refused(
+    server: FakeKfpServer, tmp_path: Path, s3_settings: StorageSettings
+) -> None:
+    launcher = Launcher(kubeflow_settings(tmp_path, server.url, s3_settings))
+    _, local = compiled(fixture_flow("iris_classification"))
+    with pytest.raises(LaunchError, match="compiled for the local engine, but runs go to kubeflow"):
+        launcher.start(local, flow_name="iris")
+    assert not any(method == "POST" for method, _ in server.requests)
 
 
 def _closed_port_url() -> str:
@@ -295,11 +325,14 @@ def _closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def test_kubeflow_unreachable_says_which_host_and_what_to_check(tmp_path: Path) -> None:
+def test_kubeflow_unreachable_says_which_host_and_what_to_check(
+    tmp_path: Path, s3_settings: StorageSettings
+) -> None:
     url = _closed_port_url()
-    _, flow = compiled(fixture_flow("iris_classification"))
+    settings = kubeflow_settings(tmp_path, url, s3_settings)
+    _, flow = compiled(fixture_flow("iris_classification"), settings)
     with pytest.raises(LaunchError) as raised:
-        Launcher(kubeflow_settings(tmp_path, url)).start(flow, flow_name="iris")
+        Launcher(settings).start(flow, flow_name="iris")
     message = str(raised.value)
     assert message.startswith(f"cannot reach Kubeflow Pipelines at {url}: ")
     assert "Connection refused" in message and f"DESIGNER_KFP_HOST ({url})" in message
@@ -316,10 +349,10 @@ def test_kubeflow_unreachable_says_which_host_and_what_to_check(tmp_path: Path) 
     ids=["server-gone", "host-unset"],
 )
 def test_following_a_kubeflow_run_that_cannot_be_asked(
-    server: FakeKfpServer, tmp_path: Path, later: str, words: str
+    server: FakeKfpServer, tmp_path: Path, s3_settings: StorageSettings, later: str, words: str
 ) -> None:
-    launcher = Launcher(kubeflow_settings(tmp_path, server.url))
-    name, flow = compiled(fixture_flow("iris_classification"))
+    launcher = Launcher(kubeflow_settings(tmp_path, server.url, s3_settings))
+    name, flow = compiled(fixture_flow("iris_classification"), launcher.settings)
     run_id = launcher.start(flow, flow_name=name).run_id
     if later == "server-gone":
         server.stop()
@@ -327,3 +360,18 @@ def test_following_a_kubeflow_run_that_cannot_be_asked(
         launcher = Launcher(local_settings(tmp_path))
     with pytest.raises(LaunchError, match=words):
         launcher.snapshot(run_id)
+
+
+def test_a_run_the_cluster_lost_is_marked_failed_saying_so(
+    server: FakeKfpServer, tmp_path: Path, s3_settings: StorageSettings
+) -> None:
+    launcher = Launcher(kubeflow_settings(tmp_path, server.url, s3_settings))
+    name, flow = compiled(fixture_flow("iris_classification"), launcher.settings)
+    run_id = launcher.start(flow, flow_name=name).run_id
+    del server.runs[run_id]  # deleted in the Kubeflow UI, or the cluster's database was lost
+    record = launcher.snapshot(run_id)
+    assert record.status is Status.FAILED
+    assert f"no longer knows run {run_id}: it was deleted there, or the cluster lost it" in (
+        record.error
+    )
+    assert launcher.snapshot(run_id) == record  # settled: the cluster is not asked again
