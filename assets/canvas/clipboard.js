@@ -131,6 +131,7 @@ export function addEdit(all, edges = []) {
       params: node.data.params ?? {},
       position: point(node.position),
       label: node.data.label ?? '',
+      ...(node.data.resources ? { resources: node.data.resources } : {}),
     })),
     edges: edges.map((edge) => ({
       source: edge.source,

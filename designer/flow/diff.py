@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from designer.flow.document import Flow, FlowParam, Node, Note
+from designer.flow.resources import resources_summary
 
 #: Longest rendering of a value in a history line; longer ones end in an ellipsis.
 MAX_VALUE_CHARS = 40
@@ -77,6 +78,8 @@ class NodeChange:
     params_added: tuple[Value, ...] = ()
     params_removed: tuple[Value, ...] = ()
     params_changed: tuple[Change, ...] = ()
+    #: The node's resources before and after, in words ("CPU up to 2 · memory 2Gi").
+    resources: tuple[str, str] | None = None
 
     def lines(self) -> list[str]:
         who = f"'{self.name}'"
@@ -97,6 +100,8 @@ class NodeChange:
             f"Changed {who} parameter {c.name}: {_show(c.old)} → {_show(c.new)}"
             for c in self.params_changed
         ]
+        if self.resources:
+            out.append(f"Changed {who} resources: {self.resources[0]} → {self.resources[1]}")
         return out
 
 
@@ -273,9 +278,10 @@ def _note_name(note: Note) -> str:
 def _node_change(old: Node, new: Node) -> NodeChange | None:
     fields = (_pair(old.block, new.block), _pair(old.label, new.label), _pair(old.cache, new.cache))
     params = _dict_diff(old.params, new.params)
-    if not any(fields) and not any(params):
+    resources = _pair(resources_summary(old.resources), resources_summary(new.resources))
+    if not any(fields) and not any(params) and not resources:
         return None
-    return NodeChange(new.id, _name(new), *fields, *params)
+    return NodeChange(new.id, _name(new), *fields, *params, resources=resources)
 
 
 def _dict_diff(

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from designer.flow.document import Edge, Flow, Node, Position
+from designer.flow.resources import NodeResources
 
 NodeId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
 Coordinate = Annotated[float, Field(allow_inf_nan=False, ge=-1e7, le=1e7)]
@@ -44,6 +45,8 @@ class NodeSpec(_Edit):
     params: dict[str, Any] = Field(default_factory=dict)
     position: tuple[Coordinate, Coordinate] = (0.0, 0.0)
     label: Annotated[str, Field(max_length=200)] = ""
+    #: Kept as they came (checked by validation, as the block's settings are).
+    resources: NodeResources | None = None
 
     def node(self) -> Node:
         x, y = self.position
@@ -53,6 +56,7 @@ class NodeSpec(_Edit):
             params=self.params,
             position=Position(x=x, y=y),
             label=self.label,
+            resources=self.resources,
         )
 
 

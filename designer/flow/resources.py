@@ -385,3 +385,44 @@ def _text_or_none(value: Any) -> str | None:
     """A checked text field, None when left empty."""
     text = "" if value is None else str(value).strip()
     return text or None
+
+
+def resources_summary(resources: NodeResources | None) -> str:
+    """One line for the closed section: "CPU 500m to 2 · memory 2Gi · 1 GPU · 1 toleration"."""
+    if resources is None or resources.is_empty():
+        return "Not set"
+    r = resources
+    parts = [
+        _range("CPU", r.cpu_request, r.cpu_limit),
+        _range("memory", r.memory_request, r.memory_limit),
+    ]
+    gpu = shown_value(r.gpu)
+    if gpu and gpu != "0":
+        parts.append(f"{gpu} GPU" + ("" if gpu == "1" else "s"))
+    parts.append(_count(len(r.node_selector or {}), "label"))
+    parts.append(_count(len(r.tolerations or []), "toleration"))
+    return " · ".join(p for p in parts if p) or "Not set"
+
+
+def _range(what: str, request: Any, limit: Any) -> str:
+    low, high = shown_value(request), shown_value(limit)
+    if low and high:
+        return f"{what} {low} to {high}"
+    if low or high:
+        return f"{what} {low or 'up to ' + high}"
+    return ""
+
+
+def _count(n: int, noun: str) -> str:
+    return "" if not n else f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def shown_value(value: Any) -> str:
+    """A setting as typed: whole floats without ".0", booleans as people write them."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)

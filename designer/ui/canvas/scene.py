@@ -24,7 +24,13 @@ def canvas_node(node: Node) -> dict[str, Any]:
         "id": node.id,
         "type": NODE_TYPE,
         "position": {"x": node.position.x, "y": node.position.y},
-        "data": {"block": node.block, "label": node.label, "params": dict(node.params)},
+        "data": {
+            "block": node.block,
+            "label": node.label,
+            "params": dict(node.params),
+            # Carried so a copied or duplicated block keeps its resources.
+            **({"resources": node.resources.model_dump(mode="json")} if node.resources else {}),
+        },
     }
 
 

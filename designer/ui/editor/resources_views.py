@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from designer.flow.resources import PARAM_PREFIX, TITLES, NodeResources, Toleration
+from designer.flow.resources import (
+    PARAM_PREFIX,
+    TITLES,
+    NodeResources,
+    Toleration,
+    shown_value,
+)
+from designer.flow.resources import resources_summary as summary
 
 #: What the effect select sends for "any effect" (a select cannot send an empty value).
 ANY_EFFECT = "any"
@@ -47,7 +54,7 @@ def resources_view(
             {
                 "name": name,
                 "title": TITLES[name],
-                "value": _text(getattr(r, name)),
+                "value": shown_value(getattr(r, name)),
                 "error": errors.get(f"{PARAM_PREFIX}.{name}", ""),
                 "placeholder": placeholder,
                 "help": help_text,
@@ -58,7 +65,7 @@ def resources_view(
             {
                 "index": index,
                 "key": key,
-                "value": _text(value),
+                "value": shown_value(value),
                 "error": errors.get(f"{PARAM_PREFIX}.node_selector.{index}.key")
                 or errors.get(f"{PARAM_PREFIX}.node_selector.{index}.value", ""),
             }
@@ -74,23 +81,6 @@ def resources_view(
     }
 
 
-def summary(resources: NodeResources | None) -> str:
-    """One line for the closed section: "CPU 500m to 2 · memory 2Gi · 1 GPU · 1 toleration"."""
-    if resources is None or resources.is_empty():
-        return "Not set"
-    r = resources
-    parts = [
-        _range("CPU", r.cpu_request, r.cpu_limit),
-        _range("memory", r.memory_request, r.memory_limit),
-    ]
-    gpu = _text(r.gpu)
-    if gpu and gpu != "0":
-        parts.append(f"{gpu} GPU" + ("" if gpu == "1" else "s"))
-    parts.append(_count(len(r.node_selector or {}), "label"))
-    parts.append(_count(len(r.tolerations or []), "toleration"))
-    return " · ".join(p for p in parts if p) or "Not set"
-
-
 def effect_choice(raw: str) -> str:
     """The effect to keep for what the select sent ("any" keeps none)."""
     return "" if raw == ANY_EFFECT else raw
@@ -101,38 +91,15 @@ def _toleration_row(index: int, toleration: Toleration, errors: dict[str, str]) 
     problems = [
         errors.get(f"{where}.{part}", "") for part in ("key", "operator", "value", "effect")
     ]
-    operator = _text(toleration.operator) or "Equal"
-    effect = _text(toleration.effect)
+    operator = shown_value(toleration.operator) or "Equal"
+    effect = shown_value(toleration.effect)
     return {
         "index": index,
-        "key": _text(toleration.key),
+        "key": shown_value(toleration.key),
         # A select shows only its choices: anything else was typed into the file, and the
         # problem under the row says so.
         "operator": operator if operator in OPERATOR_CHOICES else "Equal",
-        "value": _text(toleration.value),
+        "value": shown_value(toleration.value),
         "effect": effect if effect in EFFECT_CHOICES else ANY_EFFECT,
         "error": next((p for p in problems if p), ""),
     }
-
-
-def _range(what: str, request: Any, limit: Any) -> str:
-    low, high = _text(request), _text(limit)
-    if low and high:
-        return f"{what} {low} to {high}"
-    if low or high:
-        return f"{what} {low or 'up to ' + high}"
-    return ""
-
-
-def _count(n: int, noun: str) -> str:
-    return "" if not n else f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)

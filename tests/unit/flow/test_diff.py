@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from designer.flow.diff import FlowDiff, diff_flows
 from designer.flow.document import Edge, Flow, FlowParam, Node, Position
 from designer.flow.edit import apply_edit
+from designer.flow.resources import NodeResources
 from tests.fixtures.flow_files import fixture_flow
 
 
@@ -234,6 +235,16 @@ CASES: list[tuple[str, Callable[[Flow], Any], list[str], dict[str, int]]] = [
     ),
     ("three moves", _move_all, ["Moved 3 blocks"], {"moved": 3}),
     (
+        "resources",
+        lambda f: setattr(
+            node(f, "train"),
+            "resources",
+            NodeResources.model_validate({"cpu_limit": "2", "memory_request": "1Gi"}),
+        ),
+        ["Changed 'train' resources: Not set → CPU up to 2 · memory 1Gi"],
+        {"nodes_changed": 1},
+    ),
+    (
         "several changes on one node, in order",
         lambda f: f.nodes.__setitem__(
             2,
@@ -330,6 +341,7 @@ def test_to_dict_is_plain_json_with_counts_and_lines() -> None:
             "params_added": [],
             "params_removed": [],
             "params_changed": [{"name": "n_estimators", "old": 100, "new": 200}],
+            "resources": None,
         }
     ]
     assert data["lines"][-1] == "Moved 3 blocks"

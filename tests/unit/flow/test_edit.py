@@ -239,3 +239,18 @@ def test_any_json_either_applies_or_is_rejected_cleanly(edit: Any) -> None:
     parse_edit(edit)
     # Whatever applied is still a document the checker can read without crashing.
     assert not any(d.code == "internal" for d in check_flow(after).diagnostics)
+
+
+def test_a_pasted_block_keeps_its_resources_as_they_came(iris: Flow) -> None:
+    resources = {"cpu_limit": "2", "memory_limit": "2 gigs", "tolerations": [{"key": "gpu"}]}
+    after = apply_edit(
+        iris,
+        {
+            "kind": "add",
+            "nodes": [{"id": "train-2", "block": "train.random_forest", "resources": resources}],
+        },
+    )
+    pasted = next(n for n in after.nodes if n.id == "train-2")
+    assert pasted.resources is not None
+    assert pasted.resources.cpu_limit == "2"
+    assert pasted.resources.memory_limit == "2 gigs"  # kept as typed; validation reports it
