@@ -1,12 +1,15 @@
 """The Reflex app module (rxconfig's app_name "designer" loads designer.designer)."""
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import reflex as rx
 
 from designer.api.app import build_app
 from designer.api.client import check_trusted_proxies
 from designer.runs.interrupted import settle_at_start
+from designer.runs.scheduler import Scheduler
 from designer.settings import load_settings
 from designer.ui import (
     catalogue,
@@ -45,6 +48,20 @@ async def settle_interrupted_runs() -> None:
 
 
 app.register_lifespan_task(settle_interrupted_runs)
+
+
+@contextlib.asynccontextmanager
+async def run_schedules() -> AsyncIterator[None]:
+    """The designer's own clock for local schedules (docs/schedules.md), while the app runs."""
+    scheduler = Scheduler(load_settings())
+    scheduler.start()
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(scheduler.stop)
+
+
+app.register_lifespan_task(run_schedules)
 signed_in = SessionState.require_sign_in
 # Page state outlives a reload; a dialog left open must not greet the person on the next page.
 closed_dialogs = ShareState.set_open(False)

@@ -60,6 +60,9 @@ class KServeSettings:
     protocol: str = "v2"
     #: Seconds ``designer predict`` and the Models page wait for a new deployment to be ready.
     ready_timeout: float = 300.0
+    #: The ServingRuntime to serve with (one whose scikit-learn matches the block image's);
+    #: None lets KServe pick its own scikit-learn runtime.
+    runtime: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             or KServeSettings.service_account,
             protocol=_choice(env, "DESIGNER_KSERVE_PROTOCOL", ("v2", "v1")),
             ready_timeout=float(env.get("DESIGNER_KSERVE_READY_TIMEOUT") or 300),
+            runtime=env.get("DESIGNER_KSERVE_RUNTIME", "").strip() or None,
         ),
     )
 

@@ -5,7 +5,8 @@ This is the local half of deployment. The block itself only packs the model into
 the designer's model folder. When the run finishes, the designer publishes the bundle as the
 next version of the named model, on behalf of the person who ran the flow and only if that name
 is theirs (``designer.models.publish``); ``blocks.runtime.model_registry.predict`` then serves
-it. The cluster half (a KServe InferenceService) comes later.
+it. On a Kubeflow cluster the designer serves it with KServe instead
+(``designer.models.cluster_publish``).
 """
 
 from collections.abc import Mapping

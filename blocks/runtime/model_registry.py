@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,11 +90,14 @@ def register(
     feature_columns: list[str] | None = None,
     description: str = "",
     source_uri: str = "",
+    serving: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Copy a trained model (and its preprocessor) in as the next version of ``name``.
 
     ``feature_columns`` are the columns callers must send; by default they are read from the
-    preprocessor when there is one, else from the model.
+    preprocessor when there is one, else from the model. ``serving`` says where the version is
+    served instead of this process (KServe on the cluster: ``designer.models.cluster_publish``),
+    kept in ``model.json`` so the version is never taken for a local one, not even for a moment.
     """
     _check_name(name)
     import joblib
@@ -120,6 +124,8 @@ def register(
         "path": str(folder),
         "features": _describe(model_path, preprocessor_path, list(feature_columns)),
     }
+    if serving is not None:
+        info["serving"] = serving
     staging = folder / f".{INFO_FILE}.tmp"
     staging.write_text(json.dumps(info, indent=2))
     os.replace(staging, folder / INFO_FILE)
@@ -150,6 +156,32 @@ def list_models(models_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
             if info_path.is_file():
                 found.append(json.loads(info_path.read_text()))
     return found
+
+
+def remove_version(models_dir: str | os.PathLike[str], name: str, version: int) -> None:
+    """Take one version away (one whose serving could not be set up): its ``model.json`` goes
+    first, so readers stop seeing it before its files go."""
+    _check_name(name)
+    folder = Path(models_dir) / name / str(int(version))
+    (folder / INFO_FILE).unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_model(models_dir: str | os.PathLike[str], name: str) -> int:
+    """Take every version of ``name`` away; how many complete versions there were.
+
+    The folder is first renamed to a dot-name readers skip, so the model disappears at once
+    and whole, even if deleting its files is interrupted.
+    """
+    _check_name(name)
+    model_root = Path(models_dir) / name
+    count = len([v for v in _versions(model_root) if (model_root / str(v) / INFO_FILE).is_file()])
+    if not model_root.is_dir():
+        return 0
+    doomed = Path(models_dir) / f".removed-{name}-{uuid.uuid4().hex}"
+    os.replace(model_root, doomed)
+    shutil.rmtree(doomed, ignore_errors=True)
+    return count
 
 
 def load_model(
@@ -257,7 +289,8 @@ def predict_rows(
 
 #: The facts of a version shown to people: not the server's folders or the run's files.
 PUBLIC_FACTS = (
-    "version", "created", "task", "target", "description", "feature_columns", "has_preprocessor"
+    "version", "created", "task", "target", "description", "feature_columns", "has_preprocessor",
+    "serving",
 )  # fmt: skip
 
 

@@ -1,10 +1,12 @@
-"""REST endpoints for the models deployed on this machine: list them, read one, predict.
+"""REST endpoints for the deployed models: list them, read one, predict, remove one.
 
 A "Deploy locally" block's model is published into the designer's model folder for the person
-who ran the flow (``designer.models.publish``). A model is seen by its owner, site admins and
-whoever may see the flow that deployed it (``designer.store.models``); these endpoints read
-through ``designer.models.deployed``, which answers a model someone may not see exactly as one
-that does not exist (404), so names do not leak.
+who ran the flow (``designer.models.publish``); from a Kubeflow run it is also served by KServe
+on the cluster (``designer.models.cluster_publish``), and each model's ``serving`` says where it
+answers and whether it is ready. A model is seen by its owner, site admins and whoever may see
+the flow that deployed it (``designer.store.models``); these endpoints read through
+``designer.models.deployed``, which answers a model someone may not see exactly as one that
+does not exist (404), so names do not leak. Only its owner or a site admin may remove it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from blocks.runtime.model_inputs import RowsProblem
 from designer.api.errors import ApiError, invalid
 from designer.api.rest_base import endpoint, reply, resource, signed_in_actor
 from designer.api.rest_input import Body, path_param, read_body
-from designer.models import deployed
+from designer.cluster.kserve import ServingUnavailable
+from designer.cluster.kube import ClusterError
+from designer.models import deployed, removal
 from designer.settings import load_settings
 from designer.store.access import Actor
 from designer.store.db import engine_for
@@ -33,13 +37,19 @@ MAX_PREDICT_BODY_BYTES = 16 * 1024 * 1024
 
 
 async def in_registry(function: Callable[..., T], actor: Actor, *args: Any) -> T:
-    """``function(engine, models_dir, actor, *args)`` in the threadpool, its errors as API
-    errors."""
+    """``function(engine, models_dir, actor, *args, settings=...)`` in the threadpool, its
+    errors as API errors."""
 
     def run() -> T:
         settings = load_settings()
-        return function(engine_for(settings.database_url), settings.models_dir, actor, *args)
+        engine = engine_for(settings.database_url)
+        return function(engine, settings.models_dir, actor, *args, settings=settings)
 
+    return await _answered(run)
+
+
+async def _answered(run: Callable[[], T]) -> T:
+    """``run()`` in the threadpool, the model errors as API errors."""
     try:
         return await run_in_threadpool(run)
     except registry.ModelNotFound as exc:
@@ -63,6 +73,12 @@ async def in_registry(function: Callable[..., T], actor: Actor, *args: Any) -> T
         ) from None
     except registry.PredictionFailed as exc:
         raise invalid(str(exc), "prediction_failed") from None
+    except removal.NotYourModel as exc:
+        raise ApiError(403, "not_model_owner", str(exc)) from None
+    except ServingUnavailable as exc:  # not ready, or its address cannot be reached
+        raise ApiError(503, "model_not_ready", str(exc), headers={"Retry-After": "30"}) from None
+    except ClusterError as exc:  # the Kubernetes API refused, or cannot be reached
+        raise ApiError(503, "cluster_unavailable", str(exc)) from None
 
 
 def model_name(request: Request) -> str:
@@ -107,6 +123,18 @@ async def predict(request: Request) -> Response:
     return reply(result)
 
 
+@endpoint
+async def remove_model(request: Request) -> Response:
+    actor = await signed_in_actor(request)
+    name = model_name(request)
+
+    def run() -> removal.Removal:
+        settings = load_settings()
+        return removal.remove_model(engine_for(settings.database_url), settings, actor, name)
+
+    return reply(await _answered(run))
+
+
 def predict_request(body: Body) -> tuple[list[dict[str, Any]], int | None]:
     """``rows`` (a list of objects, at most ``MAX_ROWS``) and the optional ``version``."""
     rows = body.data.get("rows")
@@ -138,6 +166,6 @@ def _model_not_found(name: str, known: list[str] | None = None) -> ApiError:
 
 ROUTES = [
     resource("/models", get=list_models),
-    resource("/models/{name}", get=get_model),
+    resource("/models/{name}", get=get_model, delete=remove_model),
     resource("/models/{name}/predict", post=predict),
 ]

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from designer import __version__
-from designer.cli import datasets, db, flows, models, runs, serve, templates, users
+from designer.cli import datasets, db, flows, models, runs, schedules, serve, templates, users
 from designer.cli.common import USAGE, UsageError
 
 __all__ = ["UsageError", "main"]
@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parsers(sub)
     datasets.add_parsers(sub)
     templates.add_parsers(sub)
+    schedules.add_parsers(sub)
     users.add_parsers(sub)
     serve.add_parsers(sub)
     return parser

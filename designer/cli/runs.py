@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ from designer.runs.report import NodeReport, average_words, run_report
 from designer.settings import KubeflowSettings, Settings, load_settings
 
 if TYPE_CHECKING:
+    from designer.runs.launcher import ClusterRunHook
     from designer.runs.local import AfterRun
 
 
@@ -80,6 +83,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     if not args.json:
         print(f"run {run.run_id} started; artifacts in {run.run_dir}", file=sys.stderr)
+    for note in compiled.notes:
+        print(note, file=sys.stderr)
     record = run.wait()
     print_record(record, as_json=args.json, flow=flow)
     return 0 if record.status is Status.SUCCEEDED else 1
@@ -108,31 +113,49 @@ def _publisher(settings: Settings, as_user: str | None) -> AfterRun:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from designer.runs.kubeflow import KubeflowEngine, KubeflowError
+    from designer.runs.launcher import Launcher, LaunchError
 
-    settings = _kubeflow_settings(args)
-    checked = checked_and_compiled(args.flow, args.as_user)
+    settings = dataclasses.replace(load_settings(), kubeflow=_kubeflow_settings(args))
+    checked = checked_and_compiled(args.flow, args.as_user, engine="kubeflow", settings=settings)
     if checked is None:
         return 1
     flow, compiled = checked
-    arguments = _param_values(flow, args.param)
-    engine = KubeflowEngine(settings)
+    owner = engine_and_actor(args.as_user)[1].id if args.as_user else None
+    launcher = Launcher(settings, after_cluster_run=_cluster_publisher(settings))
     try:
-        record = engine.submit_compiled(compiled, flow_name=flow.name, arguments=arguments)
-        if args.wait:
-            record = engine.wait(
-                record.run_id,
-                flow_name=flow.name,
-                task_to_node=compiled.task_to_node,
-                poll_interval=args.poll_interval,
-            )
-    except KubeflowError as exc:
+        record = launcher.start(
+            compiled,
+            flow_name=flow.name,
+            arguments=_param_values(flow, args.param),
+            owner_id=owner,
+        )
+        while args.wait and not record.status.finished:
+            time.sleep(args.poll_interval)
+            record = launcher.snapshot(record.run_id)
+    except LaunchError as exc:
         print(f"designer: {exc}", file=sys.stderr)
         return 1
     print_record(record, as_json=args.json, flow=flow)
     if args.wait:
         return 0 if record.status is Status.SUCCEEDED else 1
     return 0
+
+
+def _cluster_publisher(settings: Settings) -> ClusterRunHook:
+    """Publish a finished cluster run's models for whoever submitted it (KServe)."""
+    from designer.models.cluster_publish import publish_cluster_deployments
+    from designer.store.db import engine_for
+
+    def publish(record: RunRecord, *, owner_id: str | None, flow_id: str | None) -> None:
+        publish_cluster_deployments(
+            engine_for(settings.database_url),
+            settings,
+            record,
+            owner_id=owner_id,
+            flow_id=flow_id,
+        )
+
+    return publish
 
 
 def _param_values(flow: Flow, pairs: list[str]) -> dict[str, Any]:
@@ -168,7 +191,8 @@ def _kubeflow_settings(args: argparse.Namespace) -> KubeflowSettings:
     host = args.host or (configured.host if configured else "")
     if not host:
         raise UsageError("no Kubeflow host: pass --host URL or set DESIGNER_KFP_HOST")
-    return KubeflowSettings(
+    return dataclasses.replace(
+        configured or KubeflowSettings(host=host),
         host=host,
         namespace=args.namespace or (configured.namespace if configured else "kubeflow"),
         token=args.token or (configured.token if configured else None),

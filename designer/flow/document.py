@@ -78,7 +78,8 @@ class Node(BaseModel):
     cache: bool = True
     #: CPU, memory, GPUs and scheduling on a Kubeflow cluster (local runs ignore them); kept
     #: as written and checked by validation, like ``params``.
-    resources: NodeResources | None = None
+    # Left out of the document when unset, so flows without resources read as they always did.
+    resources: NodeResources | None = Field(None, exclude_if=lambda value: value is None)
 
 
 class Edge(BaseModel):

@@ -4,6 +4,11 @@ The model folder knows models; the store knows whose each is and who may see it
 (``designer.store.models``). Every read goes through here, so a model someone may not see is
 answered exactly as a model that does not exist: its name never leaks, not even in the list of
 "deployed models" an unknown name's message offers.
+
+A model deployed from a Kubeflow run is served by KServe on the cluster
+(``designer.models.served``): with ``settings`` given, each such model's ``serving`` says where
+it answers and whether it is ready, asked of the cluster now, and its predictions go there.
+A model served here has ``serving`` None.
 """
 
 from __future__ import annotations
@@ -14,29 +19,51 @@ from typing import Any
 from sqlalchemy import Engine
 
 from blocks.runtime import model_registry as registry
+from designer.models import served
+from designer.settings import Settings
 from designer.store.access import Actor
 from designer.store.models import ModelOwner, visible_models
 
 
 def list_models(
-    engine: Engine, models_dir: str | os.PathLike[str], actor: Actor
+    engine: Engine,
+    models_dir: str | os.PathLike[str],
+    actor: Actor,
+    settings: Settings | None = None,
 ) -> list[dict[str, Any]]:
     """The models ``actor`` may see, as ``model_registry.deployed_models`` lists them, each
-    with its ``owner``."""
+    with its ``owner`` and ``serving`` (one request per namespace for those on the cluster)."""
     found = registry.deployed_models(models_dir)
     owners = visible_models(engine, actor, (m["name"] for m in found))
-    return [{**m, "owner": owner_of(owners[m["name"]])} for m in found if m["name"] in owners]
+    shown = [{**m, "owner": owner_of(owners[m["name"]])} for m in found if m["name"] in owners]
+    servings = [m["serving"] for m in shown if served.serving_of(m)]
+    if servings:
+        asked = served.statuses(settings, servings)
+        for model in shown:
+            serving = served.serving_of(model)
+            if serving is not None:
+                answer = asked[(str(serving["namespace"]), str(serving["inference_service"]))]
+                model["serving"] = served.status_facts(serving, answer["status"], answer["problem"])
+    return shown
 
 
 def get_model(
-    engine: Engine, models_dir: str | os.PathLike[str], actor: Actor, name: str
+    engine: Engine,
+    models_dir: str | os.PathLike[str],
+    actor: Actor,
+    name: str,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """One model with all its versions; ``ModelNotFound`` when ``actor`` may not see it."""
     owner = _visible(engine, models_dir, actor, name)
     try:
-        return {**registry.deployed_model(models_dir, name), "owner": owner_of(owner)}
+        model = {**registry.deployed_model(models_dir, name), "owner": owner_of(owner)}
     except registry.ModelNotFound:  # its name is claimed, but no version was registered
         raise _not_found(engine, models_dir, actor, name) from None
+    serving = served.serving_of(model)
+    if serving is not None:
+        model["serving"] = served.status_for(settings, serving)
+    return model
 
 
 def predict_rows(
@@ -46,13 +73,39 @@ def predict_rows(
     name: str,
     rows: list[dict[str, Any]],
     version: int | None = None,
+    settings: Settings | None = None,
 ) -> registry.Prediction:
-    """``model_registry.predict_rows``, for a model ``actor`` may see (else ``ModelNotFound``)."""
+    """``model_registry.predict_rows``, for a model ``actor`` may see (else ``ModelNotFound``);
+    a model served by KServe answers from there (``served.predict_served``)."""
     _visible(engine, models_dir, actor, name)
     try:
-        return registry.predict_rows(models_dir, name, rows, version)
+        return predict_any(models_dir, name, rows, version, settings)
     except registry.ModelNotFound:
         raise _not_found(engine, models_dir, actor, name) from None
+
+
+def predict_any(
+    models_dir: str | os.PathLike[str],
+    name: str,
+    rows: list[dict[str, Any]],
+    version: int | None = None,
+    settings: Settings | None = None,
+) -> registry.Prediction:
+    """A prediction from wherever the version is served: this process, or KServe. No
+    permission check: for callers that made theirs (or the command line's operator)."""
+    summary = registry.deployed_model(models_dir, name)
+    wanted = version if version is not None else summary["version"]
+    entry = next((v for v in summary["versions"] if v["version"] == wanted), None)
+    if entry is None or served.serving_of(entry) is None:
+        return registry.predict_rows(models_dir, name, rows, version)
+    if not rows:
+        raise ValueError("send at least one row to predict")
+    if len(rows) > registry.MAX_ROWS:
+        raise ValueError(
+            f"at most {registry.MAX_ROWS} rows can be predicted at once; found {len(rows)}"
+        )
+    loaded = registry.load_model(models_dir, name, version)
+    return served.predict_served(settings, loaded, rows)
 
 
 def owner_of(owner: ModelOwner) -> dict[str, str] | None:

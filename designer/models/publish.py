@@ -23,15 +23,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from blocks.runtime import model_registry as registry
 from blocks.runtime.model_bundle import BUNDLE_KIND
+from designer.cluster.kube import ClusterError
 from designer.models.bundles import Bundle, BundleDamaged, unpacked_bundle
+from designer.objects.base import ObjectStoreError
 from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status
 from designer.store.access import Actor
 from designer.store.accounts import get_actor
@@ -45,6 +50,11 @@ STAGING_DIR = ".incoming"
 SHOWN_FACTS = ("name", "version", "path", "task")
 
 log = logging.getLogger(__name__)
+
+#: Opens the bundle an output holds, as private copies, for as long as the ``with`` lasts.
+Unpack = Callable[[OutputRecord], AbstractContextManager[Bundle]]
+#: Registers a bundle as the next version of its name in the model folder; its facts.
+Register = Callable[[Path, Bundle], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,30 @@ def publish_deployments(
     machine's operator); ``flow_id`` the stored flow that ran (None for a flow file), whose
     sharing the model follows.
     """
+    staging = Path(models_dir) / STAGING_DIR
+    return publish_bundles(
+        engine,
+        models_dir,
+        record,
+        owner_id=owner_id,
+        flow_id=flow_id,
+        unpack=lambda output: unpacked_bundle(output.uri, run_dir, staging),
+    )
+
+
+def publish_bundles(
+    engine: Engine,
+    models_dir: Path,
+    record: RunRecord,
+    *,
+    owner_id: str | None,
+    flow_id: str | None,
+    unpack: Unpack,
+    register: Register | None = None,
+) -> list[Publication]:
+    """The publishing both engines share: for each bundle of a succeeded node, ``unpack`` it,
+    claim its name for the person who ran the flow, then ``register`` it (by default into the
+    model folder, as a local run's models are). A refusal fails the node, and the run."""
     bundles = [
         (node_id, node, output)
         for node_id, node in record.nodes.items()
@@ -96,7 +130,7 @@ def publish_deployments(
             done.append(Publication(node_id, name, refused=missing))
             continue
         try:
-            with unpacked_bundle(output.uri, run_dir, Path(models_dir) / STAGING_DIR) as bundle:
+            with unpack(output) as bundle:
                 name = bundle.name
                 claim_model_name(
                     engine,
@@ -105,7 +139,7 @@ def publish_deployments(
                     flow_id=flow_id,
                     files_exist=(Path(models_dir) / bundle.name).is_dir(),
                 )
-                info = _register(models_dir, bundle)
+                info = (register or _register)(models_dir, bundle)
         except Exception as exc:  # a surprise must fail this node, not leave the run unfinished
             reason = _reason(name, exc)
             _refuse(record, node, reason)
@@ -129,7 +163,7 @@ def _person(engine: Engine, owner_id: str | None) -> tuple[Actor | None, str]:
     return person, ""
 
 
-def _register(models_dir: Path, bundle: Bundle) -> dict[str, object]:
+def _register(models_dir: Path, bundle: Bundle) -> dict[str, Any]:
     return registry.register(
         models_dir,
         bundle.name,
@@ -151,7 +185,7 @@ def _reason(name: str, exc: Exception) -> str:
             "not deployed: the designer's database could not be reached to check who owns the "
             "model name; run the flow again once it is back"
         )
-    if isinstance(exc, StoreError | BundleDamaged):
+    if isinstance(exc, StoreError | BundleDamaged | ClusterError | ObjectStoreError):
         return f"not deployed: {exc}"
     # Unpickling or copying failed: the details (paths of this server) go to its log only.
     log.warning("could not publish model %r", name, exc_info=exc)
@@ -170,6 +204,15 @@ def _refuse(record: RunRecord, node: NodeRun, reason: str) -> None:
         record.status = Status.FAILED
 
 
-def _published(node: NodeRun, output: OutputRecord, info: dict[str, object]) -> None:
+def _published(node: NodeRun, output: OutputRecord, info: dict[str, Any]) -> None:
     output.metadata.update({key: info[key] for key in SHOWN_FACTS})
     node.log = f"{node.log}deployed {info['name']!r} as version {info['version']}\n"
+    serving = info.get("serving")
+    if isinstance(serving, dict):  # served by KServe on the cluster
+        output.metadata["serving"] = {
+            key: serving[key] for key in ("namespace", "inference_service") if key in serving
+        }
+        node.log = (
+            f"{node.log}KServe serves it as the InferenceService "
+            f"{serving.get('inference_service')!r} in namespace {serving.get('namespace')!r}\n"
+        )

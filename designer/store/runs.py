@@ -61,6 +61,8 @@ class RunSummary:
     headline_value: float | None
     #: Why the run failed, in one line; empty otherwise.
     error: str
+    #: The schedule that started it (``designer.store.schedules``); None when a person did.
+    schedule_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,19 +103,25 @@ def record_run(
     flow_version: int,
     record: RunRecord,
     user_id: str | None = None,
+    *,
+    schedule_id: str | None = None,
 ) -> None:
     """Store the run's latest record, inserting the run the first time it is seen.
 
     The engines call this as runs progress, on behalf of whoever started the run (``user_id``,
-    checked by ``check_may_run`` before the run began).
+    checked by ``check_may_run`` before the run began); ``schedule_id`` marks a run that a
+    schedule started.
 
     Also makes it the flow's last run, unless a run that started later is already recorded
     (an old run finishing late does not hide a newer one).
     """
     values = _run_values(flow_id, flow_version, record)
     values["user_id"] = user_id
-    # Who started the run never changes; a record without a start time keeps the first one.
-    fixed = {"id", "flow_id", "user_id"} | ({"started_at"} if record.started_at is None else set())
+    values["schedule_id"] = schedule_id
+    # Who (or which schedule) started the run never changes; a record without a start time
+    # keeps the first one.
+    fixed = {"id", "flow_id", "user_id", "schedule_id"}
+    fixed |= {"started_at"} if record.started_at is None else set()
     with session_scope(engine) as session:
         if session.get(FlowRow, flow_id) is None:
             raise FlowNotFound(flow_id)
@@ -252,6 +260,7 @@ _SUMMARY_COLUMNS = (
     RunRow.headline_name,
     RunRow.headline_value,
     RunRow.error,
+    RunRow.schedule_id,
 )
 
 

@@ -241,6 +241,9 @@ class RunRow(SQLModel, table=True):
     error: str = Field(default="", sa_type=Text)
     #: ``RunRecord.to_dict()`` as JSON.
     record: str = Field(sa_type=Text)
+    #: The schedule that started it; None for runs people started. Not a foreign key: a run
+    #: stays marked scheduled after its schedule is deleted.
+    schedule_id: str | None = Field(default=None, max_length=32)
 
 
 class SessionRow(SQLModel, table=True):
@@ -385,6 +388,65 @@ class TeamTemplateRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UtcDateTime, index=True)
 
 
+class ScheduleRow(SQLModel, table=True):
+    """A saved version of a flow run on a cron schedule, as the person who made the schedule.
+
+    On the local engine the designer itself starts each run (``designer.runs.scheduler``) and
+    ``next_at`` says when the next one is due; on Kubeflow the cluster does, as the recurring run
+    ``kubeflow_id``, and ``next_at`` is only shown.
+    """
+
+    __tablename__ = "schedules"
+
+    #: uuid4 hex.
+    id: str = Field(primary_key=True, max_length=32)
+    flow_id: str = Field(foreign_key="flows.id", ondelete="CASCADE", index=True, max_length=32)
+    #: The saved version each run runs (later saves do not change what is scheduled).
+    flow_version: int
+    #: Who made it: the runs are theirs, checked against their rights at every run.
+    owner_id: str = Field(foreign_key="users.id", ondelete="CASCADE", index=True, max_length=32)
+    #: Five fields, normalised by ``designer.flow.cron.check_cron``.
+    cron: str = Field(max_length=100)
+    #: An IANA zone name; the wall clock the cron expression is read by.
+    time_zone: str = Field(max_length=64)
+    #: "local" or "kubeflow".
+    engine: str = Field(max_length=32)
+    paused: bool = False
+    #: When the next run is due (UTC); None while paused.
+    next_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    #: The Kubeflow recurring run's id, for schedules on Kubeflow.
+    kubeflow_id: str | None = Field(default=None, max_length=200)
+    #: Why the last run could not start, or why the designer paused the schedule; "" when fine.
+    last_error: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ScheduleTickRow(SQLModel, table=True):
+    """One time a local schedule came round, claimed by the designer process that runs it.
+
+    The unique (schedule, time) pair is what keeps two designer processes on one database from
+    both running the same time: the second one's insert fails.
+    """
+
+    __tablename__ = "schedule_ticks"
+    # The unique (schedule_id, tick_at) index also serves every lookup by schedule_id.
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "tick_at", name="uq_schedule_ticks_schedule_tick"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: str = Field(foreign_key="schedules.id", ondelete="CASCADE", max_length=32)
+    tick_at: datetime = Field(sa_type=UtcDateTime)
+    claimed_at: datetime = Field(sa_type=UtcDateTime)
+    #: Which process claimed it ("host:pid"), for the operator reading the database.
+    claimed_by: str = Field(max_length=200)
+    #: The run it started, once started.
+    run_id: str | None = Field(default=None, max_length=200)
+    #: Why no run started; "" otherwise.
+    error: str = Field(default="", sa_type=Text)
+
+
 #: The store's tables, parents first (other SQLModel models, Reflex's say, share the metadata).
 STORE_TABLE_NAMES = (
     "users",
@@ -403,6 +465,8 @@ STORE_TABLE_NAMES = (
     "dataset_versions",
     "dataset_shares",
     "team_templates",
+    "schedules",
+    "schedule_ticks",
 )
 STORE_TABLES: list[Table] = [SQLModel.metadata.tables[name] for name in STORE_TABLE_NAMES]
 

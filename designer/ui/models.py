@@ -1,9 +1,11 @@
 """The models page (``/models``): the models flows deployed here, and a form to try one.
 
 The list holds the models the person may use (their own, those deployed by flows shared with
-them; every one for an admin) and says whose each is. Pick a model in the list; the "Try it"
-form has one input per column the model reads, pre-filled with typical values, and answers in
-words ("Predicted class: 2"), with the class probabilities as bars when the model gives them.
+them; every one for an admin), says whose each is and where it answers: this computer, or KServe
+on the cluster (ready or not). Pick a model in the list; the "Try it" form has one input per
+column the model reads, pre-filled with typical values, and answers in words ("Predicted class:
+2"), with the class probabilities as bars when the model gives them. A model KServe serves shows
+its address, or why it is not ready. Its owner (or an admin) may remove it, after a yes.
 Scripts use the same models through ``POST /api/v1/models/{name}/predict``.
 """
 
@@ -11,10 +13,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from designer.ui.confirm import confirm_dialog
 from designer.ui.models_state import ModelsState
 from designer.ui.shell import app_header
 
 COLUMNS = ("Model", "Owner", "Task", "Predicts", "Deployed")
+#: The colour of each serving state's badge.
+SERVING_COLORS = {"here": "gray", "ready": "green", "not-ready": "amber"}
 # Inline styles: the page adds nothing to the app-wide stylesheet.
 BAR_LABEL = {"width": "96px", "overflow": "hidden", "text_overflow": "ellipsis"}
 BAR_TRACK = {
@@ -38,10 +43,22 @@ def model_row(model: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.flex(
-                rx.text(model["name"], weight="medium"),
-                rx.badge(model["version"], variant="soft", color_scheme="gray", size="1"),
-                align="center",
-                spacing="2",
+                rx.flex(
+                    rx.text(model["name"], weight="medium"),
+                    rx.badge(model["version"], variant="soft", color_scheme="gray", size="1"),
+                    align="center",
+                    spacing="2",
+                ),
+                # Only a model KServe serves says where: the rest answer on this computer.
+                rx.cond(
+                    model["state"] != "here",
+                    rx.box(
+                        serving_badge(model["state"], model["serving"]),
+                        custom_attrs={"data-testid": "model-serving"},
+                    ),
+                ),
+                direction="column",
+                spacing="1",
             )
         ),
         rx.table.cell(_muted(model["owner"]), custom_attrs={"data-testid": "model-owner"}),
@@ -58,6 +75,19 @@ def model_row(model: rx.Var) -> rx.Component:
             "data-model": model["name"],
             "aria-selected": rx.cond(chosen, "true", "false"),
         },
+    )
+
+
+def serving_badge(state: rx.Var | str, text: rx.Var | str) -> rx.Component:
+    return rx.badge(
+        text,
+        color_scheme=rx.match(
+            state,
+            *SERVING_COLORS.items(),
+            "gray",  # type: ignore[arg-type]
+        ),
+        variant="soft",
+        size="1",
     )
 
 
@@ -144,20 +174,105 @@ def answer() -> rx.Component:
     )
 
 
+def serving_note() -> rx.Component:
+    """Where a model KServe serves answers, or why it does not yet."""
+    return rx.cond(
+        ModelsState.serving_state == "ready",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("server", size=16)),
+            rx.flex(
+                rx.text("Served by KServe on the cluster, ready", size="2", weight="medium"),
+                rx.code(ModelsState.serving_url, size="1", variant="ghost"),
+                direction="column",
+                spacing="1",
+            ),
+            color_scheme="green",
+            size="1",
+            custom_attrs={"data-testid": "serving-ready"},
+        ),
+        rx.cond(
+            ModelsState.serving_state == "not-ready",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("server_off", size=16)),
+                rx.flex(
+                    rx.text(
+                        "Served by KServe on the cluster: not ready", size="2", weight="medium"
+                    ),
+                    rx.text(ModelsState.serving_reason, size="2"),
+                    direction="column",
+                    spacing="1",
+                ),
+                color_scheme="amber",
+                size="1",
+                custom_attrs={"data-testid": "serving-not-ready"},
+            ),
+        ),
+    )
+
+
+def remove_button() -> rx.Component:
+    return rx.cond(
+        ModelsState.can_remove,
+        rx.button(
+            rx.icon("trash_2", size=14),
+            "Remove",
+            variant="soft",
+            color_scheme="red",
+            size="1",
+            on_click=ModelsState.ask_remove,
+            custom_attrs={"data-testid": "model-remove"},
+        ),
+    )
+
+
+def remove_dialog() -> rx.Component:
+    return confirm_dialog(
+        title="Remove this model?",
+        description="Every version of “"
+        + ModelsState.removing
+        + "” will be removed, and so will its InferenceService if KServe serves it: scripts "
+        "and people asking it will get no answer. The name stays yours. This cannot be undone.",
+        confirm="Remove",
+        on_confirm=ModelsState.remove,
+        on_cancel=ModelsState.cancel_remove,
+        open=ModelsState.removing != "",
+        testid="confirm-remove-model",
+        extra=(
+            rx.cond(
+                ModelsState.remove_error != "",
+                rx.callout(
+                    ModelsState.remove_error,
+                    icon="triangle_alert",
+                    color_scheme="red",
+                    size="1",
+                    margin_top="12px",
+                    custom_attrs={"data-testid": "remove-error"},
+                ),
+            ),
+        ),
+    )
+
+
 def try_it() -> rx.Component:
     return rx.card(
         rx.flex(
             rx.flex(
                 rx.heading("Try it", as_="h3", size="4"),
-                rx.badge(
-                    ModelsState.selected + " · v" + ModelsState.version.to(str),
-                    variant="soft",
-                    size="2",
+                rx.flex(
+                    rx.badge(
+                        ModelsState.selected + " · v" + ModelsState.version.to(str),
+                        variant="soft",
+                        size="2",
+                    ),
+                    remove_button(),
+                    align="center",
+                    spacing="2",
                 ),
                 align="center",
                 justify="between",
             ),
             rx.cond(ModelsState.description != "", _muted(ModelsState.description)),
+            serving_note(),
             _muted("Change the values and ask the model what it predicts for this row."),
             rx.grid(
                 rx.foreach(ModelsState.inputs, try_input),
@@ -227,13 +342,14 @@ def page() -> rx.Component:
         rx.el.main(
             rx.heading("Models", size="7", margin_bottom="4px"),
             _muted(
-                "Models deployed on this computer by you and by flows shared with you. Pick "
-                "one to try it on a row of your own; scripts can ask it too, through the REST "
-                "API.",
+                "Models deployed by you and by flows shared with you, on this computer or "
+                "served by KServe on the cluster. Pick one to try it on a row of your own; "
+                "scripts can ask it too, through the REST API.",
                 size="3",
                 margin_bottom="24px",
             ),
             content(),
+            remove_dialog(),
             max_width="1136px",
             margin="0 auto",
             padding="40px 24px 64px",

@@ -1,9 +1,11 @@
-"""The state of the models page (``/models``): the deployed models, and trying one on a row.
+"""The state of the models page (``/models``): the deployed models, trying one on a row, and
+removing one.
 
 Handlers ask ``designer.models.deployed`` in a thread, for the person signed in: they see and
 try only the models they may (their own, those of flows shared with them, every one for an
-admin). The functions at the top shape its answers into rows of text for ``rx.foreach``, and
-are plain Python.
+admin); only a model's owner or an admin may remove it (``designer.models.removal``). A model
+served by KServe on the cluster says where it answers and whether it is ready. The functions
+at the top shape the core's answers into rows of text for ``rx.foreach``, and are plain Python.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 
 import reflex as rx
 
-from designer.models import deployed
+from designer.cluster.kube import ClusterError
+from designer.models import deployed, removal
 from designer.store.access import Actor
 from designer.store.db import StoreError
 from designer.ui.context import database, settings
@@ -50,6 +53,20 @@ def model_row(summary: Mapping[str, Any], now: datetime, viewer: str = "") -> di
         "target": str(summary.get("target") or "—"),
         "when": relative_time(created, now) if created else "",
         "when_exact": exact_time(created) if created else "",
+        **serving_facts(summary.get("serving")),
+    }
+
+
+def serving_facts(serving: Mapping[str, Any] | None) -> dict[str, str]:
+    """Where a model answers, for the page: "here", or KServe's address and readiness."""
+    if not serving:
+        return {"serving": "This computer", "state": "here", "url": "", "reason": ""}
+    ready = bool(serving.get("ready"))
+    return {
+        "serving": f"KServe · {'ready' if ready else 'not ready'}",
+        "state": "ready" if ready else "not-ready",
+        "url": str(serving.get("url") or ""),
+        "reason": "" if ready else str(serving.get("reason") or ""),
     }
 
 
@@ -141,18 +158,30 @@ class ModelsState(rx.State):
     notes: list[str] = []
     predict_error: str = ""
     predicting: bool = False
+    #: Where the chosen model answers: "here", "ready" or "not-ready" (KServe), its address,
+    #: and why it is not ready.
+    serving_state: str = ""
+    serving_url: str = ""
+    serving_reason: str = ""
+    #: Whether the person may remove the chosen model (its owner, or an admin).
+    can_remove: bool = False
+    #: The model whose removal waits for a yes, and why a removal failed.
+    removing: str = ""
+    remove_error: str = ""
     #: The registry's summaries by name, kept on the server for the form.
     _summaries: dict[str, dict[str, Any]] = {}
+    _removable: list[str] = []
 
     @rx.event
     async def load(self) -> None:
+        self.removing, self.remove_error = "", ""  # no dialog left open from a past visit
         actor = actor_of(self)
         if actor is None:  # the page's sign-in guard sends them to sign in
             self.models, self._summaries, self.loaded = [], {}, True
             return
         try:
             found = await asyncio.to_thread(
-                deployed.list_models, database(), settings().models_dir, actor
+                deployed.list_models, database(), settings().models_dir, actor, settings()
             )
         except StoreError:  # not its address: that is for the administrator's logs
             self.error, self.loaded = DATABASE_DOWN, True
@@ -162,12 +191,19 @@ class ModelsState(rx.State):
             return
         now = datetime.now(UTC)
         self._summaries = {m["name"]: m for m in found}
+        self._removable = [
+            m["name"]
+            for m in found
+            if actor.is_admin or (m.get("owner") or {}).get("username") == actor.username
+        ]
         self.models = [model_row(m, now, actor.username) for m in found]
         self.error, self.loaded = "", True
         # Keep what was typed, unless that model went or gained a version since.
         on_show = self._summaries.get(self.selected)
         if on_show is None or on_show["version"] != self.version or not self.inputs:
             self._show(self.selected if on_show else found[0]["name"] if found else "")
+        else:
+            self._show_serving(self.selected)
 
     @rx.event
     def select(self, name: str) -> None:
@@ -181,6 +217,13 @@ class ModelsState(rx.State):
         self.description = str(summary.get("description") or "")
         self.inputs = form_inputs(summary.get("features") or [])
         self.answer, self.bars, self.predict_error, self.notes = "", [], "", []
+        self._show_serving(name)
+
+    def _show_serving(self, name: str) -> None:
+        facts = serving_facts(self._summaries.get(name, {}).get("serving"))
+        self.serving_state, self.serving_url = facts["state"], facts["url"]
+        self.serving_reason = facts["reason"]
+        self.can_remove = name in self._removable
 
     @rx.event
     def set_input(self, column: str, value: str) -> None:
@@ -202,6 +245,8 @@ class ModelsState(rx.State):
             )
         except StoreError:  # the database is down: who may use the model is unknown
             self.answer, self.bars, self.predict_error = "", [], DATABASE_DOWN
+        except ClusterError as exc:  # KServe not ready, or the cluster out of reach
+            self.answer, self.bars, self.predict_error = "", [], shown(exc)
         except ValueError as exc:  # rows that do not fit, or a model refusing them
             self.answer, self.bars, self.predict_error = "", [], shown(exc)
         else:
@@ -211,9 +256,42 @@ class ModelsState(rx.State):
             self.notes = unseen_notes(result.unseen)
         self.predicting = False
 
+    @rx.event
+    def ask_remove(self) -> None:
+        self.removing, self.remove_error = self.selected, ""
+
+    @rx.event
+    def cancel_remove(self) -> None:
+        self.removing, self.remove_error = "", ""
+
+    @rx.event
+    async def remove(self) -> Any:
+        name = self.removing
+        try:
+            await asyncio.to_thread(_remove, actor_of(self), name)
+        except LookupError:  # already gone, or no longer visible: the list will say
+            pass
+        except (PermissionError, ClusterError) as exc:  # not theirs; the cluster said no
+            self.remove_error = shown(exc)
+            return None
+        except StoreError:
+            self.remove_error = DATABASE_DOWN
+            return None
+        self.removing, self.selected, self.inputs = "", "", []
+        return ModelsState.load
+
 
 def _predict(actor: Actor | None, name: str, row: dict[str, Any], version: int) -> Any:
     """The prediction for one row, if ``actor`` may use the model (``LookupError`` if not)."""
     if actor is None:
         raise LookupError("sign in to use the models")
-    return deployed.predict_rows(database(), settings().models_dir, actor, name, [row], version)
+    return deployed.predict_rows(
+        database(), settings().models_dir, actor, name, [row], version, settings()
+    )
+
+
+def _remove(actor: Actor | None, name: str) -> removal.Removal:
+    """Remove ``name``, if ``actor`` may (``NotYourModel``, a ``PermissionError``, if not)."""
+    if actor is None:
+        raise LookupError("sign in to remove a model")
+    return removal.remove_model(database(), settings(), actor, name)

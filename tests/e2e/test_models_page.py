@@ -162,3 +162,75 @@ def test_a_value_never_seen_in_training_is_answered_with_a_note(
     expect(note).to_contain_text("basic")  # the plans it does know
     expect(page.get_by_test_id("prediction")).to_be_visible()  # still answered
     page.screenshot(path=screenshot_path / "models-unseen.png", full_page=True)
+
+
+def test_the_owner_removes_a_model_after_a_yes(
+    app: tuple[str, dict[str, str]], page: Page, screenshot_path: Path
+) -> None:
+    url, env = app
+    home = Path(env["DESIGNER_HOME"])
+    name = deploy_iris(env, "ada")
+    page.goto(url + "models")
+    row = page.locator(f'[data-testid="model-row"][data-model="{name}"]')
+    expect(row.get_by_test_id("model-serving")).to_have_count(0)  # answers on this computer
+    row.click()
+    expect(page.get_by_test_id("serving-ready")).to_have_count(0)  # served here, not by KServe
+
+    page.get_by_test_id("model-remove").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text(f"Every version of “{name}” will be removed")
+    page.screenshot(path=screenshot_path / "models-remove.png", full_page=True)
+    page.get_by_test_id("confirm-remove-model-cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(row).to_be_visible()  # nothing happened
+
+    page.get_by_test_id("model-remove").click()
+    page.get_by_test_id("confirm-remove-model").click()
+
+    expect(row).to_have_count(0)
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    assert not (home / "models" / name).exists()
+
+
+def test_a_model_kserve_serves_says_whether_it_is_ready(
+    app: tuple[str, dict[str, str]], page: Page, screenshot_path: Path, tmp_path: Path
+) -> None:
+    """This app has no Kubernetes API configured: a model a cluster run deployed is listed as
+    KServe's, not ready, saying why, and a prediction says what to set. (Ready models, with a
+    cluster, are the Kubeflow end-to-end test's.)"""
+    import joblib
+
+    from blocks.runtime.model_registry import register
+    from blocks.runtime.sklearn_data import load_sample
+    from blocks.runtime.training import fit
+    from designer.store.models import claim_model_name
+
+    url, env = app
+    settings = load_settings(env)
+    database = engine_for(settings.database_url)
+    name = f"iris-{uuid.uuid4().hex[:6]}"
+    model, facts = fit(load_sample("iris"), "logistic_regression", {"C": 1.0, "max_iter": 500})
+    joblib.dump(model, tmp_path / "model.joblib")
+    claim_model_name(database, actor_named(database, "ada"), name)
+    serving = {"engine": "kserve", "namespace": "team-ml", "inference_service": name}
+    register(
+        settings.models_dir,
+        name,
+        tmp_path / "model.joblib",
+        target="species",
+        feature_columns=facts["feature_columns"],
+        serving=serving | {"protocol": "v2", "probabilities": True, "classes": [0, 1, 2]},
+    )
+
+    page.goto(url + "models")
+    row = page.locator(f'[data-testid="model-row"][data-model="{name}"]')
+    expect(row.get_by_test_id("model-serving")).to_have_text("KServe · not ready")
+    row.click()
+    note = page.get_by_test_id("serving-not-ready")
+    expect(note).to_contain_text("the cluster cannot be asked")
+    expect(note).to_contain_text("set DESIGNER_K8S_HOST and DESIGNER_K8S_TOKEN")
+    page.get_by_test_id("predict-button").click()
+    expect(page.get_by_test_id("predict-error")).to_contain_text(
+        "is served by KServe on the cluster, and the designer has no Kubernetes API to reach it"
+    )
+    page.screenshot(path=screenshot_path / "models-kserve-not-ready.png", full_page=True)

@@ -12,8 +12,12 @@ from designer.cli import main
 from designer.cli.runs import print_record
 from designer.flow.document import Flow
 from designer.runs.record import NodeRun, RunRecord, Status
+from designer.settings import StorageSettings
 from tests.fixtures.flow_files import FLOWS, fixture_flow
 from tests.fixtures.kfp_server import FakeKfpServer
+from tests.fixtures.object_stores import s3_server, s3_settings
+
+__all__ = ["s3_server", "s3_settings"]
 
 IRIS = FLOWS / "iris_classification.json"
 
@@ -130,8 +134,18 @@ def test_not_utf8_file_is_unreadable(capsys: pytest.CaptureFixture[str], tmp_pat
     assert code == 2 and "not UTF-8" in err
 
 
+@pytest.fixture
+def s3_env(monkeypatch: pytest.MonkeyPatch, s3_settings: StorageSettings) -> StorageSettings:
+    """The designer's storage in the S3 server on loopback, as a cluster run needs."""
+    monkeypatch.setenv("DESIGNER_S3_ENDPOINT", s3_settings.endpoint)
+    monkeypatch.setenv("DESIGNER_S3_ACCESS_KEY", s3_settings.access_key or "")
+    monkeypatch.setenv("DESIGNER_S3_SECRET_KEY", s3_settings.secret_key or "")
+    monkeypatch.setenv("DESIGNER_S3_BUCKET", s3_settings.bucket)
+    return s3_settings
+
+
 def test_submit_sends_the_compiled_flow_and_follows_it(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], s3_env: StorageSettings
 ) -> None:
     with FakeKfpServer(token="t0ken") as server:
         code, out, err = run(
@@ -149,7 +163,36 @@ def test_submit_sends_the_compiled_flow_and_follows_it(
         assert len(received.pipeline_spec["root"]["dag"]["tasks"]) == 5
 
 
-def test_submit_to_a_server_that_is_down_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+def test_compile_for_kubeflow_writes_exactly_what_submit_sends(
+    capsys: pytest.CaptureFixture[str], s3_env: StorageSettings, tmp_path: Path
+) -> None:
+    package = tmp_path / "iris.yaml"
+    with FakeKfpServer() as server:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("DESIGNER_KFP_HOST", server.url)
+            assert run(capsys, "compile", IRIS, "-o", package, "--engine", "kubeflow")[0] == 0
+            assert run(capsys, "submit", IRIS)[0] == 0
+        (received,) = server.runs.values()
+    ir, platform = yaml.safe_load_all(package.read_text())
+    assert received.pipeline_spec == ir
+    assert received.platform_spec == platform
+    assert ir["defaultPipelineRoot"] == f"s3://{s3_env.bucket}/kfp"
+
+
+def test_submit_with_local_storage_is_refused_before_sending(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with FakeKfpServer() as server:
+        code, _, err = run(capsys, "submit", IRIS, "--host", server.url)
+        assert not server.runs and not server.requests
+    assert code == 1
+    assert "needs the designer's storage in S3 or MinIO" in err
+    assert "set DESIGNER_S3_ENDPOINT" in err and "Traceback" not in err
+
+
+def test_submit_to_a_server_that_is_down_says_so(
+    capsys: pytest.CaptureFixture[str], s3_env: StorageSettings
+) -> None:
     with FakeKfpServer() as server:
         url = server.url
     code, _, err = run(capsys, "submit", IRIS, "--host", url)

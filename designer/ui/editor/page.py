@@ -17,6 +17,7 @@ from designer.ui.editor.problems import problems_panel, shortcuts_dialog
 from designer.ui.editor.properties import properties_panel
 from designer.ui.editor.run_panel import run_panel
 from designer.ui.editor.run_state import RunState
+from designer.ui.editor.schedule_views import schedule_button, schedule_dialog
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.versions import VersionsState
 from designer.ui.editor.versions_panel import (
@@ -209,6 +210,7 @@ def top_bar() -> rx.Component:
                             custom_attrs={"data-testid": "save-button"},
                         ),
                     ),
+                    schedule_button(),
                     run_button(),
                 ),
                 export_menu(),
@@ -330,6 +332,7 @@ def page() -> rx.Component:
             conflict_dialog(),
             share_dialog(),
             publish_dialog(),
+            schedule_dialog(),
             class_name="editor",
         ),
     )

@@ -1,0 +1,155 @@
+"""A designer configured for a Kubeflow cluster, used from the browser.
+
+The cluster is the loopback stand-ins of ``tests.fixtures.cluster_stack``: Kubeflow Pipelines
+executing each task from an installed build of the project, the Kubernetes API with KServe,
+and the S3 server. The designer is a second app process started with that configuration.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from minio import Minio
+from playwright.sync_api import Browser, expect
+
+from designer.api.session import SESSION_COOKIE
+from designer.devtools import AppDidNotStart, running_app
+from designer.settings import StorageSettings, load_settings
+from designer.store import accounts, signin
+from designer.store.db import engine_for
+from tests.e2e.editor_page import RUN_TIMEOUT_MS, Editor
+from tests.fixtures.cluster_stack import (
+    K8S_TOKEN,
+    KFP_TOKEN,
+    NAMESPACE,
+    SECRET,
+    ClusterStack,
+    block_image,
+    needs_bwrap,
+)
+from tests.fixtures.flow_files import FLOWS
+from tests.fixtures.k8s_server import FakeKubernetesServer
+from tests.fixtures.kfp_cluster import BlockImage, TaskCluster
+from tests.fixtures.kfp_server import FakeKfpServer
+from tests.fixtures.object_stores import ACCESS_KEY, SECRET_KEY, remove_bucket, s3_server
+
+__all__ = ["block_image", "s3_server"]
+
+pytestmark = [pytest.mark.e2e, needs_bwrap]
+
+
+@pytest.fixture(scope="module")
+def stack(
+    block_image: BlockImage, s3_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ClusterStack]:
+    storage = StorageSettings(
+        endpoint=s3_server,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        bucket=f"designer-e2e-{uuid.uuid4().hex[:16]}",
+    )
+    Minio(s3_server, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False).make_bucket(
+        storage.bucket
+    )
+    with FakeKubernetesServer(token=K8S_TOKEN) as kube:
+        kube.add_secret(NAMESPACE, SECRET, {"access_key": ACCESS_KEY, "secret_key": SECRET_KEY})
+        kube.add_storage_secret(NAMESPACE, "designer-models", storage)
+        tasks = TaskCluster(
+            image=block_image,
+            s3_endpoint=f"http://{s3_server}",
+            s3_keys=(ACCESS_KEY, SECRET_KEY),
+            platform=kube,
+            namespace=NAMESPACE,
+        )
+        with FakeKfpServer(token=KFP_TOKEN, cluster=tasks) as kfp:
+            home = tmp_path_factory.mktemp("cluster-designer")
+            yield ClusterStack(kfp, kube, tasks, storage, home)
+    remove_bucket(storage)
+
+
+@pytest.fixture(scope="module")
+def cluster_app(
+    stack: ClusterStack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    env = stack.env(DESIGNER_KSERVE_READY_TIMEOUT="60")
+    env.pop("DESIGNER_HOME")  # the app's own, under its work folder
+    env.pop("DESIGNER_DATABASE_URL")
+    try:
+        with running_app(tmp_path_factory.mktemp("cluster-app"), env) as (url, app_env):
+            database = engine_for(load_settings(app_env).database_url)
+            accounts.create_user(database, "site-admin", "Site admin")
+            yield url, app_env
+    except AppDidNotStart as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture
+def editor(
+    cluster_app: tuple[str, dict[str, str]], browser: Browser, screenshot_path: Path
+) -> Iterator[Editor]:
+    url, env = cluster_app
+    database = engine_for(load_settings(env).database_url)
+    found = accounts.credentials(database, "grace")
+    actor = found[0] if found else accounts.create_user(database, "grace", "Grace")
+    token = signin.create_session(database, actor.id, timedelta(hours=2))
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_cookies(
+        [
+            {
+                "name": SESSION_COOKIE,
+                "value": token,
+                "domain": urlsplit(url).hostname or "127.0.0.1",
+                "path": "/",
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield Editor(page, url, screenshot_path)
+    context.close()
+
+
+def test_a_flow_runs_on_kubeflow_and_its_results_come_back(
+    editor: Editor, stack: ClusterStack
+) -> None:
+    page = editor.page
+    editor.import_flow(FLOWS / "iris_classification.json")
+    page.get_by_test_id("run-button").click()
+    summary = page.get_by_test_id("run-summary")
+    expect(summary).to_have_attribute("data-status", "running", timeout=60_000)
+    expect(page.get_by_text("Open in Kubeflow")).to_be_visible()
+    expect(page.get_by_test_id("run-engine")).to_have_text("on Kubeflow")
+    editor.shot("cluster-run-going")
+    expect(summary).to_have_attribute("data-status", "succeeded", timeout=RUN_TIMEOUT_MS)
+    for node_id in ("load", "split", "train", "evaluate", "deploy"):
+        expect(editor.node(node_id)).to_have_attribute("data-status", "succeeded")
+    expect(page.get_by_test_id("metric").filter(has_text="Accuracy").first).to_be_visible()
+    expect(page.get_by_test_id("confusion-matrix").first).to_be_visible()
+    editor.shot("cluster-run-results")
+
+    # The pod's log, read through the Kubernetes API.
+    editor.select(editor.node("train"))
+    expect(page.get_by_test_id("node-log").first).to_contain_text("trained RandomForestClassifier")
+    editor.shot("cluster-run-log")
+    assert [run.state for run in stack.tasks.runs.values()] == ["SUCCEEDED"]
+
+
+def test_a_second_cluster_run_is_cancelled_from_the_editor(
+    editor: Editor, stack: ClusterStack
+) -> None:
+    page = editor.page
+    editor.import_flow(FLOWS / "iris_classification.json")
+    page.get_by_test_id("run-button").click()
+    summary = page.get_by_test_id("run-summary")
+    expect(summary).to_have_attribute("data-status", "running", timeout=60_000)
+    page.get_by_test_id("run-cancel").click()
+    expect(summary).to_have_attribute("data-status", "cancelled", timeout=RUN_TIMEOUT_MS)
+    expect(editor.node("deploy")).not_to_have_attribute("data-status", "succeeded")
+    editor.shot("cluster-run-cancelled")
