@@ -38,6 +38,9 @@ DATABASE_DOWN = (
     "The designer's database cannot be reached right now, so the models cannot be shown; "
     "try again in a moment, or tell your administrator if it lasts."
 )
+#: How often, and how many times, the page looks again while a served model is not ready.
+WATCH_SECONDS = 3.0
+WATCH_ROUNDS = 40
 #: Classes shown with a probability bar: the likeliest first, enough for any sensible form.
 MAX_BARS = 8
 
@@ -145,6 +148,8 @@ def _moment(text: Any) -> datetime | None:
 class ModelsState(rx.State):
     models: list[dict[str, str]] = []
     loaded: bool = False
+    #: Whether ``watch_serving`` is looking again for a model KServe is rolling out.
+    watching: bool = False
     error: str = ""
     #: The model being tried: its name, latest version and task.
     selected: str = ""
@@ -173,8 +178,14 @@ class ModelsState(rx.State):
     _removable: list[str] = []
 
     @rx.event
-    async def load(self) -> None:
+    async def load(self) -> Any:
         self.removing, self.remove_error = "", ""  # no dialog left open from a past visit
+        await self._load_models()
+        if any(m["state"] == "not-ready" for m in self.models) and not self.watching:
+            return ModelsState.watch_serving
+        return None
+
+    async def _load_models(self) -> None:
         actor = actor_of(self)
         if actor is None:  # the page's sign-in guard sends them to sign in
             self.models, self._summaries, self.loaded = [], {}, True
@@ -204,6 +215,23 @@ class ModelsState(rx.State):
             self._show(self.selected if on_show else found[0]["name"] if found else "")
         else:
             self._show_serving(self.selected)
+
+    @rx.event(background=True)
+    async def watch_serving(self) -> Any:
+        """While KServe rolls a model out, look again every few seconds (for a while), so the
+        page turns "ready" without being opened again."""
+        async with self:
+            self.watching = True
+        try:
+            for _ in range(WATCH_ROUNDS):
+                await asyncio.sleep(WATCH_SECONDS)
+                async with self:
+                    if not any(m["state"] == "not-ready" for m in self.models):
+                        return
+                    await self._load_models()
+        finally:
+            async with self:
+                self.watching = False
 
     @rx.event
     def select(self, name: str) -> None:

@@ -140,6 +140,22 @@ def test_a_flow_runs_on_kubeflow_and_its_results_come_back(
     editor.shot("cluster-run-log")
     assert [run.state for run in stack.tasks.runs.values()] == ["SUCCEEDED"]
 
+    # The Deploy block's model is served by KServe, and answers from the Models page.
+    page.goto(editor.app_url + "models")
+    row = page.locator('[data-testid="model-row"][data-model="iris-forest"]')
+    # Listed at once; "ready" once KServe has rolled it out, without opening the page again.
+    expect(row.get_by_test_id("model-serving")).to_contain_text("KServe")
+    expect(row.get_by_test_id("model-serving")).to_have_text("KServe · ready", timeout=60_000)
+    row.click()
+    expect(page.get_by_test_id("serving-ready")).to_contain_text("http://")
+    page.get_by_test_id("predict-button").click()
+    answer = page.get_by_test_id("prediction")
+    expect(answer).to_contain_text("Predicted class:")
+    expect(answer.get_by_test_id("probability")).to_have_count(3)
+    editor.shot("cluster-model-served")
+    service = stack.kube.inference_service(NAMESPACE, "iris-forest")
+    assert service is not None and service["spec"]["predictor"]
+
 
 def test_a_second_cluster_run_is_cancelled_from_the_editor(
     editor: Editor, stack: ClusterStack

@@ -33,6 +33,7 @@ CALLED_BY = {
     "EditorState.open_help": "EditorState.canvas_command",
     "EditorState.undo": "EditorState.canvas_command",
     "EditorState.redo": "EditorState.canvas_command",
+    "ModelsState.watch_serving": "ModelsState.load",
     "RunState.attach": "EditorState.load",
     "RunState.attach_link": "EditorState.load",
     "RunState.follow": "RunState.attach",
