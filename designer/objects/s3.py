@@ -125,6 +125,11 @@ class S3Store:
                         raise
                     self._bucket_ready = False
 
+    def ensure_bucket(self) -> None:
+        """Create the bucket when it is missing, as the first write would (before a cluster
+        run, whose outputs Kubeflow writes there itself)."""
+        self._ensure_bucket()
+
     def _ensure_bucket(self) -> None:
         if self._bucket_ready:
             return

@@ -235,14 +235,36 @@ class Launcher:
         flow_id: str | None = None,
     ) -> RunRecord:
         self._check_secret(settings)
+        self._prepare_storage()
         engine = self._kubeflow(settings)
         with _kubeflow_errors(settings):
             record = engine.submit_compiled(compiled, flow_name=flow_name, arguments=arguments)
         self._save(record)
-        launch = {"owner_id": owner_id, "flow_id": flow_id}
+        launch = {"owner_id": owner_id, "flow_id": flow_id, "pipeline": compiled.pipeline_name}
         with contextlib.suppress(OSError):  # without it the run goes on; nothing is published
             (self._folder(record.run_id) / LAUNCH_FILE).write_text(json.dumps(launch))
         return record
+
+    def _prepare_storage(self) -> None:
+        """The bucket the run's outputs go to must exist before Kubeflow writes there."""
+        from designer.objects.s3 import S3Store
+
+        try:
+            store = open_store(self.settings)
+            if isinstance(store, S3Store):
+                store.ensure_bucket()
+        except (ObjectStoreError, ValueError) as exc:
+            raise LaunchError(
+                f"the run was not sent to Kubeflow: the designer's storage cannot be used ({exc})"
+            ) from exc
+
+    def _launch(self, run_id: str) -> dict[str, Any]:
+        """What was noted when the run was sent (who, which flow, which pipeline); {} if none."""
+        try:
+            found = json.loads((self._folder(run_id) / LAUNCH_FILE).read_text())
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
 
     def _check_secret(self, kubeflow: KubeflowSettings) -> None:
         """Refuse to submit when the storage Secret is missing (when the designer may look)."""
@@ -284,7 +306,7 @@ class Launcher:
         read_results(
             record,
             store=self._store(),
-            pipeline=pipeline_name(saved.flow_name),
+            pipeline=self._launch(saved.run_id).get("pipeline") or pipeline_name(saved.flow_name),
             pod_log=self._pod_log(settings, record),
         )
         if record.status.finished:
@@ -313,10 +335,12 @@ class Launcher:
         if self.after_cluster_run is None:
             return
         folder = self._folder(record.run_id)
+        launch = self._launch(record.run_id)
         try:
-            launch = json.loads((folder / LAUNCH_FILE).read_text())
+            if not launch:
+                return  # not started by a designer: nobody to publish for
             (folder / SETTLED_FILE).open("x").close()
-        except (OSError, ValueError):  # settled already, or not started here
+        except OSError:  # settled already, by this process or another
             return
         try:
             self.after_cluster_run(

@@ -13,7 +13,10 @@ A time that comes while the schedule's previous run is still going is skipped (a
 as Kubeflow does with one run at a time.
 
 On a designer that sends runs to Kubeflow, local schedules wait: schedules made there are
-Kubeflow recurring runs, which the cluster runs (``designer.runs.kubeflow_schedules``).
+Kubeflow recurring runs, which the cluster runs (``designer.runs.kubeflow_schedules``). The
+thread then also follows the cluster runs nobody watches (a closed browser tab): every
+``CLUSTER_INTERVAL_S`` it asks the cluster about runs the database shows unfinished, so they
+are recorded as they end and the models they deploy are served, whoever is looking.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +34,7 @@ from sqlalchemy import Engine
 from designer.models.cluster_publish import publish_cluster_deployments
 from designer.models.publish import publish_deployments
 from designer.runs import supervisor
+from designer.runs.kfp_record import ENGINE as KUBEFLOW
 from designer.runs.launcher import Launcher, LaunchError, UnknownRun
 from designer.runs.stored_runs import start_saved_version
 from designer.settings import Settings
@@ -40,6 +45,8 @@ from designer.store.db import StoreError, engine_for, public_message
 
 #: Seconds between two looks at the schedules.
 INTERVAL_S = 5.0
+#: Seconds between two looks at the unfinished cluster runs.
+CLUSTER_INTERVAL_S = 30.0
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +95,7 @@ class Scheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._waiting_said = False
+        self._cluster_looked = float("-inf")
 
     @property
     def launcher(self) -> Launcher:
@@ -140,6 +148,8 @@ class Scheduler:
         database = engine_for(self.settings.database_url)
         self.follow(database)
         if self.settings.kubeflow is not None:
+            if time.monotonic() - self._cluster_looked >= CLUSTER_INTERVAL_S:
+                self.follow_cluster_runs(database)
             if not self._waiting_said:
                 log.info("local schedules wait: this designer sends runs to Kubeflow")
                 self._waiting_said = True
@@ -171,6 +181,23 @@ class Scheduler:
                 followed.last = current
             if record.status.finished:
                 del self._followed[run_id]
+
+    def follow_cluster_runs(self, database: Engine) -> list[str]:
+        """Ask the cluster about every run the database shows unfinished; record what changed.
+        The ids of the runs seen finished (and so settled: ``Launcher.snapshot``)."""
+        self._cluster_looked = time.monotonic()
+        finished = []
+        for stored in run_store.unfinished_run_records(database, KUBEFLOW):
+            try:
+                record = self.launcher.snapshot(stored.record.run_id)
+            except LaunchError as exc:  # the cluster is down: said once per run and pass
+                log.warning("cannot follow cluster run %s: %s", stored.record.run_id, exc)
+                continue
+            if record.to_dict() != stored.record.to_dict():
+                run_store.record_run(database, stored.flow_id, stored.flow_version, record)
+            if record.status.finished:
+                finished.append(record.run_id)
+        return finished
 
     @property
     def following(self) -> list[str]:

@@ -31,7 +31,11 @@ from designer.runs.artifacts import open_download
 from designer.runs.launcher import Launcher, LaunchError
 from designer.runs.record import RunRecord, Status
 from designer.runs.report import run_report
+from designer.runs.scheduler import Scheduler
 from designer.settings import Settings, load_settings
+from designer.store import accounts, flows, migrate
+from designer.store import runs as run_store
+from designer.store.db import engine_for
 from designer.templates.gallery import with_sample_paths
 from tests.fixtures.cluster_stack import (
     NAMESPACE,
@@ -231,3 +235,33 @@ def test_a_file_on_the_designers_machine_is_refused_for_the_cluster(
     assert check.flow is not None
     with pytest.raises(FlowInvalid, match=r"a Kubeflow pod cannot read .*houses\.csv"):
         compile_flow(check.flow, check, settings=settings, engine="kubeflow")
+
+
+def test_a_cluster_run_nobody_watches_is_settled_and_its_model_served(
+    cluster: ClusterStack,
+) -> None:
+    """The browser tab closed after Run: the scheduler's thread follows the run from the
+    database, records how it ended, and has KServe serve the model it deployed."""
+    cluster.kube.add_storage_secret(NAMESPACE, "designer-models", cluster.storage)
+    settings = cluster.settings()
+    database = engine_for(settings.database_url)
+    migrate.upgrade(database)
+    owner = accounts.create_user(database, "olive", "Olive Owner")
+    doc = fixture_flow("iris_classification")
+    stored = flows.create_flow(database, owner, Flow.model_validate(doc))
+    flow = compiled_for(settings, doc)
+    record = Launcher(settings).start(
+        flow, flow_name="iris", owner_id=owner.id, flow_id=stored.id
+    )
+    run_store.record_run(database, stored.id, 1, record, owner.id)
+
+    scheduler = Scheduler(settings)
+    deadline = time.monotonic() + 180
+    while record.run_id not in scheduler.follow_cluster_runs(database):
+        assert time.monotonic() < deadline, "the run was never seen finished"
+        time.sleep(0.5)
+    [summary] = run_store.list_runs(database, owner, stored.id)
+    finished = Launcher(settings).snapshot(record.run_id)
+    assert summary.status is Status.SUCCEEDED, finished.nodes["deploy"].error
+    assert cluster.kube.inference_service(NAMESPACE, "iris-forest") is not None
+    assert not scheduler.follow_cluster_runs(database)  # settled: nothing left to ask about
