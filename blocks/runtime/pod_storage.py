@@ -21,6 +21,11 @@ ACCESS_KEY_VAR = "DESIGNER_S3_ACCESS_KEY"
 SECRET_KEY_VAR = "DESIGNER_S3_SECRET_KEY"
 SECURE_VAR = "DESIGNER_S3_SECURE"
 REGION_VAR = "DESIGNER_S3_REGION"
+#: The storage Secret's keys and the variables a pod gets them as (the designer's
+#: ``STORAGE_SECRET_KEYS``; a pod holds only ``blocks``, so they are written here too).
+SECRET_KEYS = {"access_key": ACCESS_KEY_VAR, "secret_key": SECRET_KEY_VAR}
+#: The plain variables that say where the storage is (what a pod passes on to pods it starts).
+ADDRESS_VARS = (ENDPOINT_VAR, SECURE_VAR, REGION_VAR)
 #: Largest object a task reads into memory through here (a table to load).
 MAX_READ_BYTES = 2_000_000_000
 
@@ -84,6 +89,23 @@ def write_json(uri: str, data: Any, env: Mapping[str, str] | None = None) -> Non
     client(env).put_object(
         bucket, key, io.BytesIO(body), len(body), content_type="application/json"
     )
+
+
+def read_json(uri: str, env: Mapping[str, str] | None = None) -> Any:
+    return json.loads(read_bytes(uri, env))
+
+
+def upload_file(uri: str, path: str, env: Mapping[str, str] | None = None) -> None:
+    bucket, key = split_uri(uri)
+    client(env).fput_object(bucket, key, path)
+
+
+def list_uris(prefix_uri: str, env: Mapping[str, str] | None = None) -> list[str]:
+    """The addresses of the objects under the folder ``prefix_uri``, sorted."""
+    bucket, prefix = split_uri(prefix_uri)
+    prefix = prefix.rstrip("/") + "/"
+    found = client(env).list_objects(bucket, prefix=prefix, recursive=True)
+    return sorted(f"s3://{bucket}/{item.object_name}" for item in found if item.object_name)
 
 
 def _flag(raw: str) -> bool:

@@ -44,6 +44,12 @@ BASE_PARAMS: dict[str, dict[str, Any]] = {
 }
 SEEDED = {"random_forest", "gradient_boosting", "random_forest_regressor"}
 
+#: Where a search may run: in the block's own process, or as a Katib Experiment (one trial pod
+#: per setting) when the block runs on a Kubeflow cluster.
+SEARCH_PLACES = ("here", "katib")
+#: What a local run's log says when the block was asked to search on Katib.
+KATIB_HERE_NOTE = "Katib runs on a Kubeflow cluster; this run searched in the block"
+
 #: Scoring choice -> (task, scikit-learn scorer, True when the scorer is a negated error that
 #: is shown positive, lower being better).
 SCORINGS: dict[str, tuple[str, str, bool]] = {
@@ -125,6 +131,51 @@ def block_value(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A search's training rows, checked, and how each setting is scored: what every search
+    starts from, in the block or in a Katib trial, so both score a setting the same way."""
+
+    estimator: str
+    task: str
+    features: pd.DataFrame
+    labels: pd.Series
+    target: str | None
+    scoring: str
+    folds: int
+    seed: int
+
+    @property
+    def scorer(self) -> str:
+        return SCORINGS[self.scoring][1]
+
+    @property
+    def negated(self) -> bool:
+        return SCORINGS[self.scoring][2]
+
+    def splitter(self) -> Any:
+        """Shuffled folds: tables often arrive sorted (by class, by date), which would leave a
+        fold with nothing like the rows it is tested on."""
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        kind = StratifiedKFold if self.task == "classification" else KFold
+        return kind(n_splits=self.folds, shuffle=True, random_state=self.seed)
+
+
+def checked(table: Table, estimator: str, scoring: str, folds: int, seed: int) -> Problem:
+    """The table checked for ``estimator`` and ``scoring``; ValueError in the trainers' words."""
+    task = ESTIMATORS[estimator][0]
+    who = TUNERS[task]
+    scoring_task = SCORINGS[scoring][0]
+    if scoring_task != task:
+        choices = ", ".join(name for name, spec in SCORINGS.items() if spec[0] == task)
+        raise ValueError(f"{who} cannot score by {scoring!r}; choose one of: {choices}")
+    other = next(t for t in TUNERS if t != task)
+    features, labels = training_data(table, task, who, TUNERS[other])
+    check_folds(labels, task, folds)
+    return Problem(estimator, task, features, labels, table.target, scoring, folds, seed)
+
+
 def tune(
     table: Table,
     estimator: str,
@@ -135,30 +186,59 @@ def tune(
     seed: int,
 ) -> TuningResult:
     """Search ``estimator``'s settings by cross-validation, then refit the best on all rows."""
-    task, title, _ = ESTIMATORS[estimator]
-    who = TUNERS[task]
-    scoring_task, scorer, negated = SCORINGS[scoring]
-    if scoring_task != task:
-        choices = ", ".join(name for name, spec in SCORINGS.items() if spec[0] == task)
-        raise ValueError(f"{who} cannot score by {scoring!r}; choose one of: {choices}")
-    other = next(t for t in TUNERS if t != task)
-    features, labels = training_data(table, task, who, TUNERS[other])
-    check_folds(labels, task, folds)
-    searcher = _searcher(estimator, search, folds, candidates, scorer, seed, task)
-    searcher.fit(features, labels)
-    ranking = _ranking(searcher.cv_results_, negated)
-    best_params = {k: block_value(v) for k, v in searcher.best_params_.items()}
-    model = searcher.best_estimator_
+    problem = checked(table, estimator, scoring, folds, seed)
+    searcher = _searcher(problem, search, candidates)
+    searcher.fit(problem.features, problem.labels)
+    return _result(problem, searcher.best_estimator_, _ranking(searcher.cv_results_, problem))
+
+
+def estimator_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Settings in the trainers' terms as the estimator takes them (depth 0: no limit)."""
+    return {k: None if k == "max_depth" and v == 0 else v for k, v in params.items()}
+
+
+def cross_validate(problem: Problem, params: dict[str, Any]) -> Candidate:
+    """One setting (trainer terms) scored as the in-block search scores it: the same folds,
+    scorer, mean and spread, so a Katib trial's score equals the grid search's."""
+    import numpy as np
+    from sklearn.model_selection import cross_validate as sk_cross_validate
+
+    model = base_estimator(problem.estimator, problem.seed)
+    model.set_params(**estimator_params(params))
+    scores = sk_cross_validate(
+        model,
+        problem.features,
+        problem.labels,
+        scoring=problem.scorer,
+        cv=problem.splitter(),
+        error_score="raise",
+    )["test_score"]
+    mean = np.average(scores)
+    std = np.sqrt(np.average((scores - mean) ** 2))
+    sign = -1.0 if problem.negated else 1.0
+    return Candidate(dict(params), sign * float(mean), float(std))
+
+
+def refit(problem: Problem, ranking: list[Candidate]) -> TuningResult:
+    """The best of ``ranking`` (best first) refitted on all rows, reported as ``tune`` does."""
+    model = base_estimator(problem.estimator, problem.seed)
+    model.set_params(**estimator_params(ranking[0].params))
+    model.fit(problem.features, problem.labels)
+    return _result(problem, model, ranking)
+
+
+def _result(problem: Problem, model: BaseEstimator, ranking: list[Candidate]) -> TuningResult:
+    best = ranking[0]
+    best_params = dict(best.params)
     metadata = {
         "estimator": type(model).__name__,
-        "feature_columns": list(features.columns),
-        "target": table.target,
-        "task": task,
-        "training_rows": len(features),
+        "feature_columns": list(problem.features.columns),
+        "target": problem.target,
+        "task": problem.task,
+        "training_rows": len(problem.features),
         "best_params": best_params,
-        "tuned_model": title,
+        "tuned_model": ESTIMATORS[problem.estimator][1],
     }
-    best = ranking[0]
     metrics = {
         "best_cv_score": best.score,
         "cv_score_std": best.std,
@@ -169,31 +249,34 @@ def tune(
             if isinstance(value, int | float) and not isinstance(value, bool)
         },
     }
-    return TuningResult(model, metadata, metrics, ranking, scoring, folds)
+    return TuningResult(model, metadata, metrics, ranking, problem.scoring, problem.folds)
 
 
-def _searcher(
-    estimator: str, search: str, folds: int, candidates: int, scorer: str, seed: int, task: str
-) -> Any:
-    from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV, StratifiedKFold
+def _searcher(problem: Problem, search: str, candidates: int) -> Any:
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
-    base = base_estimator(estimator, seed)
-    # Shuffled folds: tables often arrive sorted (by class, by date), which would leave a fold
-    # with nothing like the rows it is tested on.
-    splitter = StratifiedKFold if task == "classification" else KFold
-    cv = splitter(n_splits=folds, shuffle=True, random_state=seed)
-    common = {"scoring": scorer, "cv": cv, "refit": True, "error_score": "raise"}
+    base = base_estimator(problem.estimator, problem.seed)
+    common = {
+        "scoring": problem.scorer,
+        "cv": problem.splitter(),
+        "refit": True,
+        "error_score": "raise",
+    }
     if search == "grid":
-        return GridSearchCV(base, GRIDS[estimator], **common)
+        return GridSearchCV(base, GRIDS[problem.estimator], **common)
     if search == "random":
         return RandomizedSearchCV(
-            base, ranges(estimator), n_iter=candidates, random_state=seed, **common
+            base,
+            ranges(problem.estimator),
+            n_iter=candidates,
+            random_state=problem.seed,
+            **common,
         )
     raise ValueError(f"unknown search {search!r}; choose grid or random")
 
 
-def _ranking(results: dict[str, Any], negated: bool) -> list[Candidate]:
-    sign = -1.0 if negated else 1.0
+def _ranking(results: dict[str, Any], problem: Problem) -> list[Candidate]:
+    sign = -1.0 if problem.negated else 1.0
     rows = sorted(range(len(results["params"])), key=lambda i: results["rank_test_score"][i])
     return [
         Candidate(
@@ -232,12 +315,33 @@ def _settings(params: dict[str, Any]) -> str:
     )
 
 
-def tune_block(table_path: str, model_path: str, estimator: str, **options: Any) -> TuningResult:
-    """What each tuning component does: read, search, save the best model."""
+def tune_block(
+    table_path: str,
+    model_path: str,
+    estimator: str,
+    *,
+    where: str = "here",
+    model_uri: str = "",
+    **options: Any,
+) -> TuningResult:
+    """What each tuning component does: read, search (here, or as a Katib Experiment when the
+    block runs on a Kubeflow cluster), save the best model."""
     import joblib
 
     from blocks.runtime.tables import read_table
 
-    result = tune(read_table(table_path), estimator, **options)
+    if where not in SEARCH_PLACES:
+        raise ValueError(f"unknown place to search {where!r}; choose one of: here, katib")
+    table = read_table(table_path)
+    result = None
+    if where == "katib":
+        from blocks.runtime import katib_search
+
+        if katib_search.on_cluster(model_uri):
+            result = katib_search.search(table, table_path, model_uri, estimator, **options)
+        else:
+            print(KATIB_HERE_NOTE)
+    if result is None:
+        result = tune(table, estimator, **options)
     joblib.dump(result.model, model_path)
     return result

@@ -7,9 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from blocks.base import CLASSIFIER, METRICS, Block, Port
 from blocks.train.common import TRAIN_INPUT, infer_for, seed_field
 from blocks.train.tuning import (
+    SearchOn,
     candidates_field,
     folds_field,
     search_method_field,
+    search_on_field,
     tune_model,
 )
 
@@ -24,6 +26,7 @@ class Params(BaseModel):
         "built one after another (slower); logistic_regression: simple and fast.",
     )
     search_method: Literal["grid", "random"] = search_method_field()
+    search_on: SearchOn = search_on_field()
     folds: int = folds_field()
     candidates: int = candidates_field()
     scoring: Literal["accuracy", "f1", "balanced_accuracy"] = Field(

@@ -7,9 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from blocks.base import METRICS, REGRESSOR, Block, Port
 from blocks.train.common import TRAIN_INPUT, infer_for, seed_field
 from blocks.train.tuning import (
+    SearchOn,
     candidates_field,
     folds_field,
     search_method_field,
+    search_on_field,
     tune_model,
 )
 
@@ -25,6 +27,7 @@ class Params(BaseModel):
         "are kept small (ridge alpha).",
     )
     search_method: Literal["grid", "random"] = search_method_field()
+    search_on: SearchOn = search_on_field()
     folds: int = folds_field()
     candidates: int = candidates_field()
     scoring: Literal["r2", "rmse", "mae"] = Field(

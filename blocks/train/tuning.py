@@ -2,7 +2,7 @@
 component that runs the search (the blocks differ only in the models and scores they offer and
 the type of model they output, which KFP sees as the same Model artifact)."""
 
-from typing import Any
+from typing import Any, Literal
 
 from kfp.dsl import Dataset, Input, Metrics, Model, Output
 from pydantic import Field
@@ -14,6 +14,20 @@ def search_method_field() -> Any:
         title="How to search",
         description="grid tries every combination of a small built-in list of settings; "
         "random tries a number of settings drawn from wider ranges (see Settings to try).",
+    )
+
+
+#: Where a search may run (``blocks.runtime.tuning.SEARCH_PLACES``).
+SearchOn = Literal["here", "katib"]
+
+
+def search_on_field() -> Any:
+    return Field(
+        "here",
+        title="Where to search",
+        description="here: the block tries the settings itself, one after another. katib: as "
+        "a Katib Experiment on the Kubeflow cluster, one trial pod per setting, in parallel "
+        "(a run on this computer then searches here, and its log says so).",
     )
 
 
@@ -50,6 +64,7 @@ def tune_model(
     candidates: int,
     scoring: str,
     seed: int,
+    search_on: str = "here",
 ) -> None:
     from blocks.runtime.tuning import summary_lines, tune_block
 
@@ -57,6 +72,8 @@ def tune_model(
         train.path,
         model.path,
         algorithm,
+        where=search_on,
+        model_uri=model.uri,
         search=search_method,
         folds=folds,
         candidates=candidates,

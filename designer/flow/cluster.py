@@ -68,6 +68,10 @@ class ClusterTarget:
             DATA_DIRS_VAR: "",
             S3_BUCKETS_VAR: ",".join(self.read_buckets),
             NETWORKS_VAR: ",".join(self.allowed_networks),
+            # A tuning block searching on Katib starts trial pods like itself: from this
+            # image, with the keys from this Secret (only its name is here, never a key).
+            "DESIGNER_BLOCK_IMAGE": self.image,
+            "DESIGNER_KFP_STORAGE_SECRET": self.secret,
         }
         if self.region:
             env["DESIGNER_S3_REGION"] = self.region

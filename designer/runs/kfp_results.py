@@ -44,7 +44,10 @@ def carry_over(saved: RunRecord, fresh: RunRecord) -> None:
             continue
         node.outputs = node.outputs or before.outputs
         node.metrics = node.metrics or before.metrics
-        node.log = node.log or before.log
+        # A log read while the node ran is read again once it has ended (its last lines say
+        # why it failed); one read after it ended is final.
+        if before.status.finished:
+            node.log = node.log or before.log
         node.pod = node.pod or before.pod
         if before.error and node.status is Status.FAILED:
             node.error = before.error
