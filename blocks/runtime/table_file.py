@@ -101,9 +101,10 @@ def resolve_format(address: LocalFile | WebAddress | S3Address, fmt: str, head: 
 
 def fetch(address: WebAddress | S3Address, policy: ReadPolicy) -> bytes:
     """The bytes at a web address, judged hop by hop; an s3:// address is read with the
-    storage keys a cluster task is given, and refused in a run that has none."""
+    storage keys a cluster task is given when the designer granted the task that address,
+    and refused otherwise (one arriving from a flow parameter, or a run without keys)."""
     if isinstance(address, S3Address):
-        if pod_storage.has_keys():
+        if address.address in policy.grants and pod_storage.has_keys():
             return _read_s3(address)
         raise ReadRefused(
             address.address,

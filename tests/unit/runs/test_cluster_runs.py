@@ -250,9 +250,7 @@ def test_a_cluster_run_nobody_watches_is_settled_and_its_model_served(
     doc = fixture_flow("iris_classification")
     stored = flows.create_flow(database, owner, Flow.model_validate(doc))
     flow = compiled_for(settings, doc)
-    record = Launcher(settings).start(
-        flow, flow_name="iris", owner_id=owner.id, flow_id=stored.id
-    )
+    record = Launcher(settings).start(flow, flow_name="iris", owner_id=owner.id, flow_id=stored.id)
     run_store.record_run(database, stored.id, 1, record, owner.id)
 
     scheduler = Scheduler(settings)
