@@ -14,3 +14,13 @@ def open_store(settings: Settings) -> ObjectStore:
     from designer.objects.s3 import S3Store
 
     return S3Store(settings.storage)
+
+
+def prepare_for_cluster(settings: Settings) -> None:
+    """Make the S3 bucket a cluster run writes its outputs to, when it is missing (Kubeflow
+    writes there itself, and does not make buckets); ``ObjectStoreError`` if it cannot."""
+    from designer.objects.s3 import S3Store
+
+    store = open_store(settings)
+    if isinstance(store, S3Store):
+        store.ensure_bucket()

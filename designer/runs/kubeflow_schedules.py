@@ -103,3 +103,19 @@ class KubeflowSchedules:
         with self.engine._errors():
             found = client.get_recurring_run(recurring_run_id)
         return str(found.status or "")
+
+    def runs_of(self, recurring_run_id: str, *, newest: int = 50) -> list[str]:
+        """The ids of the runs the recurring run started, among its experiment's ``newest``."""
+        client = self.engine.client()
+        with self.engine._errors():
+            recurring = client.get_recurring_run(recurring_run_id)
+            listed = client.list_runs(
+                experiment_id=recurring.experiment_id,
+                page_size=newest,
+                sort_by="created_at desc",
+            )
+        return [
+            str(run.run_id)
+            for run in listed.runs or []
+            if run.recurring_run_id == recurring_run_id and run.run_id
+        ]

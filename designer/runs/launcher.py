@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from designer.flow.compile import CompiledFlow, pipeline_name
 from designer.objects.base import ObjectStore, ObjectStoreError
-from designer.objects.configured import open_store
+from designer.objects.configured import open_store, prepare_for_cluster
 from designer.runs import supervisor
 from designer.runs.kfp_record import ENGINE as KUBEFLOW
 from designer.runs.kfp_results import PodLog, carry_over, read_results
@@ -240,19 +240,42 @@ class Launcher:
         with _kubeflow_errors(settings):
             record = engine.submit_compiled(compiled, flow_name=flow_name, arguments=arguments)
         self._save(record)
-        launch = {"owner_id": owner_id, "flow_id": flow_id, "pipeline": compiled.pipeline_name}
-        with contextlib.suppress(OSError):  # without it the run goes on; nothing is published
-            (self._folder(record.run_id) / LAUNCH_FILE).write_text(json.dumps(launch))
+        self._note_launch(record.run_id, owner_id, flow_id, compiled.pipeline_name)
         return record
+
+    def adopt(
+        self,
+        run_id: str,
+        compiled: CompiledFlow,
+        *,
+        flow_name: str,
+        owner_id: str | None = None,
+        flow_id: str | None = None,
+    ) -> RunRecord:
+        """Follow a cluster run the designer did not send (a recurring run started it) as if
+        it had: its record is saved and it is settled like the others when it ends."""
+        settings = self.settings.kubeflow
+        if settings is None:
+            raise LaunchError("no Kubeflow host is configured; set DESIGNER_KFP_HOST")
+        with _kubeflow_errors(settings):
+            record = self._kubeflow(settings).status(
+                run_id, flow_name=flow_name, task_to_node=compiled.task_to_node
+            )
+        self._save(record)
+        self._note_launch(record.run_id, owner_id, flow_id, compiled.pipeline_name)
+        return record
+
+    def _note_launch(
+        self, run_id: str, owner_id: str | None, flow_id: str | None, pipeline: str
+    ) -> None:
+        launch = {"owner_id": owner_id, "flow_id": flow_id, "pipeline": pipeline}
+        with contextlib.suppress(OSError):  # without it the run goes on; nothing is published
+            (self._folder(run_id) / LAUNCH_FILE).write_text(json.dumps(launch))
 
     def _prepare_storage(self) -> None:
         """The bucket the run's outputs go to must exist before Kubeflow writes there."""
-        from designer.objects.s3 import S3Store
-
         try:
-            store = open_store(self.settings)
-            if isinstance(store, S3Store):
-                store.ensure_bucket()
+            prepare_for_cluster(self.settings)
         except (ObjectStoreError, ValueError) as exc:
             raise LaunchError(
                 f"the run was not sent to Kubeflow: the designer's storage cannot be used ({exc})"

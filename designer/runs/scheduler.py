@@ -16,7 +16,8 @@ On a designer that sends runs to Kubeflow, local schedules wait: schedules made 
 Kubeflow recurring runs, which the cluster runs (``designer.runs.kubeflow_schedules``). The
 thread then also follows the cluster runs nobody watches (a closed browser tab): every
 ``CLUSTER_INTERVAL_S`` it asks the cluster about runs the database shows unfinished, so they
-are recorded as they end and the models they deploy are served, whoever is looking.
+are recorded as they end and the models they deploy are served, whoever is looking; and it
+records the runs Kubeflow started for the designer's schedules, marked as theirs.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from designer.models.cluster_publish import publish_cluster_deployments
 from designer.models.publish import publish_deployments
 from designer.runs import supervisor
 from designer.runs.kfp_record import ENGINE as KUBEFLOW
+from designer.runs.kubeflow import KubeflowError
+from designer.runs.kubeflow_schedules import KubeflowSchedules
 from designer.runs.launcher import Launcher, LaunchError, UnknownRun
-from designer.runs.stored_runs import start_saved_version
+from designer.runs.stored_runs import compile_saved_version, start_saved_version
 from designer.settings import Settings
 from designer.store import runs as run_store
 from designer.store import schedules
@@ -182,10 +185,62 @@ class Scheduler:
             if record.status.finished:
                 del self._followed[run_id]
 
+    def adopt_scheduled_runs(self, database: Engine) -> list[str]:
+        """Record the runs Kubeflow started for the designer's schedules, each marked as its
+        schedule's and followed from then on like a run sent from the editor; their ids."""
+        kubeflow = self.settings.kubeflow
+        found = schedules.cluster_schedules(database) if kubeflow is not None else []
+        if kubeflow is None or not found:
+            return []
+        remote = KubeflowSchedules(kubeflow)
+        adopted = []
+        for schedule in found:
+            try:
+                run_ids = remote.runs_of(schedule.kubeflow_id)
+            except KubeflowError as exc:
+                log.warning("cannot list the runs of schedule %s: %s", schedule.id, exc)
+                continue
+            known = run_store.known_runs(database, run_ids)
+            new = [run_id for run_id in run_ids if run_id not in known]
+            owner = schedules.runs_as(database, schedule.owner_id) if new else None
+            if owner is None:
+                continue
+            try:
+                flow, compiled = compile_saved_version(
+                    self.settings,
+                    database,
+                    owner,
+                    schedule.flow_id,
+                    schedule.flow_version,
+                    engine=KUBEFLOW,
+                )
+                for run_id in reversed(new):  # oldest first, as they started
+                    record = self.launcher.adopt(
+                        run_id,
+                        compiled,
+                        flow_name=flow.name,
+                        owner_id=owner.id,
+                        flow_id=schedule.flow_id,
+                    )
+                    run_store.record_run(
+                        database,
+                        schedule.flow_id,
+                        schedule.flow_version,
+                        record,
+                        owner.id,
+                        schedule_id=schedule.id,
+                    )
+                    adopted.append(run_id)
+            except Exception as exc:  # one schedule's trouble must not stop the others
+                log.warning("cannot record the runs of schedule %s: %s", schedule.id, exc)
+        return adopted
+
     def follow_cluster_runs(self, database: Engine) -> list[str]:
-        """Ask the cluster about every run the database shows unfinished; record what changed.
-        The ids of the runs seen finished (and so settled: ``Launcher.snapshot``)."""
+        """Ask the cluster about every run the database shows unfinished (after recording the
+        runs its schedules started); record what changed. The ids of the runs seen finished
+        (and so settled: ``Launcher.snapshot``)."""
         self._cluster_looked = time.monotonic()
+        self.adopt_scheduled_runs(database)
         finished = []
         for stored in run_store.unfinished_run_records(database, KUBEFLOW):
             try:

@@ -29,7 +29,8 @@ from designer.flow.cron import (
     parse_schedule,
 )
 from designer.models.names import model_name_check
-from designer.objects.configured import open_store
+from designer.objects.base import ObjectStoreError
+from designer.objects.configured import open_store, prepare_for_cluster
 from designer.runs.kfp_record import ENGINE as KUBEFLOW
 from designer.runs.kubeflow import KubeflowError
 from designer.runs.kubeflow_schedules import CLUSTER_TIME_ZONE, KubeflowSchedules
@@ -174,6 +175,10 @@ def _on_cluster(
         engine=KUBEFLOW,
     )
     name = f"{flow.name} (version {made.flow_version}, schedule {made.id[:8]})"
+    try:
+        prepare_for_cluster(settings)
+    except (ObjectStoreError, ValueError) as exc:
+        raise ScheduleError(f"the designer's storage cannot be used ({exc})") from exc
     with _engine_errors():
         return KubeflowSchedules(kubeflow).create(
             compiled, flow_name=flow.name, name=name, cron=made.cron

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from designer.datasets.library import dataset_lookup
-from designer.flow.compile import compile_flow
+from designer.flow.compile import CompiledFlow, compile_flow
 from designer.flow.document import Flow
 from designer.models.names import model_name_check
 from designer.objects.configured import open_store
@@ -55,12 +55,20 @@ def start_saved_version(
     """Start version ``version`` of the flow for ``actor`` and record the run (marked as the
     schedule's when ``schedule_id`` is given); the run goes on in the background."""
     check_may_start(settings, database, actor, flow_id)
-    flow = versions.get_version(database, actor, flow_id, version)
-    datasets = dataset_lookup(database, open_store(settings), actor)
-    models = model_name_check(database, settings.models_dir, actor)
-    compiled = compile_flow(
-        flow, None, datasets, settings=settings, models=models, engine=launcher.engine
+    flow, compiled = compile_saved_version(
+        settings, database, actor, flow_id, version, engine=launcher.engine
     )
     record = launcher.start(compiled, flow_name=flow.name, owner_id=actor.id, flow_id=flow_id)
     run_store.record_run(database, flow_id, version, record, actor.id, schedule_id=schedule_id)
     return StartedRun(record, flow, version)
+
+
+def compile_saved_version(
+    settings: Settings, database: Engine, actor: Actor, flow_id: str, version: int, *, engine: str
+) -> tuple[Flow, CompiledFlow]:
+    """Version ``version`` of the flow, compiled for ``engine`` as ``actor`` runs it."""
+    flow = versions.get_version(database, actor, flow_id, version)
+    datasets = dataset_lookup(database, open_store(settings), actor)
+    models = model_name_check(database, settings.models_dir, actor)
+    compiled = compile_flow(flow, None, datasets, settings=settings, models=models, engine=engine)
+    return flow, compiled

@@ -185,6 +185,14 @@ def unfinished_runs(engine: Engine) -> list[RunSummary]:
     return [_summary(row) for row in rows]
 
 
+def known_runs(engine: Engine, run_ids: list[str]) -> set[str]:
+    """Which of ``run_ids`` the database already holds."""
+    if not run_ids:
+        return set()
+    with session_scope(engine) as session:
+        return set(session.exec(select(RunRow.id).where(col(RunRow.id).in_(run_ids))).all())
+
+
 def unfinished_run_records(engine: Engine, engine_name: str) -> list[StoredRun]:
     """The stored records of runs on ``engine_name`` ("local") last seen pending or running."""
     with session_scope(engine) as session:

@@ -107,6 +107,31 @@ class DueSchedule:
         return Schedule(self.cron, self.time_zone)
 
 
+@dataclass(frozen=True)
+class ClusterSchedule:
+    """A schedule Kubeflow runs, as the recurring run ``kubeflow_id``."""
+
+    id: str
+    flow_id: str
+    flow_version: int
+    owner_id: str
+    kubeflow_id: str
+
+
+def cluster_schedules(engine: Engine) -> list[ClusterSchedule]:
+    """Every schedule on Kubeflow, paused or not (a paused one may have runs still going)."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(ScheduleRow).where(
+                ScheduleRow.engine == "kubeflow", col(ScheduleRow.kubeflow_id).is_not(None)
+            )
+        ).all()
+        return [
+            ClusterSchedule(r.id, r.flow_id, r.flow_version, r.owner_id, r.kubeflow_id or "")
+            for r in rows
+        ]
+
+
 def create_schedule(
     engine: Engine,
     actor: Actor | None,

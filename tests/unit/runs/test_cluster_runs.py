@@ -32,6 +32,7 @@ from designer.runs.launcher import Launcher, LaunchError
 from designer.runs.record import RunRecord, Status
 from designer.runs.report import run_report
 from designer.runs.scheduler import Scheduler
+from designer.runs.schedules import add_schedule
 from designer.settings import Settings, load_settings
 from designer.store import accounts, flows, migrate
 from designer.store import runs as run_store
@@ -263,3 +264,30 @@ def test_a_cluster_run_nobody_watches_is_settled_and_its_model_served(
     assert summary.status is Status.SUCCEEDED, finished.nodes["deploy"].error
     assert cluster.kube.inference_service(NAMESPACE, "iris-forest") is not None
     assert not scheduler.follow_cluster_runs(database)  # settled: nothing left to ask about
+
+
+def test_runs_a_kubeflow_schedule_starts_appear_in_the_history_marked_scheduled(
+    cluster: ClusterStack,
+) -> None:
+    settings = cluster.settings()
+    database = engine_for(settings.database_url)
+    migrate.upgrade(database)
+    owner = accounts.create_user(database, "olive", "Olive Owner")
+    doc = fixture_flow("iris_classification")
+    doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "deploy"]
+    doc["edges"] = [e for e in doc["edges"] if "deploy" not in (e["source"], e["target"])]
+    stored = flows.create_flow(database, owner, Flow.model_validate(doc))
+    schedule = add_schedule(settings, database, owner, stored.id, "0 6 * * *", "UTC")
+    assert schedule.kubeflow_id
+    run_id = cluster.kfp.fire(schedule.kubeflow_id)  # 06:00 UTC has come, on the cluster
+
+    scheduler = Scheduler(settings)
+    deadline = time.monotonic() + 180
+    while run_id not in scheduler.follow_cluster_runs(database):
+        assert time.monotonic() < deadline, "the scheduled run was never seen finished"
+        time.sleep(0.5)
+    [summary] = run_store.list_runs(database, owner, stored.id)
+    assert (summary.id, summary.schedule_id) == (run_id, schedule.id)
+    assert summary.status is Status.SUCCEEDED
+    assert summary.headline_name == "accuracy"
+    assert not scheduler.adopt_scheduled_runs(database)  # recorded once
