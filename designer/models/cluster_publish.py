@@ -38,7 +38,7 @@ from blocks.runtime.model_bundle import BUNDLE_FILE
 from blocks.runtime.model_registry import MODEL_FILE, PREPROCESSOR_FILE
 from designer.cluster.kserve import apply_inference_service, inference_service, isvc_name
 from designer.models.bundles import MAX_FACTS_BYTES, Bundle, BundleDamaged, unpacked_bundle
-from designer.models.publish import STAGING_DIR, Publication, publish_bundles
+from designer.models.publish import STAGING_DIR, Publication, publish_bundles, register_bundle
 from designer.models.serving_layout import (
     served_pipeline,
     serving_folder,
@@ -183,18 +183,7 @@ def _register_and_serve(
         "probabilities": probabilities,
         "classes": _plain_list(getattr(model, "classes_", [])) if probabilities else [],
     }
-    info = registry.register(
-        models_dir,
-        bundle.name,
-        bundle.model_path,
-        preprocessor_path=bundle.preprocessor_path,
-        task=bundle.task,
-        target=bundle.target,
-        feature_columns=bundle.feature_columns,
-        description=bundle.description,
-        source_uri=bundle.source_uri,
-        serving=serving,
-    )
+    info = register_bundle(models_dir, bundle, serving)
     version = int(info["version"])
     try:
         pipeline = served_pipeline(model, preprocessor, list(info["feature_columns"]))

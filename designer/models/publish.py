@@ -164,6 +164,14 @@ def _person(engine: Engine, owner_id: str | None) -> tuple[Actor | None, str]:
 
 
 def _register(models_dir: Path, bundle: Bundle) -> dict[str, Any]:
+    return register_bundle(models_dir, bundle)
+
+
+def register_bundle(
+    models_dir: Path, bundle: Bundle, serving: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Register the bundle as the next version of its model (served by KServe when
+    ``serving`` says so, else from the designer's own process)."""
     return registry.register(
         models_dir,
         bundle.name,
@@ -174,6 +182,7 @@ def _register(models_dir: Path, bundle: Bundle) -> dict[str, Any]:
         feature_columns=bundle.feature_columns,
         description=bundle.description,
         source_uri=bundle.source_uri,
+        serving=serving,
     )
 
 

@@ -7,6 +7,7 @@ workers and a developer's own ``designer serve`` never rebuild each other's file
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -54,26 +55,26 @@ def sign_in(app: tuple[str, dict[str, str]]) -> SignIn:
     sign-in form would: the form itself has its own test.
     """
     url, env = app
-    engine = _database(env)
+    return functools.partial(sign_in_to, url, _database(env))
 
-    def sign_in_as(context: BrowserContext, username: str) -> None:
-        found = accounts.credentials(engine, username)
-        actor = found[0] if found else accounts.create_user(engine, username, username.title())
-        token = signin.create_session(engine, actor.id, timedelta(hours=2))
-        context.add_cookies(
-            [
-                {
-                    "name": SESSION_COOKIE,
-                    "value": token,
-                    "domain": urlsplit(url).hostname or "127.0.0.1",
-                    "path": "/",
-                    "httpOnly": True,
-                    "sameSite": "Lax",
-                }
-            ]
-        )
 
-    return sign_in_as
+def sign_in_to(url: str, engine: Engine, context: BrowserContext, username: str) -> None:
+    """Sign ``context`` in to the app at ``url`` (database ``engine``) as ``username``."""
+    found = accounts.credentials(engine, username)
+    actor = found[0] if found else accounts.create_user(engine, username, username.title())
+    token = signin.create_session(engine, actor.id, timedelta(hours=2))
+    context.add_cookies(
+        [
+            {
+                "name": SESSION_COOKIE,
+                "value": token,
+                "domain": urlsplit(url).hostname or "127.0.0.1",
+                "path": "/",
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
 
 
 def _database(env: dict[str, str]) -> Engine:

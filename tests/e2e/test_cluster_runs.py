@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from minio import Minio
 from playwright.sync_api import Browser, expect
 
-from designer.api.session import SESSION_COOKIE
 from designer.devtools import AppDidNotStart, running_app
 from designer.settings import StorageSettings, load_settings
-from designer.store import accounts, signin
+from designer.store import accounts
 from designer.store.db import engine_for
+from tests.e2e.conftest import sign_in_to
 from tests.e2e.editor_page import RUN_TIMEOUT_MS, Editor
 from tests.fixtures.cluster_stack import (
     K8S_TOKEN,
@@ -93,23 +91,8 @@ def editor(
     cluster_app: tuple[str, dict[str, str]], browser: Browser, screenshot_path: Path
 ) -> Iterator[Editor]:
     url, env = cluster_app
-    database = engine_for(load_settings(env).database_url)
-    found = accounts.credentials(database, "grace")
-    actor = found[0] if found else accounts.create_user(database, "grace", "Grace")
-    token = signin.create_session(database, actor.id, timedelta(hours=2))
     context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.add_cookies(
-        [
-            {
-                "name": SESSION_COOKIE,
-                "value": token,
-                "domain": urlsplit(url).hostname or "127.0.0.1",
-                "path": "/",
-                "httpOnly": True,
-                "sameSite": "Lax",
-            }
-        ]
-    )
+    sign_in_to(url, engine_for(load_settings(env).database_url), context, "grace")
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield Editor(page, url, screenshot_path)

@@ -15,7 +15,7 @@ from designer.flow.diagnostics import Diagnostic, Severity
 from designer.flow.document import Flow
 from designer.flow.param_form import LIBRARY_KINDS, NO_CHOICE, FormField, form_fields
 from designer.flow.params import param_reference
-from designer.flow.resources import setting_title
+from designer.flow.resources import setting_title, shown_value
 from designer.runs.record import RunRecord, Status
 
 #: Radix colour of each run status, for badges.
@@ -194,15 +194,9 @@ def _bounds(field: FormField) -> str:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    return str(value)
+    return shown_value(value)
 
 
 def palette_groups() -> list[dict[str, Any]]:
