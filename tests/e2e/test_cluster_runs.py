@@ -7,6 +7,7 @@ and the S3 server. The designer is a second app process started with that config
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,11 +100,17 @@ def editor(
     context.close()
 
 
-def test_a_flow_runs_on_kubeflow_and_its_results_come_back(
+def test_a_template_runs_on_kubeflow_and_its_results_come_back(
     editor: Editor, stack: ClusterStack
 ) -> None:
     page = editor.page
-    editor.import_flow(FLOWS / "iris_classification.json")
+    page.goto(f"{editor.app_url.rstrip('/')}/gallery")
+    page.get_by_test_id("template-search").fill("Train and deploy")
+    card = page.get_by_test_id("template-card").filter(has_text="Train and deploy a model")
+    expect(card).to_have_count(1)
+    card.get_by_test_id("use-template").click()
+    page.wait_for_url(re.compile(r"/flows/[0-9a-f]+$"))
+    editor.wait_ready()
     page.get_by_test_id("run-button").click()
     summary = page.get_by_test_id("run-summary")
     expect(summary).to_have_attribute("data-status", "running", timeout=60_000)
@@ -111,7 +118,8 @@ def test_a_flow_runs_on_kubeflow_and_its_results_come_back(
     expect(page.get_by_test_id("run-engine")).to_have_text("on Kubeflow")
     editor.shot("cluster-run-going")
     expect(summary).to_have_attribute("data-status", "succeeded", timeout=RUN_TIMEOUT_MS)
-    for node_id in ("load", "split", "train", "evaluate", "deploy"):
+    editor.fit()  # every block in view: the canvas draws only what is in view
+    for node_id in ("load", "split", "prepare", "train", "evaluate", "deploy"):
         expect(editor.node(node_id)).to_have_attribute("data-status", "succeeded")
     expect(page.get_by_test_id("metric").filter(has_text="Accuracy").first).to_be_visible()
     expect(page.get_by_test_id("confusion-matrix").first).to_be_visible()
@@ -125,7 +133,7 @@ def test_a_flow_runs_on_kubeflow_and_its_results_come_back(
 
     # The Deploy block's model is served by KServe, and answers from the Models page.
     page.goto(editor.app_url + "models")
-    row = page.locator('[data-testid="model-row"][data-model="iris-forest"]')
+    row = page.locator('[data-testid="model-row"][data-model="iris-species"]')
     # Listed at once; "ready" once KServe has rolled it out, without opening the page again.
     expect(row.get_by_test_id("model-serving")).to_contain_text("KServe")
     expect(row.get_by_test_id("model-serving")).to_have_text("KServe · ready", timeout=60_000)
@@ -136,7 +144,7 @@ def test_a_flow_runs_on_kubeflow_and_its_results_come_back(
     expect(answer).to_contain_text("Predicted class:")
     expect(answer.get_by_test_id("probability")).to_have_count(3)
     editor.shot("cluster-model-served")
-    service = stack.kube.inference_service(NAMESPACE, "iris-forest")
+    service = stack.kube.inference_service(NAMESPACE, "iris-species")
     assert service is not None and service["spec"]["predictor"]
 
 
