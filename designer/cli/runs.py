@@ -23,7 +23,6 @@ from designer.runs.report import NodeReport, average_words, run_report
 from designer.settings import KubeflowSettings, Settings, load_settings
 
 if TYPE_CHECKING:
-    from designer.runs.launcher import ClusterRunHook
     from designer.runs.local import AfterRun
 
 
@@ -113,7 +112,8 @@ def _publisher(settings: Settings, as_user: str | None) -> AfterRun:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from designer.runs.launcher import Launcher, LaunchError
+    from designer.models.publishing import publishing_launcher
+    from designer.runs.launcher import LaunchError
 
     settings = dataclasses.replace(load_settings(), kubeflow=_kubeflow_settings(args))
     checked = checked_and_compiled(args.flow, args.as_user, engine="kubeflow", settings=settings)
@@ -121,7 +121,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         return 1
     flow, compiled = checked
     owner = engine_and_actor(args.as_user)[1].id if args.as_user else None
-    launcher = Launcher(settings, after_cluster_run=_cluster_publisher(settings))
+    launcher = publishing_launcher(settings)
     try:
         record = launcher.start(
             compiled,
@@ -139,23 +139,6 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if args.wait:
         return 0 if record.status is Status.SUCCEEDED else 1
     return 0
-
-
-def _cluster_publisher(settings: Settings) -> ClusterRunHook:
-    """Publish a finished cluster run's models for whoever submitted it (KServe)."""
-    from designer.models.cluster_publish import publish_cluster_deployments
-    from designer.store.db import engine_for
-
-    def publish(record: RunRecord, *, owner_id: str | None, flow_id: str | None) -> None:
-        publish_cluster_deployments(
-            engine_for(settings.database_url),
-            settings,
-            record,
-            owner_id=owner_id,
-            flow_id=flow_id,
-        )
-
-    return publish
 
 
 def _param_values(flow: Flow, pairs: list[str]) -> dict[str, Any]:

@@ -60,20 +60,24 @@ def read_results(
     store: ObjectStore | None,
     pipeline: str,
     pod_log: PodLog | None,
+    namespace: str = "",
 ) -> None:
-    """Fill ``record``'s nodes from the task reports and pod logs (see the module's doc)."""
+    """Fill ``record``'s nodes from the task reports and pod logs (see the module's doc);
+    without ``pod_log``, each node's log says which pod (in ``namespace``) holds it."""
     problems: list[str] = []
     wanted = [n for n in record.nodes.values() if n.status.finished and not n.outputs]
     if wanted and store is not None and record.artifacts_root:
         try:
-            objects = _run_objects(store, record, pipeline)
-            reports = _reports(store, objects)
+            root, objects = _run_objects(store, record, pipeline)
+            reports = _reports(store, root, objects, {node.task for node in wanted})
             for node in wanted:
                 if node.task in reports:
                     _apply_report(store, node, reports[node.task], objects)
         except (ObjectStoreError, ValueError) as exc:
             problems.append(f"the run's outputs could not be read from storage: {exc}")
     for node in record.nodes.values():
+        if pod_log is None and node.pod and not node.log:
+            node.log = _where_the_log_is(node.pod, namespace)
         if pod_log is None or not node.pod or (node.log and node.status.finished):
             continue
         try:
@@ -87,30 +91,44 @@ def read_results(
         record.artifacts_error = "; ".join(dict.fromkeys(problems))
 
 
+def _where_the_log_is(pod: str, namespace: str) -> str:
+    return (
+        f"This block ran in pod {pod} (namespace {namespace}). The designer shows pod logs "
+        "when it may use the Kubernetes API: an administrator can set DESIGNER_K8S_HOST and "
+        "DESIGNER_K8S_TOKEN, or DESIGNER_K8S_IN_CLUSTER=true.\n"
+    )
+
+
 def object_key(store: ObjectStore, uri: str) -> str | None:
     """The key of ``uri`` in ``store``, or None when the address is elsewhere."""
     prefix = store.location("x")[:-1]  # the address of the store's root, ending in "/"
     return uri[len(prefix) :] if uri.startswith(prefix) and len(uri) > len(prefix) else None
 
 
-def _run_objects(store: ObjectStore, record: RunRecord, pipeline: str) -> dict[str, int]:
-    """Every object the run wrote (key -> size), under ``<root>/<pipeline>/<run>/``."""
+def _run_objects(
+    store: ObjectStore, record: RunRecord, pipeline: str
+) -> tuple[str, dict[str, int]]:
+    """The run's key prefix, ``<root>/<pipeline>/<run>/``, and every object the run wrote
+    under it (key -> size)."""
     root = object_key(store, f"{record.artifacts_root.rstrip('/')}/{pipeline}/{record.run_id}/")
     if root is None:
         raise ValueError(
             f"outputs are written to {record.artifacts_root}, outside the designer's storage "
             f"({store.location('x')[:-1]})"
         )
-    return {info.key: info.size for info in store.list(root)}
+    return root, {info.key: info.size for info in store.list(root)}
 
 
-def _reports(store: ObjectStore, objects: dict[str, int]) -> dict[str, dict[str, Any]]:
-    """Each task's report, by task name: the reports sit in ``<task>/<salt>/``."""
+def _reports(
+    store: ObjectStore, root: str, objects: dict[str, int], tasks: set[str]
+) -> dict[str, dict[str, Any]]:
+    """The reports of ``tasks``, by task name: each sits under ``<root><task>/`` (with or
+    without the salt folder newer Kubeflow versions add), so only those are read."""
     found: dict[str, dict[str, Any]] = {}
     for key in objects:
-        if not key.endswith(f"/{REPORT_NAME}"):
+        task = key[len(root) :].split("/", 1)[0]
+        if task not in tasks or not key.endswith(f"/{REPORT_NAME}"):
             continue
-        task = key.rsplit("/", 3)[-3] if key.count("/") >= 3 else ""
         try:
             report = json.loads(store.read_bytes(key))
         except ValueError:

@@ -241,6 +241,10 @@ class Launcher:
             record = engine.submit_compiled(compiled, flow_name=flow_name, arguments=arguments)
         self._save(record)
         self._note_launch(record.run_id, owner_id, flow_id, compiled.pipeline_name)
+        if record.status.finished:
+            # Over already (a pod that could not start): read its logs and settle it now, as
+            # a later look would, since a finished record is never asked about again.
+            record = self._kubeflow_status(record)
         return record
 
     def adopt(
@@ -330,24 +334,17 @@ class Launcher:
             record,
             store=self._store(),
             pipeline=self._launch(saved.run_id).get("pipeline") or pipeline_name(saved.flow_name),
-            pod_log=self._pod_log(settings, record),
+            pod_log=self._pod_log(settings),
+            namespace=settings.namespace,
         )
         if record.status.finished:
             self._settle_cluster_run(record)
         self._save(record)
         return record
 
-    def _pod_log(self, settings: KubeflowSettings, record: RunRecord) -> PodLog | None:
-        """Read pod logs through the Kubernetes API, or say on each node where its log is."""
+    def _pod_log(self, settings: KubeflowSettings) -> PodLog | None:
+        """Read pod logs through the Kubernetes API, when the designer may use it."""
         if self.settings.kubernetes is None:
-            for node in record.nodes.values():
-                if node.pod and not node.log:
-                    node.log = (
-                        f"This block ran in pod {node.pod} (namespace {settings.namespace}). "
-                        "The designer shows pod logs when it may use the Kubernetes API: an "
-                        "administrator can set DESIGNER_K8S_HOST and DESIGNER_K8S_TOKEN, or "
-                        "DESIGNER_K8S_IN_CLUSTER=true.\n"
-                    )
             return None
         from designer.cluster.kube import pod_log
 

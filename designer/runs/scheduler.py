@@ -22,7 +22,6 @@ records the runs Kubeflow started for the designer's schedules, marked as theirs
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
@@ -32,8 +31,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from designer.models.cluster_publish import publish_cluster_deployments
-from designer.models.publish import publish_deployments
+from designer.models.publishing import publishing_launcher
 from designer.runs import supervisor
 from designer.runs.kfp_record import ENGINE as KUBEFLOW
 from designer.runs.kubeflow import KubeflowError
@@ -106,10 +104,7 @@ class Scheduler:
         for runs started from the editor. Made on first use: the database may be down when the
         designer starts."""
         if self._launcher is None:
-            database = engine_for(self.settings.database_url)
-            publish = functools.partial(publish_deployments, database, self.settings.models_dir)
-            serve = functools.partial(publish_cluster_deployments, database, self.settings)
-            self._launcher = Launcher(self.settings, after_run=publish, after_cluster_run=serve)
+            self._launcher = publishing_launcher(self.settings)
         return self._launcher
 
     # -- the thread ------------------------------------------------------------------------

@@ -10,8 +10,7 @@ import functools
 
 from sqlalchemy.engine import Engine
 
-from designer.models.cluster_publish import publish_cluster_deployments
-from designer.models.publish import publish_deployments
+from designer.models.publishing import publishing_launcher
 from designer.runs.launcher import Launcher
 from designer.settings import Settings, load_settings
 from designer.store.db import engine_for
@@ -31,9 +30,5 @@ def launcher() -> Launcher:
 
 @functools.cache
 def _launcher(current: Settings) -> Launcher:
-    # Models a run packs are published after it, for the person who started it.
-    database = engine_for(current.database_url)
-    publish = functools.partial(publish_deployments, database, current.models_dir)
-    # ...and those of a cluster run, served by KServe, once the designer sees it finished.
-    serve = functools.partial(publish_cluster_deployments, database, current)
-    return Launcher(current, after_run=publish, after_cluster_run=serve)
+    # Models a run deploys are published after it, for the person who started it.
+    return publishing_launcher(current)

@@ -43,6 +43,7 @@ CORE_MODULES = [
     "designer.models.deployed",
     "designer.models.names",
     "designer.models.publish",
+    "designer.models.publishing",
     "designer.objects.configured",
     "designer.objects.local",
     "designer.objects.s3",

@@ -206,6 +206,7 @@ def test_without_the_kubernetes_api_a_missing_secret_fails_the_first_task(
     record = follow(launcher, launcher.start(flow, flow_name="iris").run_id)
     assert record.status is Status.FAILED
     assert 'secret "no-such-secret" not found' in record.nodes["load"].error
+    assert "DESIGNER_K8S_HOST" in record.nodes["load"].log  # says which pod holds the log
     assert record.nodes["split"].status is Status.SKIPPED
 
 
