@@ -178,6 +178,12 @@ class DatasetLookup(Protocol):
     def __call__(self, dataset_id: str, version: int) -> StoredTable: ...
 
 
+class ComponentBuilder(Protocol):
+    """Makes the KFP component of a block for an engine ("local" or "kubeflow") and image."""
+
+    def __call__(self, engine: str, image: str) -> Any: ...
+
+
 #: ``infer_dataset(params, table)``: the table is None when it could not be found.
 InferDatasetFn = Callable[[Any, StoredTable | None], Inference]
 
@@ -195,12 +201,24 @@ class Block:
     inputs: tuple[Port, ...]
     outputs: tuple[Port, ...]
     params: type[BaseModel]
-    function: Callable[..., Any]
+    #: The component function of a built-in block; None for a person's own block, whose
+    #: component ``build`` makes from its stored source.
+    function: Callable[..., Any] | None
     infer: InferFn | None = None
     #: Set (instead of ``infer``) by a block that reads a dataset from the library. Its params
     #: hold ``dataset`` (an id) and ``version``; the checker finds that version with a
     #: ``DatasetLookup``, and its component takes ``StoredTable.arguments()`` as well.
     infer_dataset: InferDatasetFn | None = None
+    #: A block that is not part of this project (a person's own code, an imported KFP
+    #: component): ``build(engine, image)`` makes its KFP component for that engine.
+    build: ComponentBuilder | None = None
+    #: The engines its task can run on (``designer.flow.compile.ENGINES``): a container
+    #: component runs only where there are containers.
+    engines: tuple[str, ...] = ("local", "kubeflow")
+    #: The pip packages its task installs before it starts (a person's own block only).
+    packages: tuple[str, ...] = ()
+    #: Who wrote it: "" for a built-in block, else the owner's username.
+    owner: str = ""
 
     def input(self, name: str) -> Port | None:
         return next((p for p in self.inputs if p.name == name), None)
@@ -216,7 +234,10 @@ class Block:
         return schema
 
     def component(self) -> Any:
-        """The KFP lightweight component, built once per block image."""
+        """The KFP component as a local run executes it, built once per block image."""
+        if self.build is not None:
+            return self.build("local", block_image())
+        assert self.function is not None  # a built-in block always has one
         return _build_component(self.function, block_image())
 
     def describe(self) -> dict[str, Any]:
@@ -231,6 +252,9 @@ class Block:
             "inputs": [_describe_port(p) for p in self.inputs],
             "outputs": [_describe_port(p) for p in self.outputs],
             "params": self.params_schema(),
+            "engines": list(self.engines),
+            "packages": list(self.packages),
+            "owner": self.owner,
         }
 
 

@@ -1,5 +1,7 @@
 """The explicit list of every block the designer offers, in palette order."""
 
+from typing import Protocol
+
 from blocks.base import Block
 from blocks.deploy import local_model
 from blocks.evaluate import classification, clustering, regression
@@ -47,3 +49,11 @@ def get_block(block_id: str) -> Block | None:
 
 def block_ids() -> list[str]:
     return sorted(_BY_ID)
+
+
+class BlockLookup(Protocol):
+    """Finds a block by the id a flow's node holds; None when there is none (or none the
+    person checking the flow may use). ``get_block`` finds the built-in ones; a person's own
+    blocks are found by ``designer.userblocks.lookup.PersonBlocks``."""
+
+    def __call__(self, block_id: str) -> Block | None: ...

@@ -107,6 +107,8 @@ SANDBOX_MODES = ("auto", "bwrap", "off")
 #: Who may run flows on the local engine: "auto" (everyone when runs are sandboxed or the
 #: designer has one account, else admins), "everyone", "admins" or "nobody".
 LOCAL_RUN_POLICIES = ("auto", "everyone", "admins", "nobody")
+#: The engines a run can use: this machine (kfp.local) or a Kubeflow cluster.
+ENGINE_NAMES = ("local", "kubeflow")
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,10 @@ class Settings:
     #: The Kubernetes API, when the designer may use it (pod logs, Secrets, KServe).
     kubernetes: KubernetesSettings | None = None
     kserve: KServeSettings = KServeSettings()
+    #: Where a person's own block may pip-install the packages it declares
+    #: (``DESIGNER_BLOCK_PACKAGES``: engine names, ``local,kubeflow``); nowhere by default, so a
+    #: flow holding such a block is refused before it runs.
+    block_packages: tuple[str, ...] = ()
 
     @property
     def objects_dir(self) -> Path:
@@ -210,6 +216,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             ready_timeout=float(env.get("DESIGNER_KSERVE_READY_TIMEOUT") or 300),
             runtime=env.get("DESIGNER_KSERVE_RUNTIME", "").strip() or None,
         ),
+        block_packages=_engines(env, "DESIGNER_BLOCK_PACKAGES"),
     )
 
 
@@ -266,6 +273,15 @@ def _megabytes(env: dict[str, str], name: str, default: float) -> int:
 def _list(env: dict[str, str], name: str) -> tuple[str, ...]:
     """A comma-separated setting as its non-empty items."""
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+def _engines(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of engine names (``ENGINE_NAMES``), each checked."""
+    engines = tuple(item.lower() for item in _list(env, name))
+    for engine in engines:
+        if engine not in ENGINE_NAMES:
+            raise ValueError(f"{name} lists engines ({', '.join(ENGINE_NAMES)}); found {engine!r}")
+    return engines
 
 
 def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:

@@ -3,6 +3,9 @@
     python3 -m blocks.runtime.kfp_task --module blocks.train.random_forest \\
         --function_to_execute train_random_forest --executor_input '{...}'
 
+or, for a person's own block, whose source the task wrote to a file first
+(``designer.userblocks.components``), ``--component_module_path FILE`` instead of ``--module``.
+
 Kubeflow's launcher substitutes the executor input, runs this, then uploads each output
 artifact's file to its URI. This does what ``kfp.dsl.executor_main`` does (the block image
 holds the blocks, so the function is imported rather than written out from the pipeline), and
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import logging
 import posixpath
@@ -25,7 +29,7 @@ from typing import Any
 
 #: The report's name, in the folder of the task's outputs.
 REPORT_NAME = "designer-task.json"
-#: Only block modules are run: the command line comes from the pipeline, never from a person.
+#: Only block modules are imported by --module (a person's block comes as a file it wrote).
 MODULE_PREFIX = "blocks."
 
 log = logging.getLogger("designer.task")
@@ -33,18 +37,25 @@ log = logging.getLogger("designer.task")
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run one block of a designer flow.")
-    parser.add_argument("--module", required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--module")
+    where.add_argument("--component_module_path")
     parser.add_argument("--function_to_execute", required=True)
     parser.add_argument("--executor_input", required=True)
     args, _unknown = parser.parse_known_args(argv)
-    if not args.module.startswith(MODULE_PREFIX):
+    if args.module is not None and not args.module.startswith(MODULE_PREFIX):
         parser.error(f"--module must name a block module ({MODULE_PREFIX}...)")
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     executor_input = json.loads(args.executor_input)
 
     from kfp.dsl import executor
 
-    function = getattr(importlib.import_module(args.module), args.function_to_execute)
+    module = (
+        importlib.import_module(args.module)
+        if args.module is not None
+        else _load_program(args.component_module_path)
+    )
+    function = getattr(module, args.function_to_execute)
     try:
         executor.Executor(executor_input=executor_input, function_to_execute=function).execute()
     except BaseException as exc:
@@ -52,6 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     _report(executor_input)
     return 0
+
+
+def _load_program(path: str) -> Any:
+    """The module of a person's block, from the file its task wrote the source to."""
+    spec = importlib.util.spec_from_file_location("block_program", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the block's program from {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def report_uri(executor_input: dict[str, Any]) -> str | None:

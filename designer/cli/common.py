@@ -19,6 +19,7 @@ from designer.settings import load_settings
 
 if TYPE_CHECKING:
     from blocks.base import DatasetLookup
+    from blocks.catalogue import BlockLookup
     from designer.flow.compile import CompiledFlow
     from designer.flow.document import Flow
     from designer.settings import Settings
@@ -65,6 +66,17 @@ def dataset_lookup_for(username: str | None) -> DatasetLookup | None:
     return dataset_lookup(engine, open_store(load_settings()), actor)
 
 
+def blocks_for(username: str | None) -> BlockLookup:
+    """The blocks a flow checked on the command line may use: ``--as``'s own and shared ones
+    besides the built-in ones (only those without it)."""
+    from designer.userblocks.lookup import PersonBlocks
+
+    if not username:
+        return PersonBlocks(None, None)
+    engine, actor = engine_and_actor(username)
+    return PersonBlocks(engine, actor)
+
+
 def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -104,7 +116,12 @@ def model_names_for(username: str | None) -> ModelNameCheck:
 def check_file(path: Path, as_user: str | None = None) -> FlowCheck:
     text = read_text(path)
     try:
-        return check_text(text, dataset_lookup_for(as_user), model_names_for(as_user))
+        return check_text(
+            text,
+            dataset_lookup_for(as_user),
+            model_names_for(as_user),
+            blocks=blocks_for(as_user),
+        )
     except LookupError as exc:  # no such user
         raise UsageError(str(exc).strip("'\"")) from exc
 

@@ -110,13 +110,15 @@ def cluster_target(settings: Settings) -> ClusterTarget:
 
 def cluster_component(block: Block) -> Any:
     """The block's component as its container runs on the cluster (see the module's doc)."""
+    if block.build is not None:
+        return block.build("kubeflow", block_image())
     return _cluster_component(block.id, block_image())
 
 
 @functools.cache
 def _cluster_component(block_id: str, image: str) -> Any:
     block = get_block(block_id)
-    assert block is not None  # compile only asks for blocks the check found
+    assert block is not None and block.function is not None  # a built-in block
     spec: structures.ComponentSpec = block.component().component_spec
     container = spec.implementation.container
     assert container is not None  # a lightweight component always has one

@@ -20,21 +20,21 @@ import networkx as nx
 from kfp import compiler, dsl
 
 from blocks.base import DatasetLookup
-from blocks.catalogue import get_block
+from blocks.catalogue import BlockLookup
 from blocks.runtime.read_settings import GRANTS_VAR
 from designer.flow.cluster import ClusterTarget, cluster_component, cluster_target, prepare_task
-from designer.flow.diagnostics import Diagnostic
+from designer.flow.diagnostics import Diagnostic, error
 from designer.flow.document import Flow, FlowParam
 from designer.flow.params import param_reference
 from designer.flow.reads import RunReads, plan_reads
 from designer.flow.resources import apply_resources, local_resource_note
 from designer.flow.validate import FlowCheck, ModelNameCheck, check_flow
 from designer.objects.base import ObjectStore
-from designer.settings import Settings, load_settings
+from designer.settings import ENGINE_NAMES, Settings, load_settings
 
 _PARAM_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float, "boolean": bool}
 #: Where a compiled pipeline can run: this machine (kfp.local) or a Kubeflow cluster.
-ENGINES = ("local", "kubeflow")
+ENGINES = ENGINE_NAMES
 
 
 class FlowInvalid(Exception):
@@ -95,13 +95,15 @@ def compile_flow(
     store: ObjectStore | None = None,
     models: ModelNameCheck | None = None,
     engine: str = "local",
+    blocks: BlockLookup | None = None,
 ) -> CompiledFlow:
     """Check ``flow`` and compile it; raise FlowInvalid listing every error if it has any.
 
     ``datasets`` finds the library datasets the flow reads (see ``check_flow``) and, for a
     library lookup, where a run reads them. ``settings`` (default: the environment's) and
     ``store`` (default: the configured one) decide which storage addresses are signed for the
-    run (see ``designer.flow.reads``); ``models`` who may deploy under which model name.
+    run (see ``designer.flow.reads``); ``models`` who may deploy under which model name;
+    ``blocks`` finds the flow's blocks, people's own among them (see ``check_flow``).
 
     ``engine="kubeflow"`` compiles for a cluster (``designer.flow.cluster``); it raises
     ``ClusterSetupError`` when the designer is not set up for one (no S3 storage, say).
@@ -110,12 +112,17 @@ def compile_flow(
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     settings = settings or load_settings()
     target = cluster_target(settings) if engine == "kubeflow" else None
-    check = check or check_flow(flow, datasets, models)
+    check = check or check_flow(flow, datasets, models, blocks=blocks)
     if not check.valid:
         raise FlowInvalid([d for d in check.diagnostics if d.severity == "error"])
+    placed = engine_problems(check, engine, settings)
+    if placed:
+        raise FlowInvalid(placed)
     reads = plan_reads(flow, check, settings, datasets, store, cluster=target is not None)
     if reads.problems:
         raise FlowInvalid(reads.problems)
+    # A local task installing packages needs the network (a cluster's pods have their own).
+    installs = target is None and any(block.packages for block in check.blocks.values())
     task_to_node: dict[str, str] = {}
     body = _pipeline_body(flow, check, task_to_node, reads, target)
     name = pipeline_name(flow.name)
@@ -134,11 +141,45 @@ def compile_flow(
         task_to_node=task_to_node,
         parameters={p.name: p.default for p in flow.params if p.default is not None},
         reads=reads.grants,
-        needs_network=reads.needs_network,
+        needs_network=reads.needs_network or installs,
         engine=engine,
         pipeline_root=target.pipeline_root if target else "",
         notes=tuple(n for n in [None if target else local_resource_note(flow)] if n),
     )
+
+
+def engine_problems(check: FlowCheck, engine: str, settings: Settings) -> list[Diagnostic]:
+    """Why some of the flow's blocks cannot run on ``engine``: one that runs elsewhere only (a
+    container component, on this machine) or one installing packages where the settings do
+    not allow it (``DESIGNER_BLOCK_PACKAGES``)."""
+    where = {"local": "on this machine", "kubeflow": "on Kubeflow"}
+    problems = []
+    for node_id, block in check.blocks.items():
+        if engine not in block.engines:
+            problems.append(
+                error(
+                    "block_engine",
+                    f"block {block.title!r} runs {where[block.engines[0]]} only"
+                    + (
+                        " (a container component: this machine has no container engine)"
+                        if engine == "local"
+                        else ""
+                    )
+                    + f"; run the flow {where[block.engines[0]]}, or take the block out",
+                    node=node_id,
+                )
+            )
+        elif block.packages and engine not in settings.block_packages:
+            problems.append(
+                error(
+                    "block_packages",
+                    f"block {block.title!r} installs packages ({', '.join(block.packages)}), "
+                    f"which this designer does not allow {where[engine]}: an administrator "
+                    "can allow it with DESIGNER_BLOCK_PACKAGES (docs/blocks.md)",
+                    node=node_id,
+                )
+            )
+    return problems
 
 
 def _pipeline_body(
@@ -164,8 +205,7 @@ def _pipeline_body(
         tasks: dict[str, Any] = {}
         for node_id in order:
             node = nodes[node_id]
-            block = get_block(node.block)
-            assert block is not None  # check_flow guarantees it
+            block = check.blocks[node_id]  # check_flow found every node's block
             arguments = _node_arguments(node.params, check.params[node_id], by_name)
             if node_id in check.tables:
                 arguments.update(check.tables[node_id].arguments())

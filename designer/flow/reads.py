@@ -90,7 +90,7 @@ def plan_reads(
     """
     planner = _Planner(settings, datasets, store, cluster=cluster)
     for node in flow.nodes:
-        block = get_block(node.block)
+        block = check.blocks.get(node.id)
         if block is None or node.id not in check.params:
             continue
         if node.id in check.tables:
@@ -106,6 +106,8 @@ def plan_reads(
 
 def address_params(block: Block) -> Iterable[str]:
     """The parameters of ``block`` that hold an address to read (marked in their schema)."""
+    if block.function is None:
+        return ()  # a person's own block: what it reads is its own business, inside its task
     return _address_params(block.id)
 
 

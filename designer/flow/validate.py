@@ -25,7 +25,7 @@ from blocks.base import (
     StoredTable,
     TableSchema,
 )
-from blocks.catalogue import block_ids, get_block
+from blocks.catalogue import BlockLookup, block_ids, get_block
 from designer.flow.diagnostics import Diagnostic, choices, error, has_errors, warning
 from designer.flow.document import Edge, Flow, Node, parse_flow, parse_flow_text
 from designer.flow.params import check_flow_params, check_node_params
@@ -53,6 +53,8 @@ class FlowCheck:
     schemas: dict[tuple[str, str], TableSchema | None] = field(default_factory=dict)
     #: The library dataset each dataset-reading node was found to read.
     tables: dict[str, StoredTable] = field(default_factory=dict)
+    #: The block of each node whose block was found.
+    blocks: dict[str, Block] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -63,27 +65,40 @@ class FlowCheck:
 
 
 def check_text(
-    text: str, datasets: DatasetLookup | None = None, models: ModelNameCheck | None = None
+    text: str,
+    datasets: DatasetLookup | None = None,
+    models: ModelNameCheck | None = None,
+    *,
+    blocks: BlockLookup | None = None,
 ) -> FlowCheck:
     flow, problems = parse_flow_text(text)
-    return _finish(flow, problems, datasets, models)
+    return _finish(flow, problems, datasets, models, blocks)
 
 
 def check_data(
-    data: Any, datasets: DatasetLookup | None = None, models: ModelNameCheck | None = None
+    data: Any,
+    datasets: DatasetLookup | None = None,
+    models: ModelNameCheck | None = None,
+    *,
+    blocks: BlockLookup | None = None,
 ) -> FlowCheck:
     flow, problems = parse_flow(data)
-    return _finish(flow, problems, datasets, models)
+    return _finish(flow, problems, datasets, models, blocks)
 
 
 def check_flow(
-    flow: Flow, datasets: DatasetLookup | None = None, models: ModelNameCheck | None = None
+    flow: Flow,
+    datasets: DatasetLookup | None = None,
+    models: ModelNameCheck | None = None,
+    *,
+    blocks: BlockLookup | None = None,
 ) -> FlowCheck:
     """Check ``flow``; ``datasets`` finds the library datasets its blocks read, as the person
     checking it may see them (without it, such blocks are reported as unchecked); ``models``
     says which model names that person may not deploy under (without it, names are checked only
-    when the run's models are published)."""
-    return _finish(flow, [], datasets, models)
+    when the run's models are published); ``blocks`` finds its blocks, people's own among them
+    (without it, only the built-in ones)."""
+    return _finish(flow, [], datasets, models, blocks)
 
 
 def _finish(
@@ -91,12 +106,13 @@ def _finish(
     problems: list[Diagnostic],
     datasets: DatasetLookup | None,
     models: ModelNameCheck | None = None,
+    blocks: BlockLookup | None = None,
 ) -> FlowCheck:
     if flow is None:
         return FlowCheck(None, problems)
     result = FlowCheck(flow, problems)
     try:
-        _check(flow, result, datasets, models)
+        _check(flow, result, datasets, models, blocks or get_block)
     except Exception as exc:
         result.diagnostics.append(
             error("internal", f"the checker failed unexpectedly ({type(exc).__name__}: {exc})")
@@ -109,13 +125,14 @@ def _check(
     result: FlowCheck,
     datasets: DatasetLookup | None,
     models: ModelNameCheck | None,
+    blocks: BlockLookup,
 ) -> None:
     out = result.diagnostics
     out.extend(check_flow_params(flow))
     if not flow.nodes:
         out.append(error("empty_flow", "the flow has no nodes; add a block to start"))
         return
-    nodes = _add_nodes(flow, result)
+    nodes = _add_nodes(flow, result, blocks)
     out.extend(resource_problems(flow))
     if models is not None:
         _check_model_names(nodes, result, models)
@@ -127,7 +144,7 @@ def _check(
         _infer_schemas(nodes, result, datasets)
 
 
-def _add_nodes(flow: Flow, result: FlowCheck) -> dict[str, tuple[Node, Block]]:
+def _add_nodes(flow: Flow, result: FlowCheck, blocks: BlockLookup) -> dict[str, tuple[Node, Block]]:
     """Add every node with a unique id and a known block to the graph; check its params."""
     known: dict[str, tuple[Node, Block]] = {}
     seen: set[str] = set()
@@ -143,11 +160,12 @@ def _add_nodes(flow: Flow, result: FlowCheck) -> dict[str, tuple[Node, Block]]:
             continue
         seen.add(node.id)
         result.graph.add_node(node.id)
-        block = get_block(node.block)
+        block = blocks(node.block)
         if block is None:
             result.diagnostics.append(_unknown_block(node))
             continue
         known[node.id] = (node, block)
+        result.blocks[node.id] = block
         model, problems = check_node_params(flow, node, block)
         result.diagnostics.extend(problems)
         if model is not None:
@@ -184,6 +202,13 @@ def _check_model_names(
 
 
 def _unknown_block(node: Node) -> Diagnostic:
+    if "/" in node.block:  # a person's block: owner/name@version
+        return error(
+            "unknown_block",
+            f"block {node.block!r} is not one you may use: it does not exist, or its owner "
+            "has not shared it with you",
+            node=node.id,
+        )
     ids = block_ids()
     close = difflib.get_close_matches(node.block, ids, n=3)
     hint = f"did you mean {' or '.join(close)}? " if close else ""

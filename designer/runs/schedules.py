@@ -40,6 +40,7 @@ from designer.store import schedules as store
 from designer.store import versions
 from designer.store.access import Actor
 from designer.store.schedules import ScheduleInfo
+from designer.userblocks.lookup import PersonBlocks
 
 
 class ScheduleError(Exception):
@@ -173,6 +174,7 @@ def _on_cluster(
         settings=settings,
         models=model_name_check(database, settings.models_dir, actor),
         engine=KUBEFLOW,
+        blocks=PersonBlocks.for_flow(database, actor, made.flow_id),
     )
     name = f"{flow.name} (version {made.flow_version}, schedule {made.id[:8]})"
     try:

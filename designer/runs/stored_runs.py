@@ -24,6 +24,7 @@ from designer.settings import Settings
 from designer.store import accounts, versions
 from designer.store import runs as run_store
 from designer.store.access import Actor, NotAllowed
+from designer.userblocks.lookup import PersonBlocks
 
 
 @dataclass(frozen=True)
@@ -70,5 +71,8 @@ def compile_saved_version(
     flow = versions.get_version(database, actor, flow_id, version)
     datasets = dataset_lookup(database, open_store(settings), actor)
     models = model_name_check(database, settings.models_dir, actor)
-    compiled = compile_flow(flow, None, datasets, settings=settings, models=models, engine=engine)
+    blocks = PersonBlocks.for_flow(database, actor, flow_id)
+    compiled = compile_flow(
+        flow, None, datasets, settings=settings, models=models, engine=engine, blocks=blocks
+    )
     return flow, compiled

@@ -467,7 +467,14 @@ STORE_TABLE_NAMES = (
     "team_templates",
     "schedules",
     "schedule_ticks",
+    "user_blocks",
+    "user_block_versions",
+    "block_shares",
 )
+# People's own blocks have a module of their own; importing it here registers its tables (it
+# needs only UtcDateTime from above, so importing it at this point is safe).
+from designer.store import block_tables  # noqa: E402,F401
+
 STORE_TABLES: list[Table] = [SQLModel.metadata.tables[name] for name in STORE_TABLE_NAMES]
 
 
