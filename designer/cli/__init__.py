@@ -13,7 +13,19 @@ import sys
 from collections.abc import Sequence
 
 from designer import __version__
-from designer.cli import datasets, db, flows, models, runs, schedules, serve, templates, users
+from designer.cli import (
+    blocks,
+    datasets,
+    db,
+    export,
+    flows,
+    models,
+    runs,
+    schedules,
+    serve,
+    templates,
+    users,
+)
 from designer.cli.common import USAGE, UsageError
 
 __all__ = ["UsageError", "main"]
@@ -37,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"designer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    blocks.add_parsers(sub)
     flows.add_parsers(sub)
+    export.add_parsers(sub)
     runs.add_parsers(sub)
     flows.add_schema_parser(sub)
     models.add_parsers(sub)

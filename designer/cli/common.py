@@ -19,10 +19,10 @@ from designer.settings import load_settings
 
 if TYPE_CHECKING:
     from blocks.base import DatasetLookup
-    from blocks.catalogue import BlockLookup
     from designer.flow.compile import CompiledFlow
     from designer.flow.document import Flow
     from designer.settings import Settings
+    from designer.userblocks.lookup import PersonBlocks
 
 #: Exit code when the action was refused or the flow has problems.
 REFUSED = 1
@@ -66,7 +66,7 @@ def dataset_lookup_for(username: str | None) -> DatasetLookup | None:
     return dataset_lookup(engine, open_store(load_settings()), actor)
 
 
-def blocks_for(username: str | None) -> BlockLookup:
+def blocks_for(username: str | None) -> PersonBlocks:
     """The blocks a flow checked on the command line may use: ``--as``'s own and shared ones
     besides the built-in ones (only those without it)."""
     from designer.userblocks.lookup import PersonBlocks

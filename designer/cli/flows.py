@@ -1,4 +1,5 @@
-"""``designer blocks|validate|compile|schema``: the block catalogue and flow files, offline."""
+"""``designer validate|compile|schema``: flow files, offline (``--as``: a person's blocks and
+datasets too)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,6 @@ from designer.flow.document import flow_json_schema
 
 
 def add_parsers(sub: Any) -> None:
-    p = sub.add_parser("blocks", help="list the block catalogue")
-    p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
-    p.set_defaults(handler=cmd_blocks)
-
     p = sub.add_parser("validate", help="check a flow and list its problems")
     p.add_argument("flow", type=Path)
     p.add_argument("--json", action="store_true")
@@ -45,19 +42,6 @@ def add_parsers(sub: Any) -> None:
 def add_schema_parser(sub: Any) -> None:
     p = sub.add_parser("schema", help="print the JSON Schema of the flow document")
     p.set_defaults(handler=cmd_schema)
-
-
-def cmd_blocks(args: argparse.Namespace) -> int:
-    from blocks.catalogue import CATALOGUE
-
-    if args.json:
-        print_json([block.describe() for block in CATALOGUE])
-        return 0
-    for block in CATALOGUE:
-        ins = ", ".join(f"{p.name}:{p.type.name}" for p in block.inputs) or "-"
-        outs = ", ".join(f"{p.name}:{p.type.name}" for p in block.outputs) or "-"
-        print(f"{block.id:<32} {block.title}\n{'':<32} in [{ins}]  out [{outs}]")
-    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

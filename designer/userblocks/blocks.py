@@ -63,17 +63,18 @@ def parse_block_id(block_id: str) -> BlockRef | None:
     return BlockRef(found["owner"], found["name"], int(found["version"]))
 
 
-def make_block(ref: BlockRef, spec: BlockSpec, text: str) -> Block:
+def make_block(ref: BlockRef, spec: BlockSpec, text: str, from_file: bool = False) -> Block:
     """The catalogue block of version ``ref`` of a person's block.
 
-    ``text`` is what the spec was read from: the Python source ("python") or the component
-    file ("container").
+    ``text`` is what the spec was read from: a Python source, or (``from_file``) a KFP
+    component file, which compiles to exactly the command and image it names, whatever its
+    kind (a lightweight component file keeps its own command too).
     """
 
     def build(engine: str, image: str) -> Any:
-        if spec.kind == "python":
-            return python_component(spec, text, engine, image)
-        return container_component(text)
+        if from_file:
+            return container_component(text)
+        return python_component(spec, text, engine, image)
 
     return Block(
         id=ref.id,

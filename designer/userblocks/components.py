@@ -2,8 +2,10 @@
 
 A Python block becomes a lightweight component laid out as the KFP SDK lays its own out: an
 ``sh -ec`` script writes the block's whole source (the script's ``$0``) to a file in a fresh
-folder and runs KFP's executor on the named function. Nothing of the source is imported here:
-the component is assembled from the ``BlockSpec`` the source was read into.
+folder and runs KFP's executor on the named function, loaded through
+``blocks.runtime.block_program`` (which gives ``Literal`` settings their values). Nothing of
+the source is imported here: the component is assembled from the ``BlockSpec`` the source was
+read into.
 
 - Locally the executor is ``kfp.dsl.executor_main`` (what kfp.local's subprocess runner runs).
 - On a cluster it is ``blocks.runtime.kfp_task``, which also writes the task's report beside its
@@ -25,10 +27,11 @@ from kfp import components
 from kfp.dsl import structures, yaml_component
 
 from blocks.base import PORT_TYPES
+from blocks.runtime.block_program import PROGRAM, SOURCE_FILE
 from designer.userblocks.spec import BlockSpec, ParamSpec, PortSpec
 
-#: The file the task writes the block's source to (kfp.local's runner knows this name: the
-#: element after the script is a person's code, never rewritten).
+#: The program KFP's executor loads (kfp.local's runner knows this name: the element after a
+#: script naming it is a person's code, never rewritten); it loads the block's source.
 PROGRAM_FILE = '"$program_path/ephemeral_component.py"'
 #: The executor module each engine runs the function with.
 EXECUTORS = {"local": "kfp.dsl.executor_main", "kubeflow": "blocks.runtime.kfp_task"}
@@ -56,7 +59,8 @@ def task_script(engine: str, packages: tuple[str, ...]) -> str:
     """The ``sh -ec`` script of a task: write the program, install packages, run it."""
     lines = [
         "program_path=$(mktemp -d)",
-        f'printf "%s" "$0" > {PROGRAM_FILE}',
+        f'printf "%s" "$0" > "$program_path/{SOURCE_FILE}"',
+        f"printf '%s' {shlex.quote(PROGRAM)} > {PROGRAM_FILE}",
     ]
     if packages:
         quoted = " ".join(shlex.quote(p) for p in packages)

@@ -87,4 +87,4 @@ class PersonBlocks:
 def block_of(version: BlockVersion) -> Block:
     """The catalogue block of a stored version."""
     ref = BlockRef(version.block.owner, version.block.name, version.number)
-    return make_block(ref, version.spec, version.text)
+    return make_block(ref, version.spec, version.text, version.source_kind == "component")

@@ -1,0 +1,205 @@
+"""Component files a person can type or mangle: reading one never raises, a refusal always says
+why, and a file that is read makes a spec within bounds whose stored text reads again."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from designer.userblocks.component_file import (
+    ComponentRead,
+    load_component_text,
+    read_component,
+)
+from designer.userblocks.spec import (
+    KINDS,
+    MAX_PACKAGES,
+    MAX_PARAMS,
+    MAX_PORTS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    PARAM_TYPES,
+)
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "components"
+FIXTURE_TEXTS = {p.name: p.read_text() for p in sorted(FIXTURES.glob("*.yaml"))}
+FIXTURE_DOCUMENTS = {name: yaml.safe_load(text) for name, text in FIXTURE_TEXTS.items()}
+
+#: Words of both component formats, so random mappings look like components often enough.
+WORDS = [
+    "name",
+    "description",
+    "inputs",
+    "outputs",
+    "type",
+    "default",
+    "optional",
+    "implementation",
+    "container",
+    "graph",
+    "image",
+    "command",
+    "args",
+    "env",
+    "inputValue",
+    "inputPath",
+    "outputPath",
+    "pipelineInfo",
+    "components",
+    "comp-x",
+    "deploymentSpec",
+    "executors",
+    "exec-x",
+    "root",
+    "dag",
+    "tasks",
+    "executorLabel",
+    "inputDefinitions",
+    "outputDefinitions",
+    "parameters",
+    "artifacts",
+    "parameterType",
+    "defaultValue",
+    "isOptional",
+    "isArtifactList",
+    "artifactType",
+    "schemaTitle",
+    "schemaVersion",
+    "STRING",
+    "NUMBER_INTEGER",
+    "LIST",
+    "system.Dataset",
+    "system.Artifact@0.0.1",
+    "0.0.1",
+    "Float",
+    "Integer",
+    "String",
+    "CSV",
+    "x",
+]
+
+FUZZ = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=True)
+    | st.sampled_from(WORDS)
+    | st.text(max_size=20)
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(WORDS), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+def assert_well_formed(read: ComponentRead) -> None:
+    """A refusal says why (in words, with a sane line); a block is within every bound and its
+    stored text loads in KFP and reads into a block again."""
+    assert isinstance(read, ComponentRead)
+    check = read.check
+    if check.spec is None:
+        assert check.problems, "a refusal without a reason"
+        for problem in check.problems:
+            assert isinstance(problem.message, str) and problem.message.strip()
+            assert "Traceback" not in problem.message
+            assert problem.line >= 0 and problem.column >= 0
+        assert read.component_yaml == "" and read.source == ""
+        return
+    spec = check.spec
+    assert check.problems == ()
+    assert re.fullmatch(r"[a-z][a-z0-9_]{0,63}", spec.name)
+    assert 0 < len(spec.title) <= MAX_TITLE_CHARS and len(spec.description) <= MAX_TEXT_CHARS
+    assert spec.kind in KINDS
+    assert len(spec.inputs) + len(spec.outputs) <= MAX_PORTS
+    assert len(spec.params) <= MAX_PARAMS and len(spec.packages) <= MAX_PACKAGES
+    assert all(p.type in PARAM_TYPES for p in spec.params)
+    assert bool(read.source) == (spec.kind == "python") == bool(spec.function)
+    assert bool(spec.image) == (spec.kind == "container")
+    assert load_component_text(read.component_yaml) is not None
+    assert read_component(read.component_yaml).check.ok
+
+
+@FUZZ
+@given(st.text(max_size=400))
+def test_any_text_is_read_or_refused(text: str) -> None:
+    assert_well_formed(read_component(text))
+
+
+@FUZZ
+@given(values)
+def test_any_yaml_value_is_read_or_refused(value: Any) -> None:
+    assert_well_formed(read_component(yaml.safe_dump(value)))
+
+
+@FUZZ
+@given(
+    st.sampled_from(sorted(FIXTURE_TEXTS)),
+    st.integers(0, 10**6),
+    st.integers(0, 40),
+    st.text(max_size=12),
+)
+def test_a_fixture_with_text_cut_or_inserted_is_read_or_refused(
+    name: str, at: int, cut: int, inserted: str
+) -> None:
+    text = FIXTURE_TEXTS[name]
+    at %= len(text)
+    assert_well_formed(read_component(text[:at] + inserted + text[at + cut :]))
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a loaded document: keys of mappings, indexes of lists."""
+    found = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*path, index))
+    return found
+
+
+def _mutated(document: Any, path: tuple[Any, ...], action: str, new: Any) -> Any:
+    if not path:
+        return new
+    *parents, last = path
+    root = yaml.safe_load(yaml.safe_dump(document))  # a deep copy
+    holder = root
+    for step in parents:
+        holder = holder[step]
+    if action == "delete":
+        del holder[last]
+    elif action == "replace":
+        holder[last] = new
+    elif isinstance(holder, dict):
+        holder[str(new)[:20] or "x"] = holder[last]  # rename the key
+    else:
+        holder.insert(last, new)
+    return root
+
+
+@FUZZ
+@given(st.data())
+def test_a_mutated_fixture_is_read_or_refused(data: st.DataObject) -> None:
+    name = data.draw(st.sampled_from(sorted(FIXTURE_DOCUMENTS)))
+    document = FIXTURE_DOCUMENTS[name]
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = _paths(document)
+        path = data.draw(st.sampled_from(paths))
+        action = data.draw(st.sampled_from(["delete", "replace", "rename", "replace"]))
+        document = _mutated(document, path, action, data.draw(values))
+    text = yaml.safe_dump(document, allow_unicode=True)
+    assert_well_formed(read_component(text))
