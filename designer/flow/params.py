@@ -7,6 +7,7 @@ so a default of the wrong type is caught before the run.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -54,7 +55,24 @@ def check_flow_params(flow: Flow) -> list[Diagnostic]:
                     f"default is {param.default!r}",
                 )
             )
+        elif isinstance(param.default, str) and not _one_line(param.default):
+            # KFP writes string defaults unescaped into the comment heading the compiled
+            # pipeline: a line break there would add YAML of the person's own making.
+            problems.append(
+                error(
+                    "bad_flow_param",
+                    f"flow parameter {param.name!r} has a default of more than one line (or "
+                    "with control characters); a default is one line of text",
+                )
+            )
     return problems
+
+
+def _one_line(text: str) -> bool:
+    """No line break of any kind (YAML's or Unicode's) and no control character."""
+    return not any(
+        unicodedata.category(char) in ("Cc", "Zl", "Zp") or char == "\ufeff" for char in text
+    )
 
 
 def check_node_params(

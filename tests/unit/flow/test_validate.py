@@ -35,6 +35,15 @@ def _seed_default(value: Any) -> Callable[[Doc], None]:
     return change
 
 
+def _text_default(value: str) -> Callable[[Doc], None]:
+    """A string flow parameter with this default (KFP writes it into the IR's header)."""
+
+    def change(doc: Doc) -> None:
+        doc["params"].append({"name": "label", "type": "string", "default": value})
+
+    return change
+
+
 def _param(node_id: str, name: str, value: Any) -> Callable[[Doc], None]:
     def change(doc: Doc) -> None:
         _node(doc, node_id)["params"][name] = value
@@ -193,6 +202,22 @@ CASES = [
         None,
         ["integer", "'seven'"],
     ),
+    *[
+        (
+            f"flow param default holding {shown}",
+            _text_default(text),
+            "bad_flow_param",
+            None,
+            None,
+            ["one line"],
+        )
+        for shown, text in [
+            ("a line break", "a\nextraKey: injected #"),
+            ("a carriage return", "a\rb"),
+            ("a NUL", "a\x00b"),
+            ("a Unicode line separator", "a\u2028b"),
+        ]
+    ],
     (
         "duplicate node id",
         _add_node("split", "split.train_test"),
