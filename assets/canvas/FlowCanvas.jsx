@@ -124,6 +124,7 @@ function emitter(ref, name) {
 function Canvas(props) {
   const {
     blocks = EMPTY,
+    extraBlocks = EMPTY,
     accepts = NO_VALUES,
     scene,
     ops,
@@ -156,17 +157,22 @@ function Canvas(props) {
   }
   useLayoutEffect(() => void stores.current.statuses.set(statuses), [statuses]);
   useLayoutEffect(() => void stores.current.problems.set(problems), [problems]);
-  const blocksById = useMemo(() => new Map((blocks ?? EMPTY).map((b) => [b.id, b])), [blocks]);
+  // The built-in blocks, then people's own ones (theirs, shared with them, pinned by nodes).
+  const allBlocks = useMemo(
+    () => [...(blocks ?? EMPTY), ...(extraBlocks ?? EMPTY)],
+    [blocks, extraBlocks],
+  );
+  const blocksById = useMemo(() => new Map(allBlocks.map((b) => [b.id, b])), [allBlocks]);
   const context = useMemo(
     () => ({
       blocks: blocksById,
-      tints: categoryTints(blocks ?? EMPTY),
+      tints: categoryTints(allBlocks),
       statuses: stores.current.statuses,
       problems: stores.current.problems,
       readOnly: !!readOnly,
       editNote: emit.edit,
     }),
-    [blocksById, blocks, readOnly, emit],
+    [blocksById, allBlocks, readOnly, emit],
   );
 
   // ----- the scene, read once; then the server's ops, each applied once in seq order ---------

@@ -16,9 +16,11 @@ export function uniqueId(base, taken) {
   return `${clean}_${n}`;
 }
 
-// "train.random_forest" -> "random_forest", then "random_forest_2", ...
+// "train.random_forest" -> "random_forest", then "random_forest_2", ...; a person's block
+// "ana/clean_rows@2" -> "clean_rows".
 export function newNodeId(blockId, taken) {
-  return uniqueId(String(blockId).split('.').pop() || 'node', taken);
+  const name = String(blockId).split('/').pop().split('@')[0];
+  return uniqueId(name.split('.').pop() || 'node', taken);
 }
 
 export function defaultParams(block) {

@@ -2,7 +2,8 @@
 // lucide-react component, a box for any other name. The list is explicit on purpose: importing
 // all of lucide-react makes the bundler emit one file per icon (about 2,000 requests), and
 // each icon listed here is still one small request: keep the list short.
-// tests/unit/ui/test_canvas_scene.py checks every catalogue block's icon is listed here.
+// tests/unit/ui/test_canvas_scene.py checks every catalogue block's icon is listed here, and
+// the icons of people's own blocks (designer/userblocks/blocks.py ICONS).
 import {
   Box,
   Brain,
@@ -11,6 +12,7 @@ import {
   ChartLine,
   ChartScatter,
   CloudUpload,
+  Code,
   Database,
   FileSpreadsheet,
   Filter,
@@ -32,6 +34,7 @@ import {
 } from 'lucide-react';
 
 export const BLOCK_ICONS = {
+  code: Code,
   'bar-chart': ChartBar,
   box: Box,
   brain: Brain,

@@ -10,6 +10,7 @@ may be drawn into an invalid state and the diagnostics say what to fix.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -99,11 +100,22 @@ class Rename(_Edit):
     name: Annotated[str, Field(min_length=1, max_length=200)]
 
 
+class SetBlock(_Edit):
+    """A node moves to another version of its block (a person's block, updated); its values
+    become ``params``, those the new version still has."""
+
+    kind: Literal["block"]
+    node: str
+    block: Annotated[str, Field(min_length=1, max_length=300)]
+    params: dict[str, Any]
+
+
 Edit = Annotated[
-    Move | Add | Connect | Remove | SetParams | SetLabel | Rename, Field(discriminator="kind")
+    Move | Add | Connect | Remove | SetParams | SetLabel | Rename | SetBlock,
+    Field(discriminator="kind"),
 ]
 _EDIT = TypeAdapter(Edit)
-KINDS = ("move", "add", "connect", "remove", "params", "label", "rename")
+KINDS = ("move", "add", "connect", "remove", "params", "label", "rename", "block")
 
 
 def parse_edit(data: Any) -> Edit:
@@ -143,6 +155,8 @@ def describe_edit(data: dict[str, Any]) -> str:
         return f"Change {names}" if names else "Change parameters"
     if kind == "label":
         return "Rename block"
+    if kind == "block":
+        return "Update block"
     return "Rename flow"
 
 
@@ -215,6 +229,12 @@ def _rename(flow: Flow, edit: Rename) -> None:
     flow.name = name
 
 
+def _set_block(flow: Flow, edit: SetBlock) -> None:
+    node = _node(flow, edit.node)
+    node.block = edit.block
+    node.params = {k: v for k, v in edit.params.items() if v is not None}
+
+
 def _node(flow: Flow, node_id: str) -> Node:
     node = flow.node(node_id)
     if node is None:
@@ -236,12 +256,15 @@ _APPLY: dict[type[BaseModel], Any] = {
     SetParams: _set_params,
     SetLabel: _set_label,
     Rename: _rename,
+    SetBlock: _set_block,
 }
 
 
 def new_node_id(block_id: str, taken: set[str]) -> str:
-    """A readable id for a new node of ``block_id``: ``random_forest``, ``random_forest_2``..."""
-    base = block_id.rsplit(".", 1)[-1] or "node"
+    """A readable id for a new node of ``block_id``: ``random_forest``, ``random_forest_2``...
+    (a person's block ``ana/clean_rows@2`` gives ``clean_rows``)."""
+    name = block_id.rsplit("/", 1)[-1].split("@", 1)[0]
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", name.rsplit(".", 1)[-1])[:100] or "node"
     if base not in taken:
         return base
     n = 2

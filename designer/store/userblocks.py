@@ -35,7 +35,7 @@ from designer.store.access import (
 from designer.store.block_tables import BlockShareRow, UserBlockRow, UserBlockVersionRow
 from designer.store.db import StoreError, session_scope
 from designer.store.flows import check_name
-from designer.store.tables import DraftRow, FlowRow, UserRow
+from designer.store.tables import DraftRow, FlowRow, TeamMemberRow, TeamRow, UserRow
 from designer.userblocks.spec import BlockSpec
 
 #: What a version was read from.
@@ -192,6 +192,23 @@ def list_blocks(engine: Engine, actor: Actor | None) -> list[StoredBlock]:
         owners = _owners(session, [r.owner_id for r in rows if r.id in roles])
         found = [_stored(r, roles[r.id], owners) for r in rows if r.id in roles]
     return sorted(found, key=lambda b: (b.owner != person.username, b.title.lower(), b.ref))
+
+
+def block_teams(engine: Engine, actor: Actor | None) -> dict[str, list[str]]:
+    """For each block shared with a team the person belongs to: those teams' names (the
+    palette shows each team's blocks under its name)."""
+    person = signed_in(actor)
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(BlockShareRow.block_id, TeamRow.name)
+            .join(TeamRow, col(TeamRow.id) == col(BlockShareRow.team_id))
+            .join(TeamMemberRow, col(TeamMemberRow.team_id) == col(TeamRow.id))
+            .where(TeamMemberRow.user_id == person.id)
+        ).all()
+    teams: dict[str, list[str]] = {}
+    for block_id, name in rows:
+        teams.setdefault(block_id, []).append(name)
+    return {block_id: sorted(names) for block_id, names in teams.items()}
 
 
 def newest_versions(engine: Engine, actor: Actor | None) -> list[BlockVersion]:

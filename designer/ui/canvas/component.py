@@ -31,6 +31,9 @@ class FlowCanvas(rx.NoSSRComponent):
     blocks: rx.Var[list[dict[str, Any]]] = field(
         doc="Block.describe() for every catalogue block (static)."
     )
+    extra_blocks: rx.Var[list[dict[str, Any]]] = field(
+        doc="Block.describe() of people's own blocks the page may draw (theirs, shared, pinned)."
+    )
     accepts: rx.Var[dict[str, list[str]]] = field(
         doc="Input port type -> the output port types it accepts (static)."
     )

@@ -277,6 +277,7 @@ def canvas() -> rx.Component:
             flow_canvas(
                 key=EditorState.canvas_key,
                 blocks=block_descriptions(),
+                extra_blocks=EditorState.extra_blocks,
                 accepts=accepts_table(),
                 scene=EditorState.scene,
                 ops=EditorState.ops,

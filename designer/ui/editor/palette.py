@@ -11,7 +11,7 @@ from typing import Any
 
 import reflex as rx
 
-from designer.ui.catalogue import category_label, icon_name
+from designer.ui.blocks.catalogue import category_label, icon_name
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.views import palette_groups
 
@@ -90,6 +90,48 @@ def palette_group(group: dict[str, Any]) -> rx.Component:
     )
 
 
+def own_item(block: rx.Var) -> rx.Component:
+    """A person's block in the palette: as ``palette_item`` draws a built-in one."""
+    return rx.tooltip(
+        rx.el.div(
+            rx.center(
+                rx.cond(
+                    block["icon"] == "code", rx.icon("code", size=16), rx.icon("package", size=16)
+                ),
+                class_name="palette-icon",
+            ),
+            rx.text(block["title"], size="2", weight="medium", trim="both"),
+            class_name="palette-item",
+            draggable=True,
+            tab_index=0,
+            role="button",
+            aria_label="Add " + block["title"].to(str),
+            on_click=EditorState.add_block(block["id"]),
+            display=rx.cond(
+                block["search"].to(str).contains(PaletteState.query.lower().strip()), "flex", "none"
+            ),
+            style=FOCUS_RING,
+            custom_attrs={
+                "data-block-id": block["id"],
+                "data-testid": "palette-item",
+                "data-search": block["search"],
+            },
+        ),
+        content=block["description"],
+        side="right",
+        delay_duration=400,
+    )
+
+
+def own_group(group: rx.Var) -> rx.Component:
+    """People's own blocks: "My blocks", each team's, "Shared with me"."""
+    return rx.box(
+        rx.text(group["group"], class_name="palette-category"),
+        rx.foreach(group["blocks"].to(list[dict[str, Any]]), own_item),
+        custom_attrs={"data-testid": "palette-own-group", "data-group": group["group"]},
+    )
+
+
 def palette() -> rx.Component:
     return rx.el.aside(
         rx.box(
@@ -104,7 +146,11 @@ def palette() -> rx.Component:
             padding="12px",
         ),
         rx.scroll_area(
-            rx.box(*[palette_group(g) for g in GROUPS], padding="0 12px 16px"),
+            rx.box(
+                rx.foreach(EditorState.own_palette, own_group),
+                *[palette_group(g) for g in GROUPS],
+                padding="0 12px 16px",
+            ),
             type="hover",
             scrollbars="vertical",
             style={"flex": "1", "min_height": "0"},

@@ -151,6 +151,7 @@ def node_properties() -> rx.Component:
             spacing="1",
         ),
         rx.text(panel["description"], size="2", color_scheme="gray"),
+        own_block_note(panel),
         rx.foreach(
             panel["problems"].to(list[str]),
             lambda message: rx.callout(
@@ -187,6 +188,56 @@ def node_properties() -> rx.Component:
         direction="column",
         spacing="3",
         custom_attrs={"data-testid": "properties"},
+    )
+
+
+def own_block_note(panel: rx.Var) -> rx.Component:
+    """A person's block: whose, which version the node uses, a newer one to move to, and
+    what only its owner's block can say (runs on Kubeflow only, installs packages)."""
+    return rx.cond(
+        panel["owner"].to(str) != "",
+        rx.flex(
+            rx.flex(
+                rx.badge(
+                    "Version " + panel["version"].to(str),
+                    color_scheme="gray",
+                    variant="soft",
+                    custom_attrs={"data-testid": "block-version"},
+                ),
+                rx.text("by " + panel["owner"].to(str), size="1", color_scheme="gray"),
+                rx.cond(
+                    panel["kubeflow_only"].to(bool),
+                    rx.badge("Runs on Kubeflow only", color_scheme="amber", variant="soft"),
+                ),
+                align="center",
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.cond(
+                panel["packages"].to(str) != "",
+                rx.text("Installs " + panel["packages"].to(str), size="1", color_scheme="gray"),
+            ),
+            rx.cond(
+                panel["newer"].to(str) != "",
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("circle_arrow_up")),
+                    rx.callout.text(
+                        "Version " + panel["newer_version"].to(str) + " of this block is out. ",
+                        rx.link(
+                            "Update to it",
+                            href="#",
+                            on_click=EditorState.update_block(panel["id"]).prevent_default,
+                            custom_attrs={"data-testid": "update-block"},
+                        ),
+                    ),
+                    size="1",
+                    color_scheme="blue",
+                ),
+            ),
+            direction="column",
+            spacing="2",
+            custom_attrs={"data-testid": "own-block"},
+        ),
     )
 
 

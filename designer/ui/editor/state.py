@@ -40,11 +40,18 @@ from designer.ui.editor.dataset_choices import dataset_defaults
 from designer.ui.editor.library import choices_for, datasets_of, reads_dataset
 from designer.ui.editor.model_names import model_names_of
 from designer.ui.editor.opening import READ_ONLY_REASON, open_from_path
+from designer.ui.editor.own_blocks import (
+    canvas_blocks,
+    kept_params,
+    newer_versions,
+    own_palette,
+)
 from designer.ui.editor.packed import Packed
 from designer.ui.editor.parsed_flows import flow_of, pack_flow
 from designer.ui.editor.undo import BoundedHistory
 from designer.ui.messages import shown
 from designer.ui.session import actor_of
+from designer.userblocks.lookup import PersonBlocks
 
 #: Seconds without edits before the draft is written to the database.
 AUTOSAVE_DELAY_S = 1.0
@@ -93,6 +100,11 @@ class EditorState(rx.State):
     undo_label: str = ""
     redo_label: str = ""
     show_help: bool = False
+    #: People's own blocks: the palette's groups of them, ``describe()`` of each the canvas may
+    #: draw, and pinned block id -> its newest version's id (``own_blocks``).
+    own_palette: list[dict[str, Any]] = []
+    extra_blocks: list[dict[str, Any]] = []
+    block_updates: dict[str, str] = {}
 
     #: The open flow as compressed JSON; ``_doc()`` gives it parsed.
     _packed: Packed | None = None
@@ -100,6 +112,9 @@ class EditorState(rx.State):
     _history: BoundedHistory | None = None
     _seq: int = 0
     _edit_gen: int = 0
+    #: The people's blocks the open flow's nodes use, when ``extra_blocks`` was last made
+    #: (None: not made yet for this flow).
+    _pinned: list[str] | None = None
 
     # ----- opening a flow -------------------------------------------------------------------
 
@@ -141,6 +156,8 @@ class EditorState(rx.State):
         self.ops = []
         self.selected = []
         self.panel_tab = "block"
+        self.own_palette = [] if self.read_only else own_palette(self._blocks())
+        self._pinned = None
         self._refresh()
 
     @rx.var
@@ -198,7 +215,7 @@ class EditorState(rx.State):
         """Click-to-add from the palette: place the block right of the rightmost one."""
         if self.read_only:
             return rx.toast.error(READ_ONLY_REASON[self.mode])
-        block = get_block(block_id)
+        block = self._blocks()(block_id)
         if block is None or self._doc() is None:
             return rx.toast.error(f"there is no block {block_id!r}")
         nodes = self._doc().nodes
@@ -227,7 +244,7 @@ class EditorState(rx.State):
         if len(self.selected) != 1 or self._doc() is None:
             return None
         node = self._node(self.selected[0])
-        fields = views.block_fields(node.block) if node else ()
+        fields = views.fields_of(self._blocks()(node.block)) if node else ()
         field = next((f for f in fields if f.name == name), None)
         if node is None or field is None:
             return None
@@ -245,6 +262,22 @@ class EditorState(rx.State):
         self._apply(edit, merge_key=f"{node.id}.{name}")
         self._push_update(node.id)
         return self._after_edit()
+
+    @rx.event
+    def update_block(self, node_id: str) -> Any:
+        """Move a node to the newest version of its block (a person's block), keeping the
+        values the new version still has."""
+        if self.read_only:
+            return rx.toast.error(READ_ONLY_REASON[self.mode])
+        node = self._node(node_id)
+        newer = self.block_updates.get(node.block, "") if node is not None else ""
+        block = self._blocks()(newer) if newer else None
+        if node is None or block is None:
+            return rx.toast.error("there is no newer version of this block")
+        params = {**default_params(block.params_schema()), **kept_params(node.params, block)}
+        self._apply({"kind": "block", "node": node_id, "block": newer, "params": params})
+        self._push_update(node_id)
+        return [rx.toast.success(f"Now using version {block.version}"), self._after_edit()]
 
     @rx.event
     def set_label(self, label: str) -> Any:
@@ -379,10 +412,14 @@ class EditorState(rx.State):
 
     def _refresh(self) -> None:
         assert self._doc() is not None
-        diagnostics = check_flow(self._doc(), datasets_of(self), model_names_of(self)).diagnostics
+        blocks = self._blocks()
+        self._refresh_blocks(blocks)
+        diagnostics = check_flow(
+            self._doc(), datasets_of(self), model_names_of(self), blocks=blocks
+        ).diagnostics
         self._diagnostics = diagnostics
         self.problems = views.problems_by_node(diagnostics)
-        self.diagnostics = views.diagnostics_view(diagnostics, self._doc())
+        self.diagnostics = views.diagnostics_view(diagnostics, self._doc(), blocks)
         self.error_count = sum(1 for d in self.diagnostics if d["severity"] == "error")
         self.run_blocker = views.run_blocker(diagnostics)
         self.node_count = len(self._doc().nodes)
@@ -402,8 +439,29 @@ class EditorState(rx.State):
             choices_for(self, dict(node.params)) if node and reads_dataset(node.block) else None
         )
         self.panel = views.properties_view(
-            self._doc(), self.selected[0], list(diagnostics), choices
+            self._doc(),
+            self.selected[0],
+            list(diagnostics),
+            choices,
+            self._blocks(),
+            "" if self.read_only or node is None else self.block_updates.get(node.block, ""),
         )
+
+    def _blocks(self) -> PersonBlocks:
+        """The blocks this person may use in this flow (built-in, theirs, shared, its owner's)."""
+        actor = actor_of(self)
+        if actor is None or not self.flow_id or self.mode == "template":
+            return PersonBlocks(None, None)
+        return PersonBlocks.for_flow(database(), actor, self.flow_id)
+
+    def _refresh_blocks(self, blocks: PersonBlocks) -> None:
+        """What the canvas draws of people's blocks, when the flow's own ones changed."""
+        pinned = sorted({n.block for n in self._doc().nodes if get_block(n.block) is None})
+        if self._pinned is not None and pinned == list(self._pinned):
+            return
+        self._pinned = pinned
+        self.extra_blocks = canvas_blocks(self._doc(), blocks, self.own_palette)
+        self.block_updates = newer_versions(self._doc(), self.own_palette)
 
     def _doc(self) -> Flow | None:
         """The open flow, parsed (shared with other tabs on the same document: read only)."""

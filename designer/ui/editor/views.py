@@ -10,7 +10,8 @@ import functools
 import time
 from typing import Any
 
-from blocks.catalogue import CATALOGUE, get_block
+from blocks.base import Block
+from blocks.catalogue import CATALOGUE, BlockLookup, get_block
 from designer.flow.diagnostics import Diagnostic, Severity
 from designer.flow.document import Flow
 from designer.flow.param_form import LIBRARY_KINDS, NO_CHOICE, FormField, form_fields
@@ -36,6 +37,15 @@ def block_fields(block_id: str) -> tuple[FormField, ...]:
     return tuple(form_fields(block.params_schema())) if block else ()
 
 
+def fields_of(block: Block | None) -> tuple[FormField, ...]:
+    """A block's form fields: cached for built-in blocks, read each time for a person's."""
+    if block is None:
+        return ()
+    if block.function is not None:
+        return block_fields(block.id)
+    return tuple(form_fields(block.params_schema()))
+
+
 def problems_by_node(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
     """Error messages per node, for the markers on the canvas."""
     found: dict[str, list[str]] = {}
@@ -46,7 +56,7 @@ def problems_by_node(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
 
 
 def diagnostics_view(
-    diagnostics: list[Diagnostic], flow: Flow | None = None
+    diagnostics: list[Diagnostic], flow: Flow | None = None, blocks: BlockLookup = get_block
 ) -> list[dict[str, str]]:
     """Every problem for the problems panel, errors first, each with the node to centre on.
 
@@ -61,21 +71,21 @@ def diagnostics_view(
             "message": d.message,
             "node": d.node or "",
             "param": d.param or "",
-            "where": " · ".join(filter(None, _where(d, flow))),
+            "where": " · ".join(filter(None, _where(d, flow, blocks))),
         }
         for d in ordered
     ]
 
 
-def _where(diagnostic: Diagnostic, flow: Flow | None) -> tuple[str, str]:
+def _where(diagnostic: Diagnostic, flow: Flow | None, blocks: BlockLookup) -> tuple[str, str]:
     """The block and the setting a problem is about, in the words the editor shows them."""
     node = flow.node(diagnostic.node) if flow is not None and diagnostic.node else None
     if node is None:
         return diagnostic.node or "", diagnostic.param or ""
-    block = get_block(node.block)
+    block = blocks(node.block)
     name = node.label or (block.title if block else "")
     shown = f"{name} ({node.id})" if name and name != node.id else node.id
-    field = next((f for f in block_fields(node.block) if f.name == diagnostic.param), None)
+    field = next((f for f in fields_of(block) if f.name == diagnostic.param), None)
     other = setting_title(diagnostic.param or "") or diagnostic.param or ""
     return shown, field.title if field else other
 
@@ -96,13 +106,16 @@ def properties_view(
     node_id: str,
     diagnostics: list[Diagnostic],
     choices: dict[str, list[dict[str, str]]] | None = None,
+    blocks: BlockLookup = get_block,
+    newer: str = "",
 ) -> dict[str, Any]:
     """The properties panel for one node: its form fields with values and errors, its ports.
 
-    ``choices`` holds the options of library fields by kind (see ``dataset_choices``).
+    ``choices`` holds the options of library fields by kind (see ``dataset_choices``);
+    ``newer`` the id of a newer version of the node's block (a person's block), if any.
     """
     node = flow.node(node_id)
-    block = get_block(node.block) if node else None
+    block = blocks(node.block) if node else None
     if node is None or block is None:
         return {}
     param_errors: dict[str, str] = {}
@@ -133,7 +146,7 @@ def properties_view(
                 param_errors.get(f.name, ""),
                 (choices or {}).get(f.kind, []),
             )
-            for f in block_fields(block.id)
+            for f in fields_of(block)
         ],
         "inputs": [
             {
@@ -154,6 +167,13 @@ def properties_view(
             for p in block.outputs
         ],
         "problems": general,
+        # A person's block: whose, which version, a newer one to move to, where it runs.
+        "owner": block.owner,
+        "version": block.version if block.owner else "",
+        "newer": newer,
+        "newer_version": newer.rsplit("@", 1)[-1] if newer else "",
+        "kubeflow_only": "local" not in block.engines,
+        "packages": ", ".join(block.packages),
     }
 
 

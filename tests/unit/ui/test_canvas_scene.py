@@ -20,6 +20,7 @@ from designer.ui.canvas.scene import (
     scene_edges,
     scene_nodes,
 )
+from designer.userblocks.blocks import ICONS as OWN_BLOCK_ICONS
 from tests.fixtures.flow_files import fixture_flow, flow_names
 
 
@@ -150,4 +151,5 @@ def test_every_catalogue_icon_is_drawn_on_the_canvas() -> None:
     icons_js = (Path(__file__).resolve().parents[3] / "assets" / "canvas" / "icons.js").read_text()
     listed = set(re.findall(r"^  '?([a-z0-9-]+)'?: [A-Z]\w+,$", icons_js, flags=re.MULTILINE))
     wanted = {block.icon.strip().lower().replace("_", "-") for block in CATALOGUE}
+    wanted |= set(OWN_BLOCK_ICONS.values())
     assert wanted <= listed, f"add to assets/canvas/icons.js: {sorted(wanted - listed)}"
