@@ -9,7 +9,9 @@ KFP's executor loads instead::
 ``load`` imports the person's source and hands back its names, each function's ``Literal[...]``
 settings made plain ``str``/``int``/``float``/``bool`` first: KFP's executor skips arguments it
 does not know the type of, so a ``Literal`` setting would otherwise never get the value chosen
-in the form. Tracebacks name ``block_source.py`` and the lines as the person wrote them.
+in the form. A ``@dsl.component(...)`` on the function (how a block asks for packages) only
+marks it here: KFP's runtime mode has no ``dsl.component``, and the designer read its options
+when the block was saved. Tracebacks name ``block_source.py`` and the lines as written.
 """
 
 from __future__ import annotations
@@ -34,11 +36,22 @@ def load(program: str) -> dict[str, Any]:
         raise ImportError(f"cannot load the block's source from {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
+    _decorator_marks_only()
     spec.loader.exec_module(module)
     names = {k: v for k, v in vars(module).items() if not k.startswith("__")}
     for value in names.values():
         plain_choices(getattr(value, "python_func", value))
     return names
+
+
+def _decorator_marks_only() -> None:
+    """``@dsl.component`` and ``@dsl.component(...)`` give the function back unchanged."""
+    from kfp import dsl
+
+    def component(function: Any = None, **_options: Any) -> Any:
+        return function if function is not None else (lambda inner: inner)
+
+    dsl.component = component  # type: ignore[attr-defined,assignment]
 
 
 def plain_choices(function: Any) -> None:

@@ -20,6 +20,7 @@ from designer.cli.common import (
     add_as_option,
     blocks_for,
     engine_and_actor,
+    message_of,
     print_json,
     read_text,
 )
@@ -52,7 +53,7 @@ def cmd_blocks(args: argparse.Namespace) -> int:
         print(f"designer: {exc}", file=sys.stderr)
         return UNAVAILABLE
     except (StoreError, LookupError) as exc:
-        raise UsageError(str(exc).strip("'\"")) from exc
+        raise UsageError(message_of(exc)) from exc
     if args.json:
         print_json([block.describe() for block in found])
         return 0
@@ -65,6 +66,7 @@ def cmd_blocks(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from designer.store.accounts import UserNotFound
     from designer.store.db import StoreError, StoreUnavailable
     from designer.userblocks.saving import kind_of_file, save_block_text
     from designer.userblocks.spec import BlockSourceError
@@ -87,8 +89,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     except StoreUnavailable as exc:
         print(f"designer: {exc}", file=sys.stderr)
         return UNAVAILABLE
+    except UserNotFound as exc:
+        raise UsageError(message_of(exc)) from exc
     except (StoreError, LookupError) as exc:
-        print(f"designer: {args.file}: {str(exc).strip(chr(39) + chr(34))}", file=sys.stderr)
+        print(f"designer: {args.file}: {message_of(exc)}", file=sys.stderr)
         return 1
     if args.json:
         print_json({"id": saved.block.ref, "version": saved.number})

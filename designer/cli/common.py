@@ -77,6 +77,12 @@ def blocks_for(username: str | None) -> PersonBlocks:
     return PersonBlocks(engine, actor)
 
 
+def message_of(exc: BaseException) -> str:
+    """An error's own words (``str`` of a KeyError would wrap them in quotes)."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, str) else str(exc)
+
+
 def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -123,7 +129,7 @@ def check_file(path: Path, as_user: str | None = None) -> FlowCheck:
             blocks=blocks_for(as_user),
         )
     except LookupError as exc:  # no such user
-        raise UsageError(str(exc).strip("'\"")) from exc
+        raise UsageError(message_of(exc)) from exc
 
 
 def compile_checked(

@@ -32,6 +32,7 @@ from designer.ui.editor.run_views import run_tab_view
 from designer.ui.editor.state import EditorState, unwrapped
 from designer.ui.messages import shown
 from designer.ui.session import actor_of
+from designer.userblocks.lookup import PersonBlocks
 
 #: Seconds between two looks at a run in progress: a local record is a file read, a Kubeflow
 #: one is a request to the cluster's API.
@@ -142,9 +143,16 @@ class RunState(EditorState):
             )
             datasets = dataset_lookup(database(), open_store(settings()), actor)
             models = model_name_check(database(), settings().models_dir, actor)
+            blocks = PersonBlocks.for_flow(database(), actor, flow_id)
             compiled = await asyncio.to_thread(
                 functools.partial(
-                    compile_flow, flow, None, datasets, models=models, engine=launcher().engine
+                    compile_flow,
+                    flow,
+                    None,
+                    datasets,
+                    models=models,
+                    engine=launcher().engine,
+                    blocks=blocks,
                 )
             )
             record = await asyncio.to_thread(

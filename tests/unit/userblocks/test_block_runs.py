@@ -289,3 +289,34 @@ def test_a_persons_block_runs_on_the_cluster_and_comes_back(
     clean = record.nodes["clean"]
     assert 60 < clean.metrics["kept_rows"] < 150
     assert "of 150 rows" in clean.log
+
+
+@ON_SQLITE
+def test_a_block_marked_with_the_kfp_decorator_runs_too(engine: Engine, world: World) -> None:
+    """``@dsl.component`` is how a block asks for packages; in the task (KFP's runtime mode,
+    which has no ``dsl.component``) it only marks the function."""
+    marked = (
+        CLEAN.replace("from kfp.dsl import", "from kfp import dsl\nfrom kfp.dsl import")
+        .replace("\ndef drop_long_petals(", "\n@dsl.component\ndef drop_long_petals(")
+        .replace('Literal["above", "at_most"]', "str")
+    )
+    saved = save_block_text(engine, world.owner, marked, "python")
+    flow = Flow.model_validate(
+        {
+            "name": "Marked",
+            "nodes": [
+                {"id": "load", "block": "load.sklearn_dataset", "params": {"dataset": "iris"}},
+                {"id": "clean", "block": saved.id, "params": {"keep": "at_most"}},
+            ],
+            "edges": [
+                {"source": "load", "source_port": "data", "target": "clean", "target_port": "data"}
+            ],
+        }
+    )
+    settings = load_settings()
+    compiled = compile_flow(flow, blocks=PersonBlocks(engine, world.owner))
+    record = LocalEngine(settings.runs_dir, settings=settings).start(
+        compiled, flow_name=flow.name
+    ).wait(timeout=300)
+    assert record.status is Status.SUCCEEDED, record.summary()
+    assert 90 < record.nodes["clean"].metrics["kept_rows"] < 120
