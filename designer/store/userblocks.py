@@ -291,6 +291,17 @@ def flow_owner(engine: Engine, actor: Actor | None, flow_id: str) -> Actor | Non
         return Actor(owner.id, owner.username, owner.display_name, owner.is_admin)
 
 
+def owner_of_opened_flow(engine: Engine, flow_id: str) -> Actor | None:
+    """The owner of a flow the caller has already opened by other means (a share link, which
+    is checked where it is opened): whose blocks its nodes are drawn with."""
+    with session_scope(engine) as session:
+        row = session.get(FlowRow, flow_id)
+        owner = session.get(UserRow, row.owner_id) if row is not None and row.owner_id else None
+        if owner is None:
+            return None
+        return Actor(owner.id, owner.username, owner.display_name, owner.is_admin)
+
+
 def require_block(
     session: Session, actor: Actor, block_id: str, needed: Role
 ) -> tuple[UserBlockRow, Role]:

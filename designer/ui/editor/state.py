@@ -33,6 +33,7 @@ from designer.flow.param_form import BadValue, read_value, typed_value
 from designer.flow.validate import check_flow
 from designer.store import versions as version_store
 from designer.store.db import StoreError
+from designer.store.userblocks import owner_of_opened_flow
 from designer.ui.canvas.scene import canvas_node, scene_edges, scene_nodes
 from designer.ui.context import database
 from designer.ui.editor import views
@@ -450,6 +451,8 @@ class EditorState(rx.State):
     def _blocks(self) -> PersonBlocks:
         """The blocks this person may use in this flow (built-in, theirs, shared, its owner's)."""
         actor = actor_of(self)
+        if self.mode == "link" and self.flow_id:  # the link was checked when it opened
+            return PersonBlocks(database(), None, owner_of_opened_flow(database(), self.flow_id))
         if actor is None or not self.flow_id or self.mode == "template":
             return PersonBlocks(None, None)
         return PersonBlocks.for_flow(database(), actor, self.flow_id)

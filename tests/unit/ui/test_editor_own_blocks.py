@@ -21,6 +21,7 @@ from designer.store import Role, engine_for, teams
 from designer.store.accounts import create_user
 from designer.store.block_shares import share_block
 from designer.store.flows import create_flow
+from designer.store.shares import create_link
 from designer.store.signin import create_session
 from designer.ui.editor.own_blocks import MINE, SHARED
 from designer.ui.editor.parsed_flows import PARSED
@@ -140,3 +141,19 @@ def test_adding_a_persons_block_gives_its_form_and_a_newer_version_can_be_taken(
     assert editor.block_updates == {}
     assert editor.panel["newer"] == ""
     assert editor.undo_label == "Update block"
+
+
+def test_a_share_link_draws_the_owners_blocks(opened: Opened) -> None:
+    engine = engine_for(load_settings().database_url)
+    pinned = Flow.model_validate(
+        {"name": "Linked", "nodes": [{"id": "clean", "block": "ann/drop_gaps@1", "params": {}}]}
+    )
+    flow_id = create_flow(engine, opened.ann, pinned).id
+    _, token = create_link(engine, opened.ann, flow_id)
+    tab = open_tab(f"/links/{token}", None)  # nobody signed in
+    editor = tab.state(EditorState)
+    assert editor.mode == "link" and editor.read_only
+    assert [b["id"] for b in editor.extra_blocks] == ["ann/drop_gaps@1"]
+    assert editor.own_palette == [] and "unknown_block" not in {
+        d["code"] for d in editor.diagnostics
+    }
