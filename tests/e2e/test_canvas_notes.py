@@ -8,11 +8,13 @@ Screenshots land in tests/e2e/screenshots/ at 1440x900 and 1280x720.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
+from sqlalchemy import text as sql
 
 from designer.flow.document import Flow
 from designer.settings import load_settings
@@ -105,8 +107,26 @@ def wait_for_draft(page: Page) -> None:
     )
 
 
+def wait_for_draft_holding(app: tuple[str, dict[str, str]], text: str) -> None:
+    """The autosaved draft in the database holds ``text``. The badge alone cannot tell: it
+    still says "draft" (the one saved before) until the last edit reaches the server."""
+    engine = engine_for(load_settings(app[1]).database_url)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            drafts = connection.execute(sql("SELECT document FROM drafts")).scalars().all()
+        if any(text in document for document in drafts):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no draft holds {text!r} after 15 s")
+
+
 def test_a_note_is_written_moved_resized_coloured_deleted_and_kept(
-    browser: Browser, sign_in: SignIn, app_url: str, screenshot_path: Path
+    browser: Browser,
+    sign_in: SignIn,
+    app: tuple[str, dict[str, str]],
+    app_url: str,
+    screenshot_path: Path,
 ) -> None:
     page = person_page(browser, sign_in, "nora", SIZES[0])
     editor = Editor(page, app_url, screenshot_path)
@@ -152,7 +172,7 @@ def test_a_note_is_written_moved_resized_coloured_deleted_and_kept(
     box.press_sequentially(" Thanks!")
     page.keyboard.press("Escape")
     expect(note.get_by_test_id("note-text")).to_have_text(TEXT + " Thanks!")
-    wait_for_draft(page)
+    wait_for_draft_holding(app, " Thanks!")
 
     editor.reload()
     note = notes(page).first

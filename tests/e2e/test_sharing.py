@@ -129,6 +129,10 @@ def test_share_as_viewer_then_editor_and_settle_a_conflict(
     expect(bob.node_of_block("train.logistic_regression")).to_have_count(0)
     expect(bob.page.get_by_test_id("tool-undo")).to_be_enabled()
     bob.page.get_by_test_id("tool-undo").click()
+    # The undo is done once redo is possible; the block it brings back may lie outside the
+    # view, where React Flow draws nothing: fit the view before looking for it.
+    expect(bob.page.get_by_test_id("tool-redo")).to_be_enabled(timeout=10_000)
+    bob.fit()
     expect(bob.node_of_block("train.logistic_regression")).to_have_count(1, timeout=10_000)
     bob.save("Bob's regression, on top of Alice's version")
     expect(bob.page.get_by_text("Saved as version 5")).to_be_visible()
