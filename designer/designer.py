@@ -12,7 +12,6 @@ from designer.runs.interrupted import settle_at_start
 from designer.runs.scheduler import Scheduler
 from designer.settings import load_settings
 from designer.ui import (
-    catalogue,
     dataset_page,
     datasets,
     gallery,
@@ -23,6 +22,12 @@ from designer.ui import (
     start,
     teams,
 )
+from designer.ui.blocks import catalogue
+from designer.ui.blocks import editor_page as block_editor
+from designer.ui.blocks.catalogue_state import BlocksState
+from designer.ui.blocks.editor_state import BlockEditorState
+from designer.ui.blocks.importing import ImportState
+from designer.ui.blocks.sharing import BlockShareState
 from designer.ui.datasets_state import DatasetsState, DatasetState, DeleteState, StorageState
 from designer.ui.editor import page as editor
 from designer.ui.editor import run_panel, style
@@ -35,7 +40,14 @@ from designer.ui.share import ShareState
 check_trusted_proxies(load_settings())
 
 app = rx.App(
-    style={**catalogue.STYLE, **gallery.STYLE, **start.STYLE, **style.STYLE, **run_panel.STYLE},
+    style={
+        **catalogue.STYLE,
+        **block_editor.STYLE,
+        **gallery.STYLE,
+        **start.STYLE,
+        **style.STYLE,
+        **run_panel.STYLE,
+    },
     head_components=[rx.el.link(rel="icon", type="image/svg+xml", href="/logo.svg")],
     toaster=rx.toast.provider(position="bottom-right", close_button=True),
     api_transformer=build_app(),
@@ -126,7 +138,26 @@ app.add_page(
     on_load=[signed_in, start.StartState.load],
 )
 app.add_page(glossary.page, route="/glossary", title="Designer · Glossary", on_load=signed_in)
-app.add_page(catalogue.page, route="/blocks", title="Designer · Blocks", on_load=signed_in)
+app.add_page(
+    catalogue.page,
+    route="/blocks",
+    title="Designer · Blocks",
+    on_load=[signed_in, ImportState.set_open(False), BlocksState.load],
+)
+# /blocks/new is a fixed route: the router prefers it over the block id pattern.
+closed_block_dialogs = [BlockShareState.set_open(False), BlockEditorState.cancel_delete]
+app.add_page(
+    block_editor.page,
+    route="/blocks/new",
+    title="Designer · New block",
+    on_load=[signed_in, *closed_block_dialogs, BlockEditorState.load],
+)
+app.add_page(
+    block_editor.page,
+    route="/blocks/[block_id]",
+    title="Designer · Block",
+    on_load=[signed_in, *closed_block_dialogs, BlockEditorState.load],
+)
 app.add_page(
     models.page,
     route="/models",

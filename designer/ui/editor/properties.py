@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from designer.ui.editor.properties_state import PropertiesState
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.template_about import template_about
 
@@ -14,7 +15,7 @@ TYPING_DEBOUNCE_MS = 350
 def _input(field: rx.Var, **props: object) -> rx.Component:
     return rx.input(
         value=field["value"],
-        on_change=lambda value: EditorState.set_param(field["name"], value),
+        on_change=lambda value: PropertiesState.set_param(field["name"], value),
         debounce_timeout=TYPING_DEBOUNCE_MS,
         width="100%",
         key=EditorState.panel["id"].to(str) + "." + field["name"].to(str),
@@ -39,7 +40,7 @@ def library_select(field: rx.Var) -> rx.Component:
             )
         ),
         value=field["value"].to(str),
-        on_change=lambda value: EditorState.set_param(field["name"], value),
+        on_change=lambda value: PropertiesState.set_param(field["name"], value),
         # Said outright, not only through the disabled fieldset, so it also looks disabled.
         disabled=EditorState.read_only,
     )
@@ -76,7 +77,7 @@ def field_control(field: rx.Var) -> rx.Component:
             rx.select(
                 field["options"].to(list[str]),
                 value=field["value"].to(str),
-                on_change=lambda value: EditorState.set_param(field["name"], value),
+                on_change=lambda value: PropertiesState.set_param(field["name"], value),
                 disabled=EditorState.read_only,
                 width="100%",
                 custom_attrs={"data-testid": "param-select", "data-param": field["name"]},
@@ -86,7 +87,7 @@ def field_control(field: rx.Var) -> rx.Component:
             "switch",
             rx.switch(
                 checked=field["checked"].to(bool),
-                on_change=lambda value: EditorState.set_param(field["name"], value),
+                on_change=lambda value: PropertiesState.set_param(field["name"], value),
                 disabled=EditorState.read_only,
                 custom_attrs={"data-testid": "param-switch", "data-param": field["name"]},
             ),
@@ -163,7 +164,7 @@ def node_properties() -> rx.Component:
             rx.input(
                 value=panel["label"].to(str),
                 placeholder=panel["title"].to(str),
-                on_change=EditorState.set_label,
+                on_change=PropertiesState.set_label,
                 debounce_timeout=TYPING_DEBOUNCE_MS,
                 custom_attrs={"data-testid": "node-label"},
                 key=panel["id"].to(str) + ".label",
@@ -226,7 +227,7 @@ def own_block_note(panel: rx.Var) -> rx.Component:
                         rx.link(
                             "Update to it",
                             href="#",
-                            on_click=EditorState.update_block(panel["id"]).prevent_default,
+                            on_click=PropertiesState.update_block(panel["id"]).prevent_default,
                             custom_attrs={"data-testid": "update-block"},
                         ),
                     ),

@@ -86,7 +86,7 @@ def field_of(flow: Flow, node_id: str, name: str) -> FormField:
 
 
 def kept(field: FormField, raw: Any) -> Any:
-    """What the editor stores for ``raw`` (as ``EditorState.set_param`` does)."""
+    """What the editor stores for ``raw`` (as ``PropertiesState.set_param`` does)."""
     try:
         return read_value(field, raw)
     except BadValue:

@@ -25,6 +25,7 @@ from designer.store.shares import create_link
 from designer.store.signin import create_session
 from designer.ui.editor.own_blocks import MINE, SHARED
 from designer.ui.editor.parsed_flows import PARSED
+from designer.ui.editor.properties_state import PropertiesState
 from designer.ui.editor.state import EditorState
 from designer.userblocks.saving import save_block_text
 from tests.fixtures.editor_tabs import Tab, open_tab
@@ -111,7 +112,7 @@ def test_adding_a_persons_block_gives_its_form_and_a_newer_version_can_be_taken(
     panel = editor.panel
     assert [f["name"] for f in panel["fields"]] == ["at_least"]
     assert (panel["owner"], panel["version"], panel["newer"]) == ("ann", "1", "")
-    opened.tab.run(EditorState.set_param, "at_least", "7")
+    opened.tab.run(PropertiesState.set_param, "at_least", "7")
     assert editor._doc().nodes[0].params == {"at_least": 7}
 
     # Ann saves version 2 (a new setting); a flow pinning version 1, opened, offers it.
@@ -133,7 +134,7 @@ def test_adding_a_persons_block_gives_its_form_and_a_newer_version_can_be_taken(
     # Both versions can be drawn: the one the node pins and the newest in the palette.
     assert {"ann/drop_gaps@1", "ann/drop_gaps@2"} <= {b["id"] for b in editor.extra_blocks}
     assert editor.panel["newer_version"] == "2"
-    tab.run(EditorState.update_block, "drop_gaps")
+    tab.run(PropertiesState.update_block, "drop_gaps")
     editor = tab.state(EditorState)
     [node] = editor._doc().nodes
     # The value set stays; the new setting takes its default.

@@ -20,6 +20,7 @@ from designer.store.accounts import Actor, create_user
 from designer.store.flows import create_flow, get_flow
 from designer.store.signin import create_session
 from designer.ui.editor.parsed_flows import PARSED
+from designer.ui.editor.properties_state import PropertiesState
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.versions import VersionsState
 from tests.fixtures.editor_tabs import Tab, open_tab
@@ -70,7 +71,7 @@ def test_a_bad_value_stays_in_the_box_and_blocks_the_run(
     opened: Opened, typed: str, shown: str, message: str
 ) -> None:
     assert opened.editor.run_blocker == ""
-    opened.tab.run(EditorState.set_param, "test_size", typed)
+    opened.tab.run(PropertiesState.set_param, "test_size", typed)
     editor = opened.editor
     assert (opened.field("test_size")["value"], opened.field("test_size")["error"]) == (
         shown,
@@ -83,13 +84,13 @@ def test_a_bad_value_stays_in_the_box_and_blocks_the_run(
     ]
     assert editor.run_blocker == f"Fix first: split: {message}"
 
-    opened.tab.run(EditorState.set_param, "test_size", "0.25")
+    opened.tab.run(PropertiesState.set_param, "test_size", "0.25")
     assert opened.field("test_size")["error"] == ""
     assert (editor.problems, editor.error_count, editor.run_blocker) == ({}, 0, "")
 
 
 def test_a_version_saved_with_a_bad_value_keeps_it_as_typed(opened: Opened) -> None:
-    opened.tab.run(EditorState.set_param, "test_size", "1.5")
+    opened.tab.run(PropertiesState.set_param, "test_size", "1.5")
     run_coroutine(VersionsState.save.fn(opened.tab.state(VersionsState)))
     assert opened.editor.save_state == "saved"
     split = opened.stored().node("split")

@@ -17,6 +17,8 @@ from tests.fixtures.handlers import Trigger, evidence, page_triggers, state_hand
 #: Handlers fired by controls drawn in JavaScript (the canvas, the upload zones), which the
 #: component tree does not show: the string e2e tests use to drive each one.
 MARKERS = {
+    "ImportState.upload": "#import-component input[type=file]",
+    "BlockEditorState.import_version": "#block-file input[type=file]",
     "EditorState.canvas_command": "tool-undo",
     "EditorState.canvas_select": '"data-selected", "true"',
     "EditorState.canvas_edit": ".connect(",
