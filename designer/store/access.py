@@ -148,3 +148,13 @@ def _lacking(role: Role, needed: Role) -> str:
             "change it, or ask its owner to make you an editor"
         )
     return f"only the flow's owner can do that; you are one of its {role}s"
+
+
+def flows_named(flows: Sequence[str], hidden: int) -> str:
+    """The flows that use something, as a deletion's question names them: up to five by name
+    (those the person may see), then how many others they may not see."""
+    shown = ", ".join(repr(f) for f in flows[:5]) + (" and others" if len(flows) > 5 else "")
+    parts = [shown] if flows else []
+    if hidden:
+        parts.append(f"{hidden} flow{'s' if hidden != 1 else ''} not shared with you")
+    return " and ".join(parts)

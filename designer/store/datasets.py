@@ -28,6 +28,7 @@ from designer.store.access import (
     NotAllowed,
     Role,
     flow_roles,
+    flows_named,
     owned_or_shared_roles,
     signed_in,
 )
@@ -67,13 +68,9 @@ class DatasetInUse(StoreError):
     """Deleting a dataset that flows read; say which (those the person may see) and confirm."""
 
     def __init__(self, name: str, flows: list[str], hidden: int) -> None:
-        shown = ", ".join(repr(f) for f in flows[:5]) + (" and others" if len(flows) > 5 else "")
-        parts = [shown] if flows else []
-        if hidden:
-            parts.append(f"{hidden} flow{'s' if hidden != 1 else ''} not shared with you")
         super().__init__(
-            f"dataset {name!r} is used by {' and '.join(parts)}; those flows will fail to run "
-            "without it. Delete it anyway only if you are sure (confirm the deletion)."
+            f"dataset {name!r} is used by {flows_named(flows, hidden)}; those flows will fail to "
+            "run without it. Delete it anyway only if you are sure (confirm the deletion)."
         )
         self.flows = flows
         self.hidden = hidden

@@ -28,6 +28,7 @@ from designer.store.access import (
     NotAllowed,
     Role,
     flow_roles,
+    flows_named,
     owned_or_shared_roles,
     require_flow,
     signed_in,
@@ -58,12 +59,8 @@ class BlockInUse(StoreError):
     """Deleting a block flows use; say which (those the person may see) and confirm."""
 
     def __init__(self, name: str, flows: list[str], hidden: int) -> None:
-        shown = ", ".join(repr(f) for f in flows[:5]) + (" and others" if len(flows) > 5 else "")
-        parts = [shown] if flows else []
-        if hidden:
-            parts.append(f"{hidden} flow{'s' if hidden != 1 else ''} not shared with you")
         super().__init__(
-            f"block {name!r} is used by {' and '.join(parts)}. Deleting it takes it off the "
+            f"block {name!r} is used by {flows_named(flows, hidden)}. Deleting it takes it off the "
             "palette; those flows keep the version they use and still run. Confirm to delete."
         )
         self.flows = flows

@@ -56,18 +56,20 @@ FOCUS_RING = {
 }
 
 
-def palette_item(block: dict[str, Any]) -> rx.Component:
+def _item(block: Any, icon: rx.Component, aria_label: Any, display: Any) -> rx.Component:
+    """One palette entry; ``block`` is a palette dict (a built-in block's) or a Var of one (a
+    person's block, from the state)."""
     return rx.tooltip(
         rx.el.div(
-            rx.center(rx.icon(icon_name(block["icon"]), size=16), class_name="palette-icon"),
+            rx.center(icon, class_name="palette-icon"),
             rx.text(block["title"], size="2", weight="medium", trim="both"),
             class_name="palette-item",
             draggable=True,
             tab_index=0,
             role="button",
-            aria_label=f"Add {block['title']}",
+            aria_label=aria_label,
             on_click=EditorState.add_block(block["id"]),
-            display=rx.cond(PaletteState.hidden.contains(block["id"]), "none", "flex"),
+            display=display,
             style=FOCUS_RING,
             custom_attrs={
                 "data-block-id": block["id"],
@@ -82,6 +84,15 @@ def palette_item(block: dict[str, Any]) -> rx.Component:
     )
 
 
+def palette_item(block: dict[str, Any]) -> rx.Component:
+    return _item(
+        block,
+        rx.icon(icon_name(block["icon"]), size=16),
+        f"Add {block['title']}",
+        rx.cond(PaletteState.hidden.contains(block["id"]), "none", "flex"),
+    )
+
+
 def palette_group(group: dict[str, Any]) -> rx.Component:
     return rx.box(
         rx.text(category_label(group["category"]), class_name="palette-category"),
@@ -92,34 +103,13 @@ def palette_group(group: dict[str, Any]) -> rx.Component:
 
 def own_item(block: rx.Var) -> rx.Component:
     """A person's block in the palette: as ``palette_item`` draws a built-in one."""
-    return rx.tooltip(
-        rx.el.div(
-            rx.center(
-                rx.cond(
-                    block["icon"] == "code", rx.icon("code", size=16), rx.icon("package", size=16)
-                ),
-                class_name="palette-icon",
-            ),
-            rx.text(block["title"], size="2", weight="medium", trim="both"),
-            class_name="palette-item",
-            draggable=True,
-            tab_index=0,
-            role="button",
-            aria_label="Add " + block["title"].to(str),
-            on_click=EditorState.add_block(block["id"]),
-            display=rx.cond(
-                block["search"].to(str).contains(PaletteState.query.lower().strip()), "flex", "none"
-            ),
-            style=FOCUS_RING,
-            custom_attrs={
-                "data-block-id": block["id"],
-                "data-testid": "palette-item",
-                "data-search": block["search"],
-            },
+    return _item(
+        block,
+        rx.cond(block["icon"] == "code", rx.icon("code", size=16), rx.icon("package", size=16)),
+        "Add " + block["title"].to(str),
+        rx.cond(
+            block["search"].to(str).contains(PaletteState.query.lower().strip()), "flex", "none"
         ),
-        content=block["description"],
-        side="right",
-        delay_duration=400,
     )
 
 
