@@ -19,6 +19,7 @@ from designer.cli import (
     db,
     export,
     flows,
+    import_pipeline,
     models,
     runs,
     schedules,
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     blocks.add_parsers(sub)
     flows.add_parsers(sub)
     export.add_parsers(sub)
+    import_pipeline.add_parsers(sub)
     runs.add_parsers(sub)
     flows.add_schema_parser(sub)
     models.add_parsers(sub)

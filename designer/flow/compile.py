@@ -211,10 +211,14 @@ def _pipeline_body(
                 arguments.update(check.tables[node_id].arguments())
             arguments.update(reads.arguments.get(node_id, {}))
             for source, _target, data in check.graph.in_edges(node_id, data=True):
-                edge = data["edge"]
-                arguments[edge.target_port] = tasks[source].outputs[edge.source_port]
+                if "edge" in data:  # else an order (``after``), which brings no data
+                    edge = data["edge"]
+                    # Into a parameter's port too: the edge's value replaces the form's.
+                    arguments[edge.target_port] = tasks[source].outputs[edge.source_port]
             component = block.component() if target is None else cluster_component(block)
             task = component(**arguments)
+            if node.after:
+                task.after(*(tasks[waited] for waited in dict.fromkeys(node.after)))
             task.set_caching_options(enable_caching=node.cache)
             apply_resources(task, node.resources, cluster=target is not None)
             if target is not None:

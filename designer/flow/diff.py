@@ -80,6 +80,10 @@ class NodeChange:
     params_changed: tuple[Change, ...] = ()
     #: The node's resources before and after, in words ("CPU up to 2 · memory 2Gi").
     resources: tuple[str, str] | None = None
+    #: Nodes it now waits for, or no longer waits for, without data (``Node.after``), by the
+    #: names the canvas shows them.
+    after_added: tuple[str, ...] = ()
+    after_removed: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         who = f"'{self.name}'"
@@ -102,6 +106,8 @@ class NodeChange:
         ]
         if self.resources:
             out.append(f"Changed {who} resources: {self.resources[0]} → {self.resources[1]}")
+        out += [f"Made {who} run after '{name}'" for name in self.after_added]
+        out += [f"Made {who} no longer wait for '{name}'" for name in self.after_removed]
         return out
 
 
@@ -232,7 +238,10 @@ def diff_flows(old: Flow, new: Flow) -> FlowDiff:
     """What changed from ``old`` to ``new``; neither flow is modified."""
     old_nodes, new_nodes = _first_by_key(old.nodes, "id"), _first_by_key(new.nodes, "id")
     kept = sorted(old_nodes.keys() & new_nodes.keys())
-    node_changes = (_node_change(old_nodes[i], new_nodes[i]) for i in kept)
+    names = {i: _name(n) for i, n in old_nodes.items()} | {
+        i: _name(n) for i, n in new_nodes.items()
+    }
+    node_changes = (_node_change(old_nodes[i], new_nodes[i], names) for i in kept)
     old_notes, new_notes = _first_by_key(old.notes, "id"), _first_by_key(new.notes, "id")
     kept_notes = sorted(old_notes.keys() & new_notes.keys())
     note_changes = (_note_change(old_notes[i], new_notes[i]) for i in kept_notes)
@@ -275,13 +284,24 @@ def _note_name(note: Note) -> str:
     return words if len(words) <= NOTE_NAME_CHARS else words[: NOTE_NAME_CHARS - 1] + "…"
 
 
-def _node_change(old: Node, new: Node) -> NodeChange | None:
+def _node_change(old: Node, new: Node, names: dict[str, str]) -> NodeChange | None:
     fields = (_pair(old.block, new.block), _pair(old.label, new.label), _pair(old.cache, new.cache))
     params = _dict_diff(old.params, new.params)
     resources = _pair(resources_summary(old.resources), resources_summary(new.resources))
-    if not any(fields) and not any(params) and not resources:
+    waited, was_waited = set(new.after), set(old.after)
+    after_added = tuple(names.get(i, i) for i in sorted(waited - was_waited))
+    after_removed = tuple(names.get(i, i) for i in sorted(was_waited - waited))
+    if not any(fields) and not any(params) and not resources and not after_added + after_removed:
         return None
-    return NodeChange(new.id, _name(new), *fields, *params, resources=resources)
+    return NodeChange(
+        new.id,
+        _name(new),
+        *fields,
+        *params,
+        resources=resources,
+        after_added=after_added,
+        after_removed=after_removed,
+    )
 
 
 def _dict_diff(

@@ -80,6 +80,11 @@ class Node(BaseModel):
     #: as written and checked by validation, like ``params``.
     # Left out of the document when unset, so flows without resources read as they always did.
     resources: NodeResources | None = Field(None, exclude_if=lambda value: value is None)
+    #: Ids of the nodes this one runs after although no edge brings it their outputs (KFP's
+    #: ``task.after``): an order, not data. Left out of the document when empty.
+    after: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
+        default_factory=list, exclude_if=lambda value: not value
+    )
 
 
 class Edge(BaseModel):

@@ -205,9 +205,11 @@ class _Script:
         lines = [_INDENT + comment(f"{title} (node {node.id})")]
         call = call_group(self.components[block.id], [], self._arguments(node))
         lines += lay_out(f"{task} = ", call, "", depth=1)
-        steps: list[Group] = [
-            call_group(f"{task}.set_caching_options", [], {"enable_caching": node.cache})
-        ]
+        steps: list[Group] = []
+        if node.after:  # as compile_flow orders it: the nodes it waits for without data
+            waited = [Code(self.tasks[w]) for w in dict.fromkeys(node.after)]
+            steps.append(call_group(f"{task}.after", waited, {}))
+        steps.append(call_group(f"{task}.set_caching_options", [], {"enable_caching": node.cache}))
         grants = self.reads.node_grants.get(node.id)
         if grants:
             # The task's own grants travel with it, as compile_flow sets them.
@@ -235,6 +237,8 @@ class _Script:
             arguments.update(self.check.tables[node.id].arguments())
         arguments.update(self.reads.arguments.get(node.id, {}))
         for source, _target, data in self.check.graph.in_edges(node.id, data=True):
+            if "edge" not in data:  # an order (``after``): see ``_task``
+                continue
             edge = data["edge"]
             port = literal(edge.source_port)
             arguments[edge.target_port] = Code(f"{self.tasks[source]}.outputs[{port}]")

@@ -3,14 +3,20 @@
 Node parameters are plain JSON values, or a reference ``{"$param": "name"}`` to a flow
 parameter. A reference is checked with the flow parameter's default standing in for the value,
 so a default of the wrong type is caught before the run.
+
+A parameter can also be fed by an edge (a block from a KFP component file has an input port
+for each of its parameters): the value then comes from the upstream task when the flow runs, so
+the form's value for it is neither required nor checked, and the compiler passes the edge's.
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 
 from blocks.base import Block
 from designer.flow.diagnostics import Diagnostic, choices, error
@@ -76,12 +82,20 @@ def _one_line(text: str) -> bool:
 
 
 def check_node_params(
-    flow: Flow, node: Node, block: Block
+    flow: Flow, node: Node, block: Block, fed: Collection[str] = ()
 ) -> tuple[BaseModel | None, list[Diagnostic]]:
-    """Validate a node's parameters; return the parsed model (None when invalid) and problems."""
+    """Validate a node's parameters; return the parsed model (None when invalid) and problems.
+
+    ``fed`` names the parameters an edge feeds: they are not required, any form value they
+    have is left unchecked, and the model holds None for them (the compiler passes the edge's
+    value instead).
+    """
     problems: list[Diagnostic] = []
     resolved: dict[str, Any] = {}
+    fed_params = frozenset(name for name in fed if name in block.params.model_fields)
     for name, value in node.params.items():
+        if name in fed_params:
+            continue
         ref = param_reference(value)
         if ref is None:
             resolved[name] = value
@@ -100,12 +114,22 @@ def check_node_params(
         elif flow_param.default is not None:
             resolved[name] = flow_param.default
         # A reference with no default is supplied at run time: nothing to check yet.
+    params = _fed_model(block.params, fed_params) if fed_params else block.params
     try:
-        model = block.params.model_validate(resolved, strict=True)
+        model = params.model_validate(resolved, strict=True)
     except ValidationError as exc:
         problems.extend(_field_problems(exc, node, block))
         return None, problems
     return (model if not problems else None), problems
+
+
+@functools.lru_cache(maxsize=256)
+def _fed_model(params: type[BaseModel], fed: frozenset[str]) -> type[BaseModel]:
+    """``params`` with the ``fed`` fields made optional and unchecked (None unless given)."""
+    fields: dict[str, Any] = {name: (Any, None) for name in sorted(fed)}
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        params.__name__, __base__=params, **fields
+    )
 
 
 def _field_problems(exc: ValidationError, node: Node, block: Block) -> list[Diagnostic]:

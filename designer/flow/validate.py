@@ -47,7 +47,9 @@ class FlowCheck:
     diagnostics: list[Diagnostic]
     #: Parsed parameters of each node whose parameters are valid.
     params: dict[str, BaseModel] = field(default_factory=dict)
-    #: The graph of well-formed nodes and edges (edge data: the Edge under key "edge").
+    #: The graph of well-formed nodes and edges (edge data: the Edge under key "edge"), and of
+    #: the orders nodes keep without data (``Node.after``; edge data: ``after=True``, no
+    #: "edge"), so a topological order respects both.
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     #: What is known of the table on each (node, output port), from schema inference.
     schemas: dict[tuple[str, str], TableSchema | None] = field(default_factory=dict)
@@ -137,6 +139,7 @@ def _check(
     if models is not None:
         _check_model_names(nodes, result, models)
     edges = _add_edges(flow, nodes, result)
+    _add_orders(flow, result)
     _check_inputs(nodes, edges, result)
     _check_cycles(result)
     _check_isolated(result)
@@ -148,6 +151,9 @@ def _add_nodes(flow: Flow, result: FlowCheck, blocks: BlockLookup) -> dict[str, 
     """Add every node with a unique id and a known block to the graph; check its params."""
     known: dict[str, tuple[Node, Block]] = {}
     seen: set[str] = set()
+    fed_ports: dict[str, set[str]] = defaultdict(set)
+    for edge in flow.edges:
+        fed_ports[edge.target].add(edge.target_port)
     for node in flow.nodes:
         if node.id in seen:
             result.diagnostics.append(
@@ -166,11 +172,16 @@ def _add_nodes(flow: Flow, result: FlowCheck, blocks: BlockLookup) -> dict[str, 
             continue
         known[node.id] = (node, block)
         result.blocks[node.id] = block
-        model, problems = check_node_params(flow, node, block)
+        model, problems = check_node_params(flow, node, block, _fed(block, fed_ports[node.id]))
         result.diagnostics.extend(problems)
         if model is not None:
             result.params[node.id] = model
     return known
+
+
+def _fed(block: Block, ports: set[str]) -> set[str]:
+    """The block's parameters that an edge into an input port of the same name feeds."""
+    return {name for name in ports if name in block.params.model_fields and block.input(name)}
 
 
 def _check_model_names(
@@ -285,6 +296,37 @@ def _unknown_port(
     )
 
 
+def _add_orders(flow: Flow, result: FlowCheck) -> None:
+    """Add each node's ``after`` (the nodes it waits for) to the graph as ordering edges."""
+    seen: set[str] = set()
+    for node in flow.nodes:
+        if node.id in seen:
+            continue  # a duplicate id was reported already; the first node of it is checked
+        seen.add(node.id)
+        for waited in dict.fromkeys(node.after):
+            if waited == node.id:
+                result.diagnostics.append(
+                    error(
+                        "bad_after",
+                        f"node {node.id!r} is set to run after itself; take it out of its own "
+                        "'after' list",
+                        node=node.id,
+                    )
+                )
+            elif waited not in result.graph:
+                result.diagnostics.append(
+                    error(
+                        "bad_after",
+                        f"node {node.id!r} is set to run after {waited!r}, which is not a node "
+                        f"of this flow; nodes: {choices(result.graph.nodes)}",
+                        node=node.id,
+                    )
+                )
+            else:
+                # A key no edge's own can be (those are strings).
+                result.graph.add_edge(waited, node.id, key=("after", waited), after=True)
+
+
 def _check_inputs(
     nodes: dict[str, tuple[Node, Block]], edges: list[tuple[Edge, Port]], result: FlowCheck
 ) -> None:
@@ -339,11 +381,14 @@ def _check_cycles(result: FlowCheck) -> None:
         return
     members = [u for u, *_ in cycle]
     path = " -> ".join([*members, members[0]])
+    orders = [f"{u} -> {v}" for u, v, key, *_ in cycle if graph.edges[u, v, key].get("after")]
+    remove = "remove one of these edges"
+    if orders:
+        remove += f" or run-after orders ({', '.join(orders)})"
     result.diagnostics.append(
         error(
             "cycle",
-            f"the flow loops back on itself: {path}; a flow must run in one direction, "
-            "remove one of these edges",
+            f"the flow loops back on itself: {path}; a flow must run in one direction, {remove}",
             node=members[0],
             related=tuple(members),
         )
@@ -376,6 +421,7 @@ def _infer_schemas(
         inputs: dict[str, TableSchema | None] = {
             data["edge"].target_port: result.schemas.get((source, data["edge"].source_port))
             for source, _target, data in graph.in_edges(node_id, data=True)
+            if "edge" in data  # an order (``after``) brings no table
         }
         params = result.params[node_id]
         if block.infer_dataset is not None:

@@ -24,6 +24,7 @@ from designer.ui.messages import shown
 from designer.ui.session import actor_of
 from designer.ui.share import ShareState, share_dialog
 from designer.ui.shell import app_header
+from designer.userblocks.pipeline_saving import import_pipeline_upload, is_pipeline_file
 
 
 class HomeState(rx.State):
@@ -84,15 +85,31 @@ class HomeState(rx.State):
 
     @rx.event
     async def import_flow(self, files: list[rx.UploadFile]) -> Any:
+        """A flow file (JSON), or a compiled KFP pipeline (YAML) made a flow, as a new flow."""
         if not files:
             return None
-        flow, diagnostics = parse_flow_bytes(await files[0].read())
-        if flow is None:
-            reasons = "; ".join(d.message for d in diagnostics[:3])
-            return rx.toast.error(f"Could not import {files[0].name}: {reasons}")
+        name = files[0].name or ""
+        data = await files[0].read()
+        if is_pipeline_file(name):
+            try:
+                # Each component is read (never run) and saved as the person's block.
+                result = await asyncio.to_thread(
+                    import_pipeline_upload, database(), actor_of(self), data, file_name=name
+                )
+            except StoreError as exc:
+                return rx.toast.error(f"Could not save the pipeline's blocks: {shown(exc)}")
+            if result.flow is None:
+                return rx.toast.error(f"Could not import {name}: {result.reasons()}")
+            flow = result.flow
+        else:
+            parsed, diagnostics = parse_flow_bytes(data)
+            if parsed is None:
+                reasons = "; ".join(d.message for d in diagnostics[:3])
+                return rx.toast.error(f"Could not import {name}: {reasons}")
+            flow = parsed
         try:
             stored = flow_store.create_flow(
-                database(), actor_of(self), flow, message=f"Imported from {files[0].name}"
+                database(), actor_of(self), flow, message=f"Imported from {name}"
             )
         except StoreError as exc:
             return rx.toast.error(f"Could not save the imported flow: {shown(exc)}")
@@ -406,7 +423,12 @@ def page() -> rx.Component:
                             color_scheme="gray",
                         ),
                         id="home-import",
-                        accept={"application/json": [".json"]},
+                        # A flow file, or a pipeline compiled by KFP (IR YAML) to make one of.
+                        accept={
+                            "application/json": [".json"],
+                            "application/x-yaml": [".yaml", ".yml"],
+                            "text/yaml": [".yaml", ".yml"],
+                        },
                         max_files=1,
                         no_drag=True,
                         on_drop=HomeState.import_flow(rx.upload_files(upload_id="home-import")),

@@ -1,4 +1,5 @@
-"""Flow files in and out of the editor: import a flow JSON, export it, download the KFP IR."""
+"""Flow files in and out of the editor: import a flow JSON (or a compiled KFP pipeline, made a
+flow), export it, download the KFP IR."""
 
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ import reflex as rx
 from designer.flow.cluster import ClusterSetupError
 from designer.flow.compile import FlowInvalid, compile_flow
 from designer.flow.diagnostics import Severity
-from designer.flow.document import parse_flow_bytes
-from designer.ui.context import launcher
+from designer.flow.document import Flow, parse_flow_bytes
+from designer.store.db import StoreError
+from designer.ui.context import database, launcher
 from designer.ui.editor.library import datasets_of
 from designer.ui.editor.state import EditorState
+from designer.ui.messages import shown
+from designer.ui.session import actor_of
+from designer.userblocks.pipeline_saving import import_pipeline_upload, is_pipeline_file
 
 
 def file_stem(name: str) -> str:
@@ -26,14 +31,35 @@ def file_stem(name: str) -> str:
 class FilesState(EditorState):
     @rx.event
     async def import_json(self, files: list[rx.UploadFile]) -> Any:
-        """Replace the open flow's content with an uploaded flow file (undo brings it back)."""
+        """Replace the open flow's content with an uploaded flow file, or with the flow a
+        compiled KFP pipeline (YAML) makes (undo brings it back)."""
         if not files or self._doc() is None or self._hist() is None:
             return None
+        name = files[0].name or ""
         data = await files[0].read()
+        if is_pipeline_file(name):
+            if self.read_only:
+                return rx.toast.error(
+                    "This flow is open read-only: nothing can be imported into it"
+                )
+            try:
+                # Each component is read (never run) and saved as the person's block.
+                result = await asyncio.to_thread(
+                    import_pipeline_upload, database(), actor_of(self), data, file_name=name
+                )
+            except StoreError as exc:
+                return rx.toast.error(f"Could not save the pipeline's blocks: {shown(exc)}")
+            if result.flow is None:
+                return rx.toast.error(f"Could not import {name}: {result.reasons()}")
+            return self._replace_with(result.flow, f"{name} (a KFP pipeline)", 0)
         flow, diagnostics = parse_flow_bytes(data)
         if flow is None:
             reasons = "; ".join(d.message for d in diagnostics[:3])
-            return rx.toast.error(f"Could not import {files[0].name}: {reasons}")
+            return rx.toast.error(f"Could not import {name}: {reasons}")
+        skipped = [d for d in diagnostics if d.severity is Severity.ERROR]
+        return self._replace_with(flow, name, len(skipped))
+
+    def _replace_with(self, flow: Flow, source: str, skipped: int) -> Any:
         self._hist().record(self._doc(), "Import")
         self._set_doc(flow)
         self._history = self._hist()
@@ -41,11 +67,10 @@ class FilesState(EditorState):
         self._push_op({"kind": "fit"})
         self.selected = []
         self._refresh()
-        skipped = [d for d in diagnostics if d.severity is Severity.ERROR]
-        note = f"; {len(skipped)} malformed item(s) skipped" if skipped else ""
+        note = f"; {skipped} malformed item(s) skipped" if skipped else ""
         return [
             self._after_edit(),
-            rx.toast.success(f"Imported {len(flow.nodes)} blocks from {files[0].name}{note}"),
+            rx.toast.success(f"Imported {len(flow.nodes)} blocks from {source}{note}"),
         ]
 
     @rx.event

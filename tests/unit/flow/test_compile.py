@@ -127,3 +127,51 @@ def test_compiling_twice_gives_the_same_ir() -> None:
     check = check_data(fixture_flow("wine_boosting"))
     assert check.flow is not None
     assert compile_flow(check.flow, check).ir_yaml == compile_flow(check.flow).ir_yaml
+
+
+def test_an_order_without_data_becomes_a_dependency() -> None:
+    doc = fixture_flow("iris_classification")
+    doc["nodes"].append({"id": "other", "block": "load.sklearn_dataset", "after": ["train"]})
+    flow, _ = parse_flow(doc)
+    assert flow is not None
+    compiled = compile_flow(flow)
+    tasks = yaml.safe_load(compiled.ir_yaml)["root"]["dag"]["tasks"]
+    other = tasks[compiled.node_to_task["other"]]
+    assert other["dependentTasks"] == [compiled.node_to_task["train"]]
+    assert "inputs" not in other or "artifacts" not in other["inputs"]
+
+
+def test_a_value_fed_by_an_edge_is_the_upstream_tasks_output() -> None:
+    from designer.userblocks.blocks import BlockRef, make_block
+    from designer.userblocks.component_file import read_component
+
+    text = (
+        Path(__file__).parents[2] / "fixtures" / "components" / "python_count_rows.yaml"
+    ).read_text()
+    read = read_component(text)
+    assert read.check.spec is not None
+    block = make_block(BlockRef("ana", "count_rows", 1), read.check.spec, read.component_yaml, True)
+    doc = {
+        "schema_version": 1,
+        "name": "Count twice",
+        "nodes": [
+            {"id": "first", "block": block.id, "params": {"rows": 3}},
+            # A form value stays in the document, but the edge's value is what runs.
+            {"id": "second", "block": block.id, "params": {"rows": 9, "start": 2.0}},
+        ],
+        "edges": [
+            {"source": "first", "source_port": "Output", "target": "second", "target_port": "rows"}
+        ],
+    }
+    flow, _ = parse_flow(doc)
+    assert flow is not None
+    compiled = compile_flow(flow, blocks=lambda block_id: block if block_id == block.id else None)
+    tasks = yaml.safe_load(compiled.ir_yaml)["root"]["dag"]["tasks"]
+    second = tasks[compiled.node_to_task["second"]]["inputs"]["parameters"]
+    assert second["rows"] == {
+        "taskOutputParameter": {
+            "outputParameterKey": "Output",
+            "producerTask": compiled.node_to_task["first"],
+        }
+    }
+    assert second["start"] == {"runtimeValue": {"constant": 2.0}}

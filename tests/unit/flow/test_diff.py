@@ -135,6 +135,12 @@ CASES: list[tuple[str, Callable[[Flow], Any], list[str], dict[str, int]]] = [
         {"nodes_removed": 1, "edges_removed": 1},
     ),
     (
+        "order added",
+        lambda f: setattr(node(f, "train"), "after", ["load", "split"]),
+        ["Made 'train' run after 'Load data'", "Made 'train' run after 'Split data'"],
+        {"nodes_changed": 1},
+    ),
+    (
         "edge added",
         lambda f: f.edges.append(edge("load.data", "train.train")),
         ["Added connection Load data.data → train.train"],
@@ -283,6 +289,22 @@ def test_each_kind_of_change(
     assert diff.only_moves == (set(counts) == {"moved"})
 
 
+def test_an_order_changed_says_what_a_node_waits_for_now() -> None:
+    old = changed(lambda f: setattr(node(f, "train"), "after", ["load"]))
+    new = changed(lambda f: setattr(node(f, "train"), "after", ["split"]))
+    diff = diff_flows(old, new)
+    assert diff.lines() == [
+        "Made 'train' run after 'Split data'",
+        "Made 'train' no longer wait for 'Load data'",
+    ]
+    [change] = diff.nodes_changed
+    assert (change.after_added, change.after_removed) == (("Split data",), ("Load data",))
+    # The order in the list does not count.
+    again = changed(lambda f: setattr(node(f, "train"), "after", ["split", "load"]))
+    same = changed(lambda f: setattr(node(f, "train"), "after", ["load", "split"]))
+    assert diff_flows(again, same).is_empty
+
+
 @pytest.mark.parametrize(
     ("old", "new", "same"),
     [
@@ -342,6 +364,8 @@ def test_to_dict_is_plain_json_with_counts_and_lines() -> None:
             "params_removed": [],
             "params_changed": [{"name": "n_estimators", "old": 100, "new": 200}],
             "resources": None,
+            "after_added": [],
+            "after_removed": [],
         }
     ]
     assert data["lines"][-1] == "Moved 3 blocks"

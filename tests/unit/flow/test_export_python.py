@@ -557,3 +557,38 @@ def test_the_pipeline_name_is_the_designers(tmp_path: Path) -> None:
     script = export_python(flow)
     assert f'"{pipeline_name(flow.name)}.yaml"' in script
     assert HOSTILE not in script
+
+
+def test_orders_and_values_fed_by_edges_compile_as_the_designer_compiles_them(
+    tmp_path: Path,
+) -> None:
+    from designer.userblocks.blocks import BlockRef, make_block
+    from designer.userblocks.component_file import read_component
+
+    text = (
+        Path(__file__).parents[2] / "fixtures" / "components" / "python_count_rows.yaml"
+    ).read_text()
+    read = read_component(text)
+    assert read.check.spec is not None
+    block = make_block(BlockRef("ana", "count_rows", 1), read.check.spec, read.component_yaml, True)
+
+    def blocks(block_id: str) -> Block | None:
+        return block if block_id == block.id else get_block(block_id)
+
+    doc = fixture_flow("iris_classification")
+    doc["nodes"] += [
+        {"id": "first", "block": block.id, "params": {"rows": 3}, "after": ["train"]},
+        {"id": "second", "block": block.id, "params": {"rows": 9}, "after": ["evaluate", "first"]},
+    ]
+    doc["edges"].append(
+        {"source": "first", "source_port": "Output", "target": "second", "target_port": "rows"}
+    )
+    flow = flow_of(doc)
+    check = check_flow(flow, blocks=blocks)
+    assert check.valid, check.diagnostics
+    script = export_python(flow, check)
+    assert "first_task.after(train_task)" in script
+    assert "second_task.after(evaluate_task, first_task)" in script
+    assert 'rows=first_task.outputs["Output"]' in script
+    assert script_ir(script, tmp_path) == ir_documents(compile_flow(flow, check).ir_yaml)
+    assert_formatted(script, tmp_path)

@@ -352,3 +352,102 @@ def test_column_names_are_checked_when_the_schema_is_known() -> None:
     problems = [d for d in check_data(doc).diagnostics if d.code == "bad_column"]
     assert problems and problems[0].node == "prepare"
     assert "shoe_size" in problems[0].message and "bmi" in problems[0].message
+
+
+# -- orders without data (``after``) and values fed by edges -----------------------------------
+
+
+def _after(node_id: str, *waited: str) -> Callable[[Doc], None]:
+    return _node_field(node_id, "after", list(waited))
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "node", "said"),
+    [
+        (_after("train", "ghost"), "bad_after", "train", "'ghost', which is not a node"),
+        (_after("train", "train"), "bad_after", "train", "set to run after itself"),
+        (_after("split", "evaluate"), "cycle", "split", "run-after orders (evaluate -> split)"),
+    ],
+    ids=["an unknown node", "itself", "a loop through an order"],
+)
+def test_a_bad_order_is_reported_on_its_node(
+    change: Callable[[Doc], None], code: str, node: str, said: str
+) -> None:
+    doc = fixture_flow("iris_classification")
+    change(doc)
+    [problem] = [d for d in check_data(doc).diagnostics if d.code == code]
+    assert problem.node == node or node in problem.related
+    assert said in problem.message, problem.message
+
+
+def test_an_order_joins_nodes_without_data() -> None:
+    doc = fixture_flow("iris_classification")
+    doc["nodes"].append({"id": "other", "block": "load.sklearn_dataset", "after": ["evaluate"]})
+    check = check_data(doc)
+    assert check.valid, [str(d) for d in check.diagnostics]
+    assert not [d for d in check.diagnostics if d.code == "isolated_node"]
+    assert check.graph.has_edge("evaluate", "other")
+    assert [data.get("after") for *_, data in check.graph.in_edges("other", data=True)] == [True]
+
+
+def _component_lookup() -> Any:
+    """count_rows from a KFP component file (rows: int, required; Output: int) as a person's
+    block, beside the built-in blocks."""
+    from pathlib import Path
+
+    from blocks.catalogue import get_block
+    from designer.userblocks.blocks import BlockRef, make_block
+    from designer.userblocks.component_file import read_component
+
+    path = Path(__file__).parents[2] / "fixtures" / "components" / "python_count_rows.yaml"
+    read = read_component(path.read_text())
+    assert read.check.spec is not None
+    block = make_block(BlockRef("ana", "count_rows", 1), read.check.spec, read.component_yaml, True)
+    return lambda block_id: block if block_id == block.id else get_block(block_id)
+
+
+def _counting(**second: Any) -> Doc:
+    return {
+        "schema_version": 1,
+        "name": "Count twice",
+        "nodes": [
+            {"id": "first", "block": "ana/count_rows@1", "params": {"rows": 3}},
+            {"id": "second", "block": "ana/count_rows@1", **second},
+        ],
+        "edges": [
+            {"source": "first", "source_port": "Output", "target": "second", "target_port": "rows"}
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"rows": 5}, {"rows": "not a number"}, {"rows": {"$param": "undeclared"}}],
+    ids=["unset", "set", "a bad value", "a reference"],
+)
+def test_a_parameter_fed_by_an_edge_is_neither_required_nor_checked(params: Doc) -> None:
+    check = check_data(_counting(params=params), blocks=_component_lookup())
+    assert check.valid, [str(d) for d in check.diagnostics]
+    assert check.params["second"].model_dump()["rows"] is None
+    # The other settings are checked as ever.
+    bad = _counting(params={**params, "start": "high"})
+    [problem] = check_data(bad, blocks=_component_lookup()).diagnostics
+    assert (problem.code, problem.node, problem.param) == ("bad_param", "second", "start")
+
+
+def test_a_required_parameter_not_fed_is_still_missing() -> None:
+    doc = _counting(params={})
+    doc["edges"] = []
+    problems = [d for d in check_data(doc, blocks=_component_lookup()).diagnostics]
+    assert [(d.code, d.node, d.param) for d in problems if d.code == "missing_param"] == [
+        ("missing_param", "second", "rows")
+    ]
+
+
+def test_a_value_feeds_only_a_parameter_of_its_own_type() -> None:
+    doc = _counting(params={})
+    doc["edges"][0]["target_port"] = "start"  # a NUMBER_DOUBLE, fed a NUMBER_INTEGER
+    problems = check_data(doc, blocks=_component_lookup()).diagnostics
+    mismatch = next(d for d in problems if d.code == "type_mismatch")
+    assert "expects parameter:NUMBER_DOUBLE; found parameter:NUMBER_INTEGER" in mismatch.message
+    assert any(d.code == "missing_param" and d.param == "rows" for d in problems)

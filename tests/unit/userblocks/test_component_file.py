@@ -24,6 +24,8 @@ from blocks.base import PORT_TYPES
 from designer.userblocks.component_file import (
     KUBEFLOW_ONLY,
     MAX_COMPONENT_CHARS,
+    PARAM_TYPE_OF_KFP,
+    PARAMETER_PORT,
     PLATFORM_LEFT_OUT,
     PORT_TYPE_OF_TITLE,
     ComponentRead,
@@ -44,8 +46,8 @@ def fixture_text(name: str) -> str:
 
 @dataclass(frozen=True)
 class Expected:
-    """What a fixture reads into: ports by name -> type, params by name -> (type, default,
-    required)."""
+    """What a fixture reads into: artifact inputs and outputs by name -> type, params by name ->
+    (type, default, required). Each param is an input port ``parameter:<KFP type>`` too."""
 
     kind: str
     name: str
@@ -200,10 +202,17 @@ def test_a_fixture_reads_into_its_block(file_name: str) -> None:
         expected.title,
         "custom",
     )
-    assert {p.name: p.type for p in spec.inputs} == expected.inputs
+    artifacts = [p for p in spec.inputs if not p.type.startswith(PARAMETER_PORT)]
+    assert {p.name: p.type for p in artifacts} == expected.inputs
     assert {p.name: p.type for p in spec.outputs} == expected.outputs
     assert {p.name: (p.type, p.default, p.required) for p in spec.params} == expected.params
-    assert tuple(p.name for p in spec.inputs if p.optional) == expected.optional_inputs
+    assert tuple(p.name for p in artifacts if p.optional) == expected.optional_inputs
+    # Every setting can be fed by an edge as well: an optional input port of its KFP type.
+    kfp_type_of = {schema: kfp for kfp, schema in PARAM_TYPE_OF_KFP.items()}
+    assert {p.name: (p.type, p.optional) for p in spec.inputs if p not in artifacts} == {
+        name: (f"{PARAMETER_PORT}{kfp_type_of[kind]}", True)
+        for name, (kind, _default, _required) in expected.params.items()
+    }
     assert (spec.image, spec.function, spec.packages) == (
         expected.image,
         expected.function,

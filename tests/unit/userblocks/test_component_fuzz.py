@@ -124,7 +124,9 @@ def assert_well_formed(read: ComponentRead) -> None:
     assert re.fullmatch(r"[a-z][a-z0-9_]{0,63}", spec.name)
     assert 0 < len(spec.title) <= MAX_TITLE_CHARS and len(spec.description) <= MAX_TEXT_CHARS
     assert spec.kind in KINDS
-    assert len(spec.inputs) + len(spec.outputs) <= MAX_PORTS
+    artifacts = [p for p in spec.inputs if not p.type.startswith("parameter:")]
+    assert len(artifacts) + len(spec.outputs) <= MAX_PORTS
+    assert {p.name for p in spec.inputs if p not in artifacts} == {p.name for p in spec.params}
     assert len(spec.params) <= MAX_PARAMS and len(spec.packages) <= MAX_PACKAGES
     assert all(p.type in PARAM_TYPES for p in spec.params)
     assert bool(read.source) == (spec.kind == "python") == bool(spec.function)
