@@ -63,7 +63,9 @@ export function refusal(connection, { getNode, edges, blocks, accepts }) {
     sourceTitle = `${sourceTitle} (${source})`;
     targetTitle = `${targetTitle} (${target})`;
   }
-  const accepted = accepts?.[to.type] ?? [to.type];
+  // KFP's plain Artifact input takes any artifact (designer/userblocks/blocks.py ANY_ARTIFACT).
+  const anyArtifact = to.type === 'system.Artifact' && !String(from.type).startsWith('parameter:');
+  const accepted = anyArtifact ? [from.type] : (accepts?.[to.type] ?? [to.type]);
   if (!accepted.includes(from.type)) {
     return (
       `‘${from.name}’ of ${sourceTitle} is ${withArticle(from.type)}, ` +

@@ -206,6 +206,8 @@ def _remove(flow: Flow, edit: Remove) -> None:
         raise EditRejected(f"cannot delete {', '.join(sorted(unknown))}: no such node")
     keys = set(edit.edges)
     flow.nodes = [n for n in flow.nodes if n.id not in gone]
+    for node in flow.nodes:  # waiting for a node that is gone means waiting for nothing
+        node.after = [other for other in node.after if other not in gone]
     flow.edges = [
         e for e in flow.edges if e.key not in keys and e.source not in gone and e.target not in gone
     ]

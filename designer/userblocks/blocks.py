@@ -105,15 +105,35 @@ def port_type(name: str) -> PortType:
 _GENERIC: dict[str, PortType] = {}
 
 
+#: KFP's plain artifact type: an input of it takes any artifact, as in KFP.
+ANY_ARTIFACT = "system.Artifact"
+#: Port types of parameter values (a component's parameter inputs and outputs).
+PARAMETER_PREFIX = "parameter:"
+
+
+@dataclass(frozen=True)
+class AnyArtifactType(PortType):
+    """``system.Artifact``: accepts every artifact (our types and generic ones alike), never a
+    parameter value."""
+
+    def accepts(self, other: PortType) -> bool:
+        return not other.name.startswith(PARAMETER_PREFIX)
+
+
 def _generic(name: str) -> PortType:
     known = _GENERIC.get(name)
     if known is None:
-        known = PortType(
-            name,
-            dsl.Artifact,
-            f"A {name} artifact: connects only to a port of the same type.",
-            GENERIC_COLOR,
-        )
+        if name == ANY_ARTIFACT:
+            known = AnyArtifactType(
+                name, dsl.Artifact, "Any artifact: takes what any output makes.", GENERIC_COLOR
+            )
+        else:
+            known = PortType(
+                name,
+                dsl.Artifact,
+                f"A {name} artifact: connects only to a port of the same type.",
+                GENERIC_COLOR,
+            )
         if len(_GENERIC) < 10_000:  # names come from people's files: keep the cache bounded
             _GENERIC[name] = known
     return known

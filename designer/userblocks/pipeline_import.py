@@ -231,17 +231,11 @@ class _Wiring:
             )
             return
         if not port_type(target.type).accepts(port_type(source.type)):
-            hint = (
-                " (KFP lets an Artifact input take any artifact; a block's port takes its own "
-                "type only)"
-                if target.type == "system.Artifact"
-                else ""
-            )
             self.problem(
                 task,
                 f"takes {name!r}, a {_shown(target)}, from output {output!r} of task "
                 f"{producer!r}, a {_shown(source)}: the designer connects only ports of one "
-                f"type{hint}",
+                "type",
             )
             return
         self.edges.append(

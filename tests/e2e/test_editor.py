@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import Page, expect
 
 from tests.e2e.editor_page import RUN_TIMEOUT_MS, Editor
@@ -151,7 +154,7 @@ def test_problems_point_at_their_block_and_block_the_run(editor: Editor, tmp_pat
     expect(editor.node("split")).to_have_attribute("data-problems", "0")
 
 
-def test_export_the_flow_and_its_pipeline(editor: Editor) -> None:
+def test_export_the_flow_and_its_pipeline(editor: Editor, tmp_path: Path) -> None:
     page = editor.page
     editor.import_flow(FLOWS / "wine_boosting.json")
     page.get_by_test_id("export-menu").click()
@@ -170,7 +173,23 @@ def test_export_the_flow_and_its_pipeline(editor: Editor) -> None:
     with page.expect_download() as download:
         page.get_by_test_id("export-ir").click()
     assert download.value.suggested_filename.endswith(".yaml")
-    assert "pipelineInfo" in Path(download.value.path()).read_text()
+    ir_yaml = Path(download.value.path()).read_text()
+    assert "pipelineInfo" in ir_yaml
+
+    # The same pipeline as a KFP Python script: run, it writes exactly that IR.
+    expect(page.get_by_test_id("export-ir")).to_be_hidden()
+    page.get_by_test_id("export-menu").click()
+    with page.expect_download() as download:
+        page.get_by_test_id("export-python").click()
+    assert download.value.suggested_filename.endswith("_pipeline.py")
+    script = tmp_path / download.value.suggested_filename
+    download.value.save_as(script)
+    done = subprocess.run(
+        [sys.executable, script.name], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    [written] = [p for p in tmp_path.glob("*.yaml")]
+    assert yaml.safe_load(written.read_text()) == yaml.safe_load(ir_yaml)
 
 
 def test_keyboard_duplicate_delete_layout_and_shortcuts(editor: Editor) -> None:

@@ -1,5 +1,5 @@
 """Flow files in and out of the editor: import a flow JSON (or a compiled KFP pipeline, made a
-flow), export it, download the KFP IR."""
+flow), export it, download the KFP IR or a KFP Python script."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from designer.flow.cluster import ClusterSetupError
 from designer.flow.compile import FlowInvalid, compile_flow
 from designer.flow.diagnostics import Severity
 from designer.flow.document import Flow, parse_flow_bytes
+from designer.flow.export_python import export_python
 from designer.store.db import StoreError
 from designer.ui.context import database, launcher
 from designer.ui.editor.library import datasets_of
@@ -90,12 +91,37 @@ class FilesState(EditorState):
             # What a run would be sent: the cluster's pipeline when runs go to Kubeflow.
             compiled = await asyncio.to_thread(
                 functools.partial(
-                    compile_flow, flow, None, datasets_of(self), engine=launcher().engine
+                    compile_flow,
+                    flow,
+                    None,
+                    datasets_of(self),
+                    engine=launcher().engine,
+                    blocks=self._blocks(),
                 )
             )
         except FlowInvalid as exc:
-            problems = "; ".join(d.message for d in exc.diagnostics) or self.run_blocker
-            return rx.toast.error(f"The flow cannot compile yet. {problems}")
+            return self._cannot_compile(exc)
         except ClusterSetupError as exc:
             return rx.toast.error(f"The flow cannot compile for Kubeflow: {exc}")
         return rx.download(data=compiled.ir_yaml, filename=f"{file_stem(flow.name)}.yaml")
+
+    @rx.event
+    async def export_python(self) -> Any:
+        """The flow as a Python script with the KFP SDK that compiles to the same pipeline
+        (this machine's), for people who go on in code."""
+        if self._doc() is None:
+            return None
+        flow = self._doc()
+        try:
+            script = await asyncio.to_thread(
+                functools.partial(
+                    export_python, flow, None, datasets_of(self), blocks=self._blocks()
+                )
+            )
+        except FlowInvalid as exc:
+            return self._cannot_compile(exc)
+        return rx.download(data=script, filename=f"{file_stem(flow.name)}_pipeline.py")
+
+    def _cannot_compile(self, exc: FlowInvalid) -> Any:
+        problems = "; ".join(d.message for d in exc.diagnostics) or self.run_blocker
+        return rx.toast.error(f"The flow cannot compile yet. {problems}")

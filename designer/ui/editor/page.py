@@ -100,6 +100,11 @@ def export_menu() -> rx.Component:
                 on_click=FilesState.export_ir,
                 custom_attrs={"data-testid": "export-ir"},
             ),
+            rx.dropdown_menu.item(
+                "Python script (KFP SDK)",
+                on_click=FilesState.export_python,
+                custom_attrs={"data-testid": "export-python"},
+            ),
         ),
     )
 
@@ -114,7 +119,12 @@ def import_button() -> rx.Component:
             custom_attrs={"data-testid": "import-button"},
         ),
         id="flow-import",
-        accept={"application/json": [".json"]},
+        # A flow document, or a compiled Kubeflow pipeline to import as a flow.
+        accept={
+            "application/json": [".json"],
+            "application/x-yaml": [".yaml", ".yml"],
+            "text/yaml": [".yaml", ".yml"],
+        },
         max_files=1,
         no_drag=True,
         on_drop=FilesState.import_json(rx.upload_files(upload_id="flow-import")),

@@ -183,6 +183,15 @@ def node_properties() -> rx.Component:
         rx.foreach(panel["inputs"].to(list[dict]), port_row),
         rx.text("Outputs", class_name="panel-subtitle"),
         rx.foreach(panel["outputs"].to(list[dict]), port_row),
+        rx.cond(
+            panel["after"].to(str) != "",
+            rx.text(
+                "Runs after " + panel["after"].to(str) + ", without taking data from it.",
+                size="2",
+                color_scheme="gray",
+                custom_attrs={"data-testid": "runs-after"},
+            ),
+        ),
         delete_button(
             "Delete block", margin_top="8px", custom_attrs={"data-testid": "delete-block"}
         ),

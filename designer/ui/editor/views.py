@@ -167,6 +167,8 @@ def properties_view(
             for p in block.outputs
         ],
         "problems": general,
+        # Nodes this one waits for without taking data from them (an imported .after()).
+        "after": ", ".join(node.after),
         # A person's block: whose, which version, a newer one to move to, where it runs.
         "owner": block.owner,
         "version": block.version if block.owner else "",

@@ -254,3 +254,18 @@ def test_a_pasted_block_keeps_its_resources_as_they_came(iris: Flow) -> None:
     assert pasted.resources is not None
     assert pasted.resources.cpu_limit == "2"
     assert pasted.resources.memory_limit == "2 gigs"  # kept as typed; validation reports it
+
+
+def test_deleting_a_node_others_wait_for_leaves_them_waiting_for_nothing() -> None:
+    flow = Flow.model_validate(
+        {
+            "name": "Ordered",
+            "nodes": [
+                {"id": "a", "block": "load.sklearn_dataset"},
+                {"id": "b", "block": "load.sklearn_dataset", "after": ["a"]},
+                {"id": "c", "block": "load.sklearn_dataset", "after": ["a", "b"]},
+            ],
+        }
+    )
+    after = apply_edit(flow, {"kind": "remove", "nodes": ["a"]})
+    assert {n.id: n.after for n in after.nodes} == {"b": [], "c": ["b"]}

@@ -45,6 +45,13 @@ def test_a_bad_value_shows_on_its_field_and_blocks_the_run(iris: Flow) -> None:
     assert views.problems_by_node(check.diagnostics) == {"split": [fields["test_size"]["error"]]}
 
 
+def test_the_panel_says_what_a_node_waits_for(iris: Flow) -> None:
+    ordered = iris.model_copy(deep=True)
+    ordered.node("evaluate").after = ["deploy", "load"]  # type: ignore[union-attr]
+    assert views.properties_view(ordered, "evaluate", [])["after"] == "deploy, load"
+    assert views.properties_view(iris, "evaluate", [])["after"] == ""
+
+
 def test_unknown_node_has_no_panel(iris: Flow) -> None:
     assert views.properties_view(iris, "ghost", check_flow(iris).diagnostics) == {}
 
