@@ -11,7 +11,7 @@ from typing import Any
 
 import reflex as rx
 
-from designer.flow.document import Flow, parse_flow_bytes
+from designer.flow.document import Flow
 from designer.store import flows as flow_store
 from designer.store import teams as team_store
 from designer.store import versions as version_store
@@ -24,7 +24,7 @@ from designer.ui.messages import shown
 from designer.ui.session import actor_of
 from designer.ui.share import ShareState, share_dialog
 from designer.ui.shell import app_header
-from designer.userblocks.pipeline_saving import import_pipeline_upload, is_pipeline_file
+from designer.userblocks.pipeline_saving import flow_from_upload
 
 
 class HomeState(rx.State):
@@ -90,23 +90,14 @@ class HomeState(rx.State):
             return None
         name = files[0].name or ""
         data = await files[0].read()
-        if is_pipeline_file(name):
-            try:
-                # Each component is read (never run) and saved as the person's block.
-                result = await asyncio.to_thread(
-                    import_pipeline_upload, database(), actor_of(self), data, file_name=name
-                )
-            except StoreError as exc:
-                return rx.toast.error(f"Could not save the pipeline's blocks: {shown(exc)}")
-            if result.flow is None:
-                return rx.toast.error(f"Could not import {name}: {result.reasons()}")
-            flow = result.flow
-        else:
-            parsed, diagnostics = parse_flow_bytes(data)
-            if parsed is None:
-                reasons = "; ".join(d.message for d in diagnostics[:3])
-                return rx.toast.error(f"Could not import {name}: {reasons}")
-            flow = parsed
+        try:
+            # A pipeline's components are read (never run) and saved as the person's blocks.
+            made = await asyncio.to_thread(flow_from_upload, database(), actor_of(self), data, name)
+        except StoreError as exc:
+            return rx.toast.error(f"Could not save the pipeline's blocks: {shown(exc)}")
+        if made.flow is None:
+            return rx.toast.error(made.error)
+        flow = made.flow
         try:
             stored = flow_store.create_flow(
                 database(), actor_of(self), flow, message=f"Imported from {name}"

@@ -8,8 +8,12 @@ person's block of its name (a text the same as that block's newest version saves
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Engine
 
+from designer.flow.diagnostics import Severity
+from designer.flow.document import Flow, parse_flow_bytes
 from designer.store.access import Actor
 from designer.userblocks.pipeline_file import MAX_PIPELINE_CHARS, ImportProblem
 from designer.userblocks.pipeline_import import ImportResult, import_pipeline
@@ -51,12 +55,45 @@ def import_pipeline_upload(
     return import_pipeline_as(engine, actor, text, file_name=file_name)
 
 
+@dataclass(frozen=True)
+class UploadedFlow:
+    """What an uploaded file makes: a flow (with how many of its parts were left out as
+    broken, for a flow file) or why it makes none."""
+
+    flow: Flow | None
+    error: str = ""
+    skipped: int = 0
+    #: How the file is named where it is said where the flow came from.
+    source: str = ""
+
+
+def flow_from_upload(
+    engine: Engine, actor: Actor | None, data: bytes, file_name: str
+) -> UploadedFlow:
+    """A flow file (JSON) read, or a compiled pipeline (YAML) imported as ``actor``, whose
+    blocks its components become: the flows page's and the editor's Import. The store's errors
+    as the store raises them."""
+    if is_pipeline_file(file_name):
+        result = import_pipeline_upload(engine, actor, data, file_name=file_name)
+        if result.flow is None:
+            return UploadedFlow(None, f"Could not import {file_name}: {result.reasons()}")
+        return UploadedFlow(result.flow, source=f"{file_name} (a KFP pipeline)")
+    flow, diagnostics = parse_flow_bytes(data)
+    if flow is None:
+        reasons = "; ".join(d.message for d in diagnostics[:3])
+        return UploadedFlow(None, f"Could not import {file_name}: {reasons}")
+    skipped = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
+    return UploadedFlow(flow, skipped=skipped, source=file_name)
+
+
 def _refused(message: str) -> ImportResult:
     return ImportResult(None, (ImportProblem(message),))
 
 
 __all__ = [
     "MAX_PIPELINE_BYTES",
+    "UploadedFlow",
+    "flow_from_upload",
     "import_pipeline_as",
     "import_pipeline_upload",
     "is_pipeline_file",

@@ -12,8 +12,7 @@ import reflex as rx
 
 from designer.flow.cluster import ClusterSetupError
 from designer.flow.compile import FlowInvalid, compile_flow
-from designer.flow.diagnostics import Severity
-from designer.flow.document import Flow, parse_flow_bytes
+from designer.flow.document import Flow
 from designer.flow.export_python import export_python
 from designer.store.db import StoreError
 from designer.ui.context import database, launcher
@@ -21,7 +20,7 @@ from designer.ui.editor.library import datasets_of
 from designer.ui.editor.state import EditorState
 from designer.ui.messages import shown
 from designer.ui.session import actor_of
-from designer.userblocks.pipeline_saving import import_pipeline_upload, is_pipeline_file
+from designer.userblocks.pipeline_saving import flow_from_upload, is_pipeline_file
 
 
 def file_stem(name: str) -> str:
@@ -38,27 +37,16 @@ class FilesState(EditorState):
             return None
         name = files[0].name or ""
         data = await files[0].read()
-        if is_pipeline_file(name):
-            if self.read_only:
-                return rx.toast.error(
-                    "This flow is open read-only: nothing can be imported into it"
-                )
-            try:
-                # Each component is read (never run) and saved as the person's block.
-                result = await asyncio.to_thread(
-                    import_pipeline_upload, database(), actor_of(self), data, file_name=name
-                )
-            except StoreError as exc:
-                return rx.toast.error(f"Could not save the pipeline's blocks: {shown(exc)}")
-            if result.flow is None:
-                return rx.toast.error(f"Could not import {name}: {result.reasons()}")
-            return self._replace_with(result.flow, f"{name} (a KFP pipeline)", 0)
-        flow, diagnostics = parse_flow_bytes(data)
-        if flow is None:
-            reasons = "; ".join(d.message for d in diagnostics[:3])
-            return rx.toast.error(f"Could not import {name}: {reasons}")
-        skipped = [d for d in diagnostics if d.severity is Severity.ERROR]
-        return self._replace_with(flow, name, len(skipped))
+        if is_pipeline_file(name) and self.read_only:
+            return rx.toast.error("This flow is open read-only: nothing can be imported into it")
+        try:
+            # A pipeline's components are read (never run) and saved as the person's blocks.
+            made = await asyncio.to_thread(flow_from_upload, database(), actor_of(self), data, name)
+        except StoreError as exc:
+            return rx.toast.error(f"Could not save the pipeline's blocks: {shown(exc)}")
+        if made.flow is None:
+            return rx.toast.error(made.error)
+        return self._replace_with(made.flow, made.source, made.skipped)
 
     def _replace_with(self, flow: Flow, source: str, skipped: int) -> Any:
         self._hist().record(self._doc(), "Import")

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from designer.flow.document import Flow
 from designer.userblocks.component_file import read_component
 from designer.userblocks.pipeline_import import ImportResult, import_pipeline
+from tests.fixtures.yaml_fuzz import fuzz_settings, mutate, yaml_values
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pipelines_sdk"
 FIXTURE_TEXTS = {p.name: p.read_text() for p in sorted(FIXTURES.glob("*.yaml"))}
@@ -71,27 +72,8 @@ WORDS = [
     "system.Dataset",
 ]
 
-FUZZ = settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**40), 2**40)
-    | st.floats(allow_nan=True)
-    | st.sampled_from(WORDS)
-    | st.text(max_size=20)
-)
-values = st.recursive(
-    scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(WORDS), inner, max_size=5)
-    ),
-    max_leaves=30,
-)
+FUZZ = fuzz_settings(100)
+values = yaml_values(WORDS)
 
 
 def assert_well_formed(text: str) -> None:
@@ -151,44 +133,10 @@ def test_a_fixture_with_text_cut_or_inserted_is_imported_or_refused(
     assert_well_formed(text[:at] + inserted + text[at + cut :])
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a loaded document: keys of mappings, indexes of lists."""
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*path, index))
-    return found
-
-
-def _mutated(document: Any, path: tuple[Any, ...], action: str, new: Any) -> Any:
-    if not path:
-        return new
-    *parents, last = path
-    root = yaml.safe_load(yaml.safe_dump(document))  # a deep copy
-    holder = root
-    for step in parents:
-        holder = holder[step]
-    if action == "delete":
-        del holder[last]
-    elif action == "replace":
-        holder[last] = new
-    elif isinstance(holder, dict):
-        holder[str(new)[:20] or "x"] = holder[last]  # add the value under another key
-    else:
-        holder.insert(last, new)
-    return root
-
-
 @FUZZ
 @given(st.data())
 def test_a_mutated_fixture_is_imported_or_refused(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(sorted(FIXTURE_DOCUMENTS)))
     document = FIXTURE_DOCUMENTS[name]
-    for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(_paths(document)))
-        action = data.draw(st.sampled_from(["delete", "replace", "rename", "replace"]))
-        document = _mutated(document, path, action, data.draw(values))
+    document = mutate(data, document, values)
     assert_well_formed(yaml.safe_dump(document, allow_unicode=True))
