@@ -25,6 +25,7 @@ from typing import Any
 import reflex as rx
 
 from blocks.catalogue import get_block
+from designer.flow.compile import engine_problems
 from designer.flow.diagnostics import Diagnostic
 from designer.flow.document import Flow
 from designer.flow.edit import EditRejected, default_params, new_node_id
@@ -34,7 +35,7 @@ from designer.store import versions as version_store
 from designer.store.db import StoreError
 from designer.store.userblocks import owner_of_opened_flow
 from designer.ui.canvas.scene import canvas_node, scene_edges, scene_nodes
-from designer.ui.context import database
+from designer.ui.context import database, launcher, settings
 from designer.ui.editor import views
 from designer.ui.editor.library import choices_for, datasets_of, reads_dataset
 from designer.ui.editor.model_names import model_names_of
@@ -355,9 +356,10 @@ class EditorState(rx.State):
         assert self._doc() is not None
         blocks = self._blocks()
         self._refresh_blocks(blocks)
-        diagnostics = check_flow(
-            self._doc(), datasets_of(self), model_names_of(self), blocks=blocks
-        ).diagnostics
+        check = check_flow(self._doc(), datasets_of(self), model_names_of(self), blocks=blocks)
+        # A block that cannot run where this designer runs flows (a container component on
+        # this machine, packages where none may be installed) is a problem before Run.
+        diagnostics = [*check.diagnostics, *engine_problems(check, launcher().engine, settings())]
         self._diagnostics = diagnostics
         self.problems = views.problems_by_node(diagnostics)
         self.diagnostics = views.diagnostics_view(diagnostics, self._doc(), blocks)

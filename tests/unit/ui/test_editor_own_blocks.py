@@ -158,3 +158,33 @@ def test_a_share_link_draws_the_owners_blocks(opened: Opened) -> None:
     assert editor.own_palette == [] and "unknown_block" not in {
         d["code"] for d in editor.diagnostics
     }
+
+
+SHOUT_COMPONENT = """\
+name: Shout
+description: Prints a word, loudly.
+inputs:
+- {name: word, type: String, default: hello}
+implementation:
+  container:
+    image: alpine:3.20
+    command: [sh, -c, 'echo "$0" | tr a-z A-Z', {inputValue: word}]
+"""
+
+
+def test_a_block_that_cannot_run_here_holds_the_run_back_before_it_starts(
+    opened: Opened,
+) -> None:
+    engine = engine_for(load_settings().database_url)
+    shout = save_block_text(engine, opened.ann, SHOUT_COMPONENT, "component")
+    flow = Flow.model_validate(
+        {"name": "Loud", "nodes": [{"id": "shout", "block": shout.id, "params": {}}]}
+    )
+    flow_id = create_flow(engine, opened.ann, flow).id
+    token = create_session(engine, opened.ann.id, timedelta(hours=1))
+    editor = open_tab(f"/flows/{flow_id}", token).state(EditorState)
+    assert editor.problems["shout"] == [
+        "block 'Shout' runs on Kubeflow only (a container component: this machine has no "
+        "container engine); run the flow on Kubeflow, or take the block out"
+    ]
+    assert editor.run_blocker.startswith("Fix first: shout: block 'Shout' runs on Kubeflow only")
