@@ -1,5 +1,10 @@
-"""The one confirmation dialog for actions that cannot be undone (delete a flow or a dataset,
-remove a team template): what will happen, Cancel, and a red button that does it."""
+"""The one confirmation dialog for actions that cannot be undone (delete a flow, a dataset or a
+block, remove a team template): what will happen, Cancel, and a red button that does it.
+
+Deleting a dataset or a block that flows use asks twice: the first "Delete" comes back with
+the flows it would leave without it, shown by ``confirm_note``, and the button turns into
+"Delete anyway" (``delete_label``).
+"""
 
 from __future__ import annotations
 
@@ -47,3 +52,24 @@ def confirm_dialog(
         ),
         open=open,
     )
+
+
+def confirm_note(message: rx.Var, testid: str, color: str = "amber") -> rx.Component:
+    """A callout for ``extra``, shown while ``message`` holds text: why the action wants a
+    second yes (flows use the thing), or why it failed."""
+    return rx.cond(
+        message != "",
+        rx.callout(
+            message,
+            icon="triangle_alert",
+            color_scheme=color,
+            size="1",
+            margin_top="12px",
+            custom_attrs={"data-testid": testid},
+        ),
+    )
+
+
+def delete_label(in_use: rx.Var) -> rx.Var:
+    """ "Delete", or "Delete anyway" once the first try said what uses the thing."""
+    return rx.cond(in_use != "", "Delete anyway", "Delete")

@@ -10,8 +10,8 @@ import reflex as rx
 
 from designer.ui.datasets import delete_dialog, storage_callout
 from designer.ui.datasets_state import DatasetState, DeleteState, StorageState
-from designer.ui.share import choice_select, error_callout
-from designer.ui.sharing_views import SHARE_ROLE_CHOICES
+from designer.ui.item_page import back_link, once_loaded
+from designer.ui.share_dialog import access_list, people_form
 from designer.ui.shell import app_header
 from designer.ui.upload_zone import upload_zone
 
@@ -221,99 +221,12 @@ def target_callout() -> rx.Component:
     )
 
 
-def access_row(row: rx.Var) -> rx.Component:
-    return rx.flex(
-        rx.cond(
-            row["kind"] == "team",
-            rx.icon("users", size=16, color="var(--gray-10)"),
-            rx.icon("user", size=16, color="var(--gray-10)"),
-        ),
-        rx.text(row["name"], size="2", weight="medium"),
-        rx.spacer(),
-        rx.badge(row["role_label"], variant="soft", color_scheme="gray"),
-        rx.cond(
-            DatasetState.is_owner & (row["kind"] != "owner"),
-            rx.icon_button(
-                rx.icon("x", size=14),
-                size="1",
-                variant="ghost",
-                color_scheme="gray",
-                on_click=DatasetState.remove(row["kind"], row["id"]),
-                custom_attrs={"data-testid": "access-remove", "aria-label": "Remove access"},
-            ),
-        ),
-        align="center",
-        gap="10px",
-        padding_y="4px",
-        custom_attrs={"data-testid": "access-row", "data-name": row["name"]},
-    )
-
-
-def share_form() -> rx.Component:
-    return rx.flex(
-        rx.segmented_control.root(
-            rx.segmented_control.item("Person", value="user"),
-            rx.segmented_control.item("Team", value="team"),
-            value=DatasetState.share_kind,
-            on_change=DatasetState.set_share_kind,
-            size="1",
-        ),
-        rx.flex(
-            rx.cond(
-                DatasetState.share_kind == "team",
-                rx.cond(
-                    DatasetState.teams.length() > 0,
-                    rx.select.root(
-                        rx.select.trigger(
-                            placeholder="Pick a team",
-                            flex="1",
-                            custom_attrs={"data-testid": "share-team"},
-                        ),
-                        rx.select.content(
-                            rx.foreach(
-                                DatasetState.teams,
-                                lambda t: rx.select.item(t["label"], value=t["value"]),
-                            ),
-                            position="popper",
-                        ),
-                        value=DatasetState.share_team,
-                        on_change=DatasetState.set_share_team,
-                    ),
-                    _muted("You are in no team yet.", flex="1"),
-                ),
-                rx.input(
-                    value=DatasetState.share_user,
-                    on_change=DatasetState.set_share_user,
-                    placeholder="User name",
-                    flex="1",
-                    custom_attrs={"data-testid": "share-user", "autocomplete": "off"},
-                ),
-            ),
-            choice_select(
-                SHARE_ROLE_CHOICES,
-                DatasetState.share_role,
-                DatasetState.set_share_role,
-                "share-role",
-            ),
-            rx.button(
-                "Share", on_click=DatasetState.share, custom_attrs={"data-testid": "share-submit"}
-            ),
-            gap="8px",
-            width="100%",
-        ),
-        error_callout(DatasetState.share_error, "share-error"),
-        _muted("Viewers can use it in flows and download it; editors also add versions.", size="1"),
-        direction="column",
-        gap="10px",
-    )
-
-
 def sharing_card() -> rx.Component:
     return rx.card(
         _section(
             "Who can use it",
-            rx.cond(DatasetState.is_owner, share_form()),
-            rx.flex(rx.foreach(DatasetState.access, access_row), direction="column"),
+            rx.cond(DatasetState.is_owner, people_form(DatasetState)),
+            access_list(DatasetState, can_remove=DatasetState.is_owner),
         ),
         size="2",
         custom_attrs={"data-testid": "dataset-sharing"},
@@ -397,29 +310,13 @@ def page() -> rx.Component:
     return rx.box(
         app_header(),
         rx.el.main(
-            rx.link(
-                rx.flex(rx.icon("arrow_left", size=14), "Datasets", align="center", gap="4px"),
-                href="/datasets",
-                size="2",
-                color_scheme="gray",
-                margin_bottom="16px",
-                display="inline-block",
-                custom_attrs={"data-testid": "back-to-datasets"},
-            ),
+            back_link("Datasets", "/datasets", "back-to-datasets"),
             storage_callout(),
-            rx.cond(
-                DatasetState.error != "",
-                rx.callout(
-                    DatasetState.error,
-                    icon="triangle_alert",
-                    color_scheme="red",
-                    custom_attrs={"data-testid": "dataset-error"},
-                ),
-                rx.cond(
-                    DatasetState.loaded,
-                    dataset_view(),
-                    rx.center(rx.spinner(size="3"), padding="64px"),
-                ),
+            once_loaded(
+                dataset_view(),
+                loaded=DatasetState.loaded,
+                error=DatasetState.error,
+                error_testid="dataset-error",
             ),
             delete_dialog(),
             max_width="1040px",

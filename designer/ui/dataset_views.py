@@ -1,9 +1,10 @@
 """What the dataset pages show, as plain rows of text (no Reflex here, so it can be tested).
 
 Each function turns the store's values (``DatasetSummary``, ``DatasetVersion``, the profile
-dict of ``TableProfile.to_dict()``, ``DatasetAccess``) into the strings and small dicts the
-pages render with ``rx.foreach``: "v3", "60 rows by 4 columns", "2.1 KB", "min 1 · max 6",
-histogram bar heights. Times are compared with an explicit ``now`` so the tests can pin it.
+dict of ``TableProfile.to_dict()``) into the strings and small dicts the pages render with
+``rx.foreach``: "v3", "60 rows by 4 columns", "2.1 KB", "min 1 · max 6", histogram bar
+heights. Who may use a dataset is shaped as a block's is (``sharing_views.share_entry_rows``).
+Times are compared with an explicit ``now`` so the tests can pin it.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from urllib.parse import quote
 
 from blocks.runtime.target_kind import TargetKind, target_kind
 from designer.datasets.target import summary_of
-from designer.store.dataset_shares import DatasetAccess
 from designer.store.datasets import DatasetSummary, DatasetVersion
-from designer.store.teams import TeamSummary
-from designer.ui.sharing_views import ROLE_LABELS, count_label, exact_time, relative_time
+from designer.ui.sharing_views import count_label, exact_time, relative_time
 
 API = "/api/v1/datasets"
 #: The dataset lists the tabs switch between, as (value, label).
@@ -299,25 +298,3 @@ def preview_table(profile: Mapping[str, Any]) -> tuple[list[str], list[list[str]
         for row in profile.get("preview", [])
     ]
     return headers, rows
-
-
-# -- sharing -----------------------------------------------------------------------------------
-
-
-def access_rows(entries: Iterable[DatasetAccess]) -> list[dict[str, str]]:
-    """Who may use the dataset: the owner first, then people, then teams (the store's order)."""
-    return [
-        {
-            "kind": entry.kind,
-            "id": entry.id,
-            "name": entry.name,
-            "role": str(entry.role),
-            "role_label": ROLE_LABELS.get(str(entry.role), str(entry.role)),
-        }
-        for entry in entries
-    ]
-
-
-def team_choices(teams: Iterable[TeamSummary]) -> list[dict[str, str]]:
-    """The person's teams as select items."""
-    return [{"value": team.id, "label": team.name} for team in teams]

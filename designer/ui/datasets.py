@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from designer.ui import dataset_views as views
-from designer.ui.confirm import confirm_dialog
+from designer.ui.confirm import confirm_dialog, confirm_note, delete_label
 from designer.ui.datasets_state import DatasetsState, DeleteState, StorageState
 from designer.ui.shell import app_header
 from designer.ui.upload_zone import upload_zone
@@ -36,24 +36,12 @@ def delete_dialog() -> rx.Component:
         title="Delete this dataset?",
         description="“" + DeleteState.name + "” and all its versions will be deleted. "
         "This cannot be undone.",
-        confirm=rx.cond(DeleteState.in_use != "", "Delete anyway", "Delete"),
+        confirm=delete_label(DeleteState.in_use),
         on_confirm=DeleteState.confirm,
         on_cancel=DeleteState.cancel,
         open=DeleteState.dataset_id != "",
         testid="confirm-delete",
-        extra=(
-            rx.cond(
-                DeleteState.in_use != "",
-                rx.callout(
-                    DeleteState.in_use,
-                    icon="triangle_alert",
-                    color_scheme="amber",
-                    size="1",
-                    margin_top="12px",
-                    custom_attrs={"data-testid": "dataset-in-use"},
-                ),
-            ),
-        ),
+        extra=(confirm_note(DeleteState.in_use, "dataset-in-use"),),
     )
 
 

@@ -3,7 +3,8 @@
 Handlers stay short: they ask the store (``designer.store.datasets``) or the library
 (``designer.datasets.library``) in a thread, and shape the answer with ``dataset_views``.
 Uploads do not pass through here: the browser posts the file to the REST API itself
-(``upload_zone``) and hands the answer to ``uploaded`` / ``version_uploaded``.
+(``upload_zone``) and hands the answer to ``uploaded`` / ``version_uploaded``. Sharing is the
+form blocks share by too (``designer.ui.share_dialog.PeopleSharing``), on ``DATASETS``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 from sqlalchemy import Engine
@@ -29,6 +30,17 @@ from designer.ui import dataset_views as views
 from designer.ui.context import database, settings
 from designer.ui.messages import shown
 from designer.ui.session import actor_of
+from designer.ui.share_dialog import PeopleSharing, SharedThing
+
+#: How a dataset is shared, and what the form says about it.
+DATASETS = SharedThing(
+    noun="dataset",
+    access=dataset_shares.dataset_access,
+    share=dataset_shares.share_dataset,
+    unshare=dataset_shares.unshare_dataset,
+    editor_can="upload new versions of",
+    roles_note="Viewers can use it in flows and download it; editors also add versions.",
+)
 
 
 class StorageState(rx.State):
@@ -164,8 +176,10 @@ def _number(text: str | None) -> int:
     return int(text) if text and text.isdigit() else 0
 
 
-class DatasetState(rx.State):
+class DatasetState(PeopleSharing, rx.State):
     """One dataset (``/datasets/[dataset_id]``): a version's columns and preview, sharing."""
+
+    shared_thing: ClassVar[SharedThing] = DATASETS
 
     dataset_id: str = ""
     name: str = ""
@@ -182,13 +196,6 @@ class DatasetState(rx.State):
     columns: list[dict[str, Any]] = []
     preview_headers: list[str] = []
     preview_rows: list[list[str]] = []
-    access: list[dict[str, str]] = []
-    teams: list[dict[str, str]] = []
-    share_kind: str = "user"
-    share_user: str = ""
-    share_team: str = ""
-    share_role: str = "viewer"
-    share_error: str = ""
 
     @rx.var
     def is_owner(self) -> bool:
@@ -246,77 +253,7 @@ class DatasetState(rx.State):
         self.target_reason = views.target_reason(opened.profile)
         self.columns = views.column_rows(opened.profile)
         self.preview_headers, self.preview_rows = views.preview_table(opened.profile)
-        self.access = views.access_rows(opened.access)
-        self.teams = views.team_choices(opened.teams)
-        if self.share_team not in {team["value"] for team in self.teams}:
-            self.share_team = self.teams[0]["value"] if self.teams else ""
+        self._show_access(opened.access, opened.teams)
 
-    # -- sharing -------------------------------------------------------------------------------
-
-    @rx.event
-    def set_share_kind(self, kind: str | list[str]) -> None:
-        self.share_kind, self.share_error = str(kind), ""
-
-    @rx.event
-    def set_share_user(self, text: str) -> None:
-        self.share_user, self.share_error = text, ""
-
-    @rx.event
-    def set_share_team(self, team_id: str) -> None:
-        self.share_team, self.share_error = team_id, ""
-
-    @rx.event
-    def set_share_role(self, role: str) -> None:
-        self.share_role = role
-
-    @rx.event
-    async def share(self) -> Any:
-        target = self.share_team if self.share_kind == "team" else self.share_user.strip()
-        if not target:
-            self.share_error = (
-                "pick one of your teams" if self.share_kind == "team" else "type a user name"
-            )
-            return None
-        try:
-            entry = await asyncio.to_thread(
-                dataset_shares.share_dataset,
-                database(),
-                actor_of(self),
-                self.dataset_id,
-                self.share_kind,
-                target,
-                self.share_role,
-            )
-        except StoreError as exc:
-            self.share_error = shown(exc)
-            return None
-        self.share_user = ""
-        await self._refresh_access()
-        verb = "upload new versions of" if entry.role is Role.EDITOR else "use"
-        return rx.toast.success(f"{entry.name} can now {verb} this dataset")
-
-    @rx.event
-    async def remove(self, kind: str, target_id: str) -> Any:
-        try:
-            await asyncio.to_thread(
-                dataset_shares.unshare_dataset,
-                database(),
-                actor_of(self),
-                self.dataset_id,
-                kind,
-                target_id,
-            )
-        except StoreError as exc:
-            return rx.toast.error(shown(exc))
-        await self._refresh_access()
-        return None
-
-    async def _refresh_access(self) -> None:
-        try:
-            entries = await asyncio.to_thread(
-                dataset_shares.dataset_access, database(), actor_of(self), self.dataset_id
-            )
-        except StoreError as exc:
-            self.share_error = shown(exc)
-            return
-        self.access = views.access_rows(entries)
+    def _shared_id(self) -> str:
+        return self.dataset_id

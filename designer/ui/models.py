@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from designer.ui.confirm import confirm_dialog
+from designer.ui.confirm import confirm_dialog, confirm_note
 from designer.ui.models_state import ModelsState
 from designer.ui.shell import app_header
 
@@ -237,19 +237,7 @@ def remove_dialog() -> rx.Component:
         on_cancel=ModelsState.cancel_remove,
         open=ModelsState.removing != "",
         testid="confirm-remove-model",
-        extra=(
-            rx.cond(
-                ModelsState.remove_error != "",
-                rx.callout(
-                    ModelsState.remove_error,
-                    icon="triangle_alert",
-                    color_scheme="red",
-                    size="1",
-                    margin_top="12px",
-                    custom_attrs={"data-testid": "remove-error"},
-                ),
-            ),
-        ),
+        extra=(confirm_note(ModelsState.remove_error, "remove-error", color="red"),),
     )
 
 

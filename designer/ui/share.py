@@ -2,7 +2,8 @@
 
 Rendered once on a page (``share_dialog()``) and opened with ``ShareState.open_for(id, name)``,
 so the home page and the editor share it. Only the flow's owner changes anything: for anyone
-else the store refuses to list links, and the dialog shows who has access, read-only.
+else the store refuses to list links, and the dialog shows who has access, read-only. Its frame
+and small pieces are those of every share dialog (``designer.ui.share_dialog``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from designer.ui import sharing_views as views
 from designer.ui.context import database, settings
 from designer.ui.messages import shown
 from designer.ui.session import actor_of
+from designer.ui.share_dialog import (
+    choice_select,
+    error_callout,
+    kind_icon,
+    section,
+    share_dialog_frame,
+)
 
 #: How long the search box waits after the last key before it looks people up.
 SEARCH_DEBOUNCE_MS = 300
@@ -177,55 +185,13 @@ def _access_and_links(
         return entries, None
 
 
-def choice_select(
-    choices: tuple[tuple[str, str], ...], value: Any, on_change: Any, test_id: str, **props: Any
-) -> rx.Component:
-    """A select of (label, value) choices, its trigger carrying the test id."""
-    return rx.select.root(
-        rx.select.trigger(custom_attrs={"data-testid": test_id}),
-        rx.select.content(
-            *[rx.select.item(label, value=choice) for label, choice in choices], position="popper"
-        ),
-        value=value,
-        on_change=on_change,
-        **props,
-    )
-
-
-def error_callout(message: rx.Var, test_id: str) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(
-            message,
-            icon="triangle_alert",
-            color_scheme="red",
-            size="1",
-            custom_attrs={"data-testid": test_id},
-        ),
-    )
-
-
-def _kind_icon(kind: rx.Var) -> rx.Component:
-    return rx.cond(
-        kind == "team",
-        rx.icon("users", size=16, color="var(--gray-10)"),
-        rx.icon("user", size=16, color="var(--gray-10)"),
-    )
-
-
 def _small(text: Any, **props: Any) -> rx.Component:
     return rx.text(text, size="1", color_scheme=props.pop("color_scheme", "gray"), **props)
 
 
-def _section(title: str, *children: rx.Component) -> rx.Component:
-    return rx.flex(
-        rx.text(title, size="2", weight="bold"), *children, direction="column", spacing="2"
-    )
-
-
 def _match_row(match: rx.Var) -> rx.Component:
     return rx.flex(
-        _kind_icon(match["kind"]),
+        kind_icon(match["kind"]),
         rx.text(match["name"], size="2", weight="medium"),
         _small(match["detail"]),
         rx.spacer(),
@@ -240,7 +206,7 @@ def _match_row(match: rx.Var) -> rx.Component:
 
 
 def add_section() -> rx.Component:
-    return _section(
+    return section(
         "Add people or teams",
         rx.flex(
             rx.input(
@@ -291,7 +257,7 @@ def _access_row(row: rx.Var) -> rx.Component:
         spacing="2",
     )
     return rx.flex(
-        _kind_icon(row["kind"]),
+        kind_icon(row["kind"]),
         rx.flex(
             rx.text(row["name"], size="2", weight="medium"),
             _small(row["detail"]),
@@ -369,7 +335,7 @@ def new_link_box() -> rx.Component:
 
 
 def links_section() -> rx.Component:
-    return _section(
+    return section(
         "Links",
         _small("Anyone holding a link can view the flow's latest version, without signing in."),
         rx.flex(
@@ -394,32 +360,24 @@ def links_section() -> rx.Component:
 
 
 def share_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Share “" + ShareState.flow_name + "”"),
-            rx.cond(
-                ShareState.load_error != "",
-                rx.callout(ShareState.load_error, icon="triangle_alert", color_scheme="red"),
-                rx.flex(
-                    rx.cond(ShareState.can_manage, add_section()),
-                    _section(
-                        "Who has access",
-                        rx.foreach(ShareState.access, _access_row),
-                        rx.cond(~ShareState.can_manage, _small(READ_ONLY_NOTE)),
-                    ),
-                    rx.cond(ShareState.can_manage, links_section()),
-                    direction="column",
-                    spacing="5",
-                ),
-            ),
+    return share_dialog_frame(
+        ShareState.flow_name,
+        rx.cond(
+            ShareState.load_error != "",
+            rx.callout(ShareState.load_error, icon="triangle_alert", color_scheme="red"),
             rx.flex(
-                rx.dialog.close(rx.button("Done", variant="soft", color_scheme="gray")),
-                justify="end",
-                margin_top="20px",
+                rx.cond(ShareState.can_manage, add_section()),
+                section(
+                    "Who has access",
+                    rx.foreach(ShareState.access, _access_row),
+                    rx.cond(~ShareState.can_manage, _small(READ_ONLY_NOTE)),
+                ),
+                rx.cond(ShareState.can_manage, links_section()),
+                direction="column",
+                spacing="5",
             ),
-            max_width="560px",
-            custom_attrs={"data-testid": "share-dialog"},
         ),
-        open=ShareState.is_open,
-        on_open_change=ShareState.set_open,
+        state=ShareState,
+        testid="share-dialog",
+        max_width="560px",
     )

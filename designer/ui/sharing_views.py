@@ -1,8 +1,10 @@
-"""What the share dialog and the teams page show, as plain rows of text (no Reflex here).
+"""What the share dialogs and the teams page show, as plain rows of text (no Reflex here).
 
 Each function turns the store's frozen values into lists of ``dict[str, str]`` that the pages
 render with ``rx.foreach``: names, roles and their labels, "expires in 6 days", link status.
-Times are compared with an explicit ``now`` so the tests can pin it.
+A flow's access (``AccessEntry``) carries user names and links; a dataset's or a block's
+(``ShareEntry``, ``designer.store.sharing``) only who and which role. Times are compared with
+an explicit ``now`` so the tests can pin it.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from designer.store.accounts import UserSummary
 from designer.store.shares import AccessEntry, LinkSummary
+from designer.store.sharing import ShareEntry
 from designer.store.teams import Member, TeamSummary
 
-#: The roles a flow is shared with, as (label, value) for a select.
+#: The roles a flow, a dataset or a block is shared with, as (label, value) for a select.
 SHARE_ROLE_CHOICES = (("Viewer", "viewer"), ("Editor", "editor"))
 #: The roles in a team, as (label, value).
 TEAM_ROLE_CHOICES = (("Member", "member"), ("Admin", "admin"))
@@ -130,6 +133,26 @@ def access_rows(entries: Iterable[AccessEntry]) -> list[dict[str, str]]:
         }
         for entry in entries
     ]
+
+
+def share_entry_rows(entries: Iterable[ShareEntry]) -> list[dict[str, str]]:
+    """Who may use a dataset or a block: the owner first, then people, then teams (the store's
+    order)."""
+    return [
+        {
+            "kind": entry.kind,
+            "id": entry.id,
+            "name": entry.name,
+            "role": str(entry.role),
+            "role_label": ROLE_LABELS.get(str(entry.role), str(entry.role)),
+        }
+        for entry in entries
+    ]
+
+
+def team_choices(teams: Iterable[TeamSummary]) -> list[dict[str, str]]:
+    """The person's teams as select items (what a dataset or a block is shared with)."""
+    return [{"value": team.id, "label": team.name} for team in teams]
 
 
 def suggestions(

@@ -17,7 +17,7 @@ from designer.ui import sharing_views as views
 from designer.ui.context import database
 from designer.ui.messages import shown
 from designer.ui.session import actor_of
-from designer.ui.share import choice_select, error_callout
+from designer.ui.share_dialog import choice_select, error_callout
 from designer.ui.shell import app_header
 
 

@@ -68,9 +68,7 @@ def test_a_persons_block_is_used_run_and_updated_in_the_editor(
     clean = editor.node_of_block("ada/keep_short_petals@1")
     expect(clean).to_be_visible()
     expect(clean).to_contain_text("Keep short petals")
-    editor.connect(
-        editor.handle(load, "output", "data"), editor.handle(clean, "input", "data")
-    )
+    editor.connect(editor.handle(load, "output", "data"), editor.handle(clean, "input", "data"))
     expect(editor.edges).to_have_count(1)
 
     editor.open_properties(clean)

@@ -16,7 +16,16 @@ from reflex.utils.format import to_snake_case
 from blocks import CATALOGUE
 from designer.ui.blocks.catalogue_state import BlocksState
 from designer.ui.blocks.importing import ImportState, import_dialog
-from designer.ui.blocks.parts import kubeflow_badge, ports_line
+from designer.ui.blocks.parts import (
+    DOT,
+    block_heading,
+    card_head,
+    icon_tile,
+    kubeflow_badge,
+    ports_lines,
+    ref_code,
+    small_note,
+)
 from designer.ui.shell import app_header
 
 #: How long the search box waits after the last key before it filters.
@@ -57,69 +66,18 @@ def category_label(category: str) -> str:
     return category.replace("_", " ").replace(".", " ").strip().capitalize()
 
 
-def port_badge(port: dict[str, Any], direction: str) -> rx.Component:
-    color = port["color"]
-    optional = bool(port.get("optional"))
-    hint = port.get("description") or port["type"]
-    return rx.el.span(
-        rx.el.span(
-            class_name="port-dot",
-            style={"background": color},
-        ),
-        rx.el.span(port["name"], style={"font_weight": "600"}),
-        rx.el.span(port["type"], style={"opacity": "0.75"}),
-        class_name="port-badge",
-        title=f"{hint} (optional)" if optional else hint,
-        style={
-            "color": color,
-            "background": f"color-mix(in srgb, {color} 10%, transparent)",
-            "border": f"1px {'dashed' if optional else 'solid'} "
-            f"color-mix(in srgb, {color} 35%, transparent)",
-        },
-        custom_attrs={
-            "data-testid": "port",
-            "data-direction": direction,
-            "data-port": port["name"],
-            "data-port-type": port["type"],
-        },
-    )
-
-
-def ports_row(label: str, ports: list[dict[str, Any]], direction: str) -> rx.Component:
-    return rx.flex(
-        rx.text(label, size="1", weight="medium", color_scheme="gray", class_name="ports-label"),
-        rx.flex(*[port_badge(p, direction) for p in ports], spacing="2", wrap="wrap"),
-        align="start",
-        spacing="3",
-    )
-
-
 def block_card(block: dict[str, Any], tint: str) -> rx.Component:
-    rows = []
-    if block["inputs"]:
-        rows.append(ports_row("In", block["inputs"], "input"))
-    if block["outputs"]:
-        rows.append(ports_row("Out", block["outputs"], "output"))
+    """A built-in block's card, hidden while the search box filters it out."""
     return rx.card(
         rx.flex(
-            rx.flex(
-                rx.center(
-                    rx.icon(icon_name(block["icon"]), size=20),
-                    class_name="block-icon",
-                    style={"background": f"var(--{tint}-3)", "color": f"var(--{tint}-11)"},
-                ),
-                rx.flex(
-                    rx.heading(block["title"], as_="h3", size="3", weight="bold"),
-                    rx.code(block["id"], size="1", variant="ghost", color_scheme="gray"),
-                    direction="column",
-                    spacing="1",
-                ),
-                align="center",
-                spacing="3",
+            card_head(
+                icon_tile(icon_name(block["icon"]), tint),
+                block_heading(block["title"]),
+                ref_code(block["id"]),
             ),
             rx.text(block["description"], as_="p", size="2", color_scheme="gray"),
             rx.spacer(),
-            rx.flex(*rows, direction="column", spacing="2", class_name="block-ports"),
+            ports_lines(rx.Var.create(block["inputs"]), rx.Var.create(block["outputs"])),
             direction="column",
             spacing="3",
             height="100%",
@@ -153,29 +111,19 @@ def category_section(category: str, blocks: list[dict[str, Any]], tint: str) -> 
 
 def my_block_card(card: rx.Var) -> rx.Component:
     """A block of the person's own, or shared with them: it opens in the block editor."""
+    packages = card["packages"].to(str)
     return rx.card(
         rx.flex(
-            rx.flex(
-                rx.center(
-                    rx.icon(rx.cond(card["kind"] == "Component", "package", "code"), size=20),
-                    class_name="block-icon",
-                    style={"background": "var(--iris-3)", "color": "var(--iris-11)"},
+            card_head(
+                icon_tile(rx.cond(card["kind"] == "Component", "package", "code")),
+                rx.link(
+                    block_heading(card["title"].to(str)),
+                    href=card["href"].to(str),
+                    color_scheme="gray",
+                    high_contrast=True,
+                    custom_attrs={"data-testid": "open-block"},
                 ),
-                rx.flex(
-                    rx.link(
-                        rx.heading(card["title"].to(str), as_="h3", size="3", weight="bold"),
-                        href=card["href"].to(str),
-                        color_scheme="gray",
-                        high_contrast=True,
-                        custom_attrs={"data-testid": "open-block"},
-                    ),
-                    rx.code(card["ref"].to(str), size="1", variant="ghost", color_scheme="gray"),
-                    direction="column",
-                    spacing="1",
-                    min_width="0",
-                ),
-                align="center",
-                spacing="3",
+                ref_code(card["ref"].to(str)),
             ),
             rx.flex(
                 rx.badge(card["version"].to(str), variant="soft", color_scheme="gray", size="1"),
@@ -190,15 +138,7 @@ def my_block_card(card: rx.Var) -> rx.Component:
                     card["category"].to(str), variant="outline", color_scheme="gray", size="1"
                 ),
                 kubeflow_badge(card["kubeflow_only"].to(bool)),
-                rx.cond(
-                    card["owner"].to(str) != "",
-                    rx.text(
-                        card["owner"].to(str),
-                        size="1",
-                        color_scheme="gray",
-                        custom_attrs={"data-testid": "block-owner"},
-                    ),
-                ),
+                small_note(card["owner"].to(str), card["owner"].to(str) != "", "block-owner"),
                 align="center",
                 spacing="2",
                 wrap="wrap",
@@ -214,22 +154,8 @@ def my_block_card(card: rx.Var) -> rx.Component:
                 ),
             ),
             rx.spacer(),
-            rx.flex(
-                ports_line("In", card["inputs"], "input"),
-                ports_line("Out", card["outputs"], "output"),
-                direction="column",
-                spacing="2",
-                class_name="block-ports",
-            ),
-            rx.cond(
-                card["packages"].to(str) != "",
-                rx.text(
-                    "Installs " + card["packages"].to(str),
-                    size="1",
-                    color_scheme="gray",
-                    custom_attrs={"data-testid": "block-packages"},
-                ),
-            ),
+            ports_lines(card["inputs"], card["outputs"]),
+            small_note("Installs " + packages, packages != "", "block-packages"),
             direction="column",
             spacing="3",
             height="100%",
@@ -393,29 +319,8 @@ STYLE: dict[str, Any] = {
     },
     ".block-card": {"transition": "box-shadow 120ms ease, transform 120ms ease"},
     ".block-card:hover": {"box_shadow": "var(--shadow-3)", "transform": "translateY(-1px)"},
-    ".block-icon": {
-        "width": "40px",
-        "height": "40px",
-        "flex_shrink": "0",
-        "border_radius": "var(--radius-3)",
-    },
-    ".ports-label": {
-        "flex_shrink": "0",
-        "width": "28px",
-        "line_height": "26px",
-        "text_transform": "uppercase",
-        "letter_spacing": "0.04em",
-    },
-    ".port-badge": {
-        "display": "inline-flex",
-        "align_items": "center",
-        "gap": "6px",
-        "padding": "2px 10px",
-        "border_radius": "9999px",
-        "font_size": "12px",
-        "line_height": "20px",
-    },
-    ".port-dot": {"width": "8px", "height": "8px", "border_radius": "9999px"},
+    # The editor's properties panel draws its ports' dots by this rule.
+    ".port-dot": DOT,
     # A card or category the search box filtered out.
     ".bc-hidden": {"display": "none !important"},
     ".clamped": {

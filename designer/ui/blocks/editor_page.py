@@ -13,12 +13,13 @@ from __future__ import annotations
 import reflex as rx
 
 from designer.ui.blocks.editor_state import FROM_DOCSTRING, NEW_FILE_UPLOAD, BlockEditorState
-from designer.ui.blocks.importing import ACCEPT
 from designer.ui.blocks.parts import SUBTITLE, block_preview
 from designer.ui.blocks.sharing import BlockShareState, share_dialog
+from designer.ui.blocks.texts import ACCEPT
 from designer.ui.blocks.views import CATEGORY_CHOICES
 from designer.ui.code_editor import code_editor
-from designer.ui.confirm import confirm_dialog
+from designer.ui.confirm import confirm_dialog, confirm_note, delete_label
+from designer.ui.item_page import back_link, once_loaded
 from designer.ui.shell import app_header
 from designer.userblocks.component_file import MAX_COMPONENT_BYTES
 from designer.userblocks.spec import MAX_SOURCE_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS
@@ -409,24 +410,12 @@ def delete_dialog() -> rx.Component:
         title="Delete this block?",
         description="“" + BlockEditorState.heading + "” leaves the palette and your blocks. "
         "Flows that use one of its versions keep it and still run.",
-        confirm=rx.cond(BlockEditorState.in_use != "", "Delete anyway", "Delete"),
+        confirm=delete_label(BlockEditorState.in_use),
         on_confirm=BlockEditorState.confirm_delete,
         on_cancel=BlockEditorState.cancel_delete,
         open=BlockEditorState.deleting,
         testid="confirm-delete-block",
-        extra=(
-            rx.cond(
-                BlockEditorState.in_use != "",
-                rx.callout(
-                    BlockEditorState.in_use,
-                    icon="triangle_alert",
-                    color_scheme="amber",
-                    size="1",
-                    margin_top="12px",
-                    custom_attrs={"data-testid": "block-in-use"},
-                ),
-            ),
-        ),
+        extra=(confirm_note(BlockEditorState.in_use, "block-in-use"),),
     )
 
 
@@ -455,28 +444,12 @@ def page() -> rx.Component:
     return rx.box(
         app_header(),
         rx.el.main(
-            rx.link(
-                rx.flex(rx.icon("arrow_left", size=14), "Blocks", align="center", gap="4px"),
-                href="/blocks",
-                size="2",
-                color_scheme="gray",
-                margin_bottom="12px",
-                display="inline-block",
-                custom_attrs={"data-testid": "back-to-blocks"},
-            ),
-            rx.cond(
-                BlockEditorState.error != "",
-                rx.callout(
-                    BlockEditorState.error,
-                    icon="triangle_alert",
-                    color_scheme="red",
-                    custom_attrs={"data-testid": "block-error"},
-                ),
-                rx.cond(
-                    BlockEditorState.loaded,
-                    editor_view(),
-                    rx.center(rx.spinner(size="3"), padding="64px"),
-                ),
+            back_link("Blocks", "/blocks", "back-to-blocks", margin_bottom="12px"),
+            once_loaded(
+                editor_view(),
+                loaded=BlockEditorState.loaded,
+                error=BlockEditorState.error,
+                error_testid="block-error",
             ),
             delete_dialog(),
             share_dialog(),

@@ -29,12 +29,10 @@ from designer.store.userblocks import (
     delete_block,
 )
 from designer.ui.blocks import views
-from designer.ui.blocks.importing import decoded
+from designer.ui.blocks.texts import save_text, uploaded_component
 from designer.ui.context import database
 from designer.ui.messages import shown
 from designer.ui.session import actor_of
-from designer.userblocks.component_file import MAX_COMPONENT_BYTES
-from designer.userblocks.saving import kind_of_file, save_block_text
 from designer.userblocks.source import STARTER_SOURCE, read_source
 from designer.userblocks.spec import (
     CATEGORIES,
@@ -336,10 +334,8 @@ class BlockEditorState(rx.State):
             return rx.toast.error(f"Fix the {self.problem_count} first: nothing was saved")
         self.saving = True
         try:
-            version = await asyncio.to_thread(
-                save_block_text,
-                database(),
-                actor_of(self),
+            version = await save_text(
+                self,
                 self._text,
                 "python",
                 block_id=self.block_id or None,
@@ -414,10 +410,8 @@ class BlockEditorState(rx.State):
         try:
             old = await asyncio.to_thread(self._version, actor_of(self), number)
             spec = old.spec
-            version = await asyncio.to_thread(
-                save_block_text,
-                database(),
-                actor_of(self),
+            version = await save_text(
+                self,
                 old.text,
                 old.source_kind,
                 block_id=self.block_id,
@@ -447,20 +441,10 @@ class BlockEditorState(rx.State):
     async def import_version(self, files: list[rx.UploadFile]) -> Any:
         if not files or not self.can_edit or self.kind != "component":
             return None
-        file = files[0]
-        name = (file.name or "the file").rsplit("/", 1)[-1][:200]
-        if kind_of_file(name) != "component":
-            return rx.toast.error(f"{name} is not a .yaml or .yml file")
         try:
-            text = decoded(await file.read(MAX_COMPONENT_BYTES + 1), name)
-            version = await asyncio.to_thread(
-                save_block_text,
-                database(),
-                actor_of(self),
-                text,
-                "component",
-                block_id=self.block_id,
-                message=f"Imported from {name}",
+            name, text = await uploaded_component(files[0])
+            version = await save_text(
+                self, text, "component", block_id=self.block_id, message=f"Imported from {name}"
             )
         except BlockSourceError as exc:
             self.problems = views.problem_rows(exc.problems)

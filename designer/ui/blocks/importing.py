@@ -16,21 +16,18 @@ import reflex as rx
 from designer.store.db import StoreError
 from designer.ui.blocks import views
 from designer.ui.blocks.parts import block_preview
-from designer.ui.context import database, settings
+from designer.ui.blocks.texts import ACCEPT, save_text, uploaded_component
+from designer.ui.context import settings
 from designer.ui.messages import shown
-from designer.ui.session import actor_of
 from designer.userblocks.component_file import (
     MAX_COMPONENT_BYTES,
     fetch_component,
     read_component,
 )
-from designer.userblocks.saving import kind_of_file, save_block_text
 from designer.userblocks.spec import BlockSourceError
 
 #: The upload's id (its file input is ``#import-component input[type=file]``).
 UPLOAD_ID = "import-component"
-#: What the file picker offers; the reader still judges whatever is sent.
-ACCEPT = {"application/x-yaml": [".yaml", ".yml"], "text/yaml": [".yaml", ".yml"]}
 #: The drop zone's look: a dashed box that lights up under the pointer.
 DROP_ZONE = {
     "border": "1px dashed var(--gray-a7)",
@@ -41,16 +38,6 @@ DROP_ZONE = {
 }
 #: Longest address the URL field takes.
 MAX_URL_CHARS = 2_000
-
-
-def decoded(data: bytes, name: str) -> str:
-    """A component file's text; ValueError saying why it is not one (too big, not UTF-8)."""
-    if len(data) > MAX_COMPONENT_BYTES:
-        raise ValueError(f"{name} is larger than {MAX_COMPONENT_BYTES:,} bytes")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError(f"{name} is not UTF-8 text: choose a KFP component YAML file") from None
 
 
 class ImportState(rx.State):
@@ -114,13 +101,8 @@ class ImportState(rx.State):
         if not files:
             return
         self._forget()
-        file = files[0]
-        name = (file.name or "the file").rsplit("/", 1)[-1][:200]
-        if kind_of_file(name) != "component":
-            self.error = f"{name} is not a .yaml or .yml file: choose a KFP component file"
-            return
         try:
-            text = decoded(await file.read(MAX_COMPONENT_BYTES + 1), name)
+            name, text = await uploaded_component(files[0])
         except ValueError as exc:
             self.error = str(exc)
             return
@@ -132,13 +114,8 @@ class ImportState(rx.State):
             return None
         self.busy = True
         try:
-            version = await asyncio.to_thread(
-                save_block_text,
-                database(),
-                actor_of(self),
-                self._text,
-                "component",
-                message=f"Imported from {self.source}"[:200],
+            version = await save_text(
+                self, self._text, "component", message=f"Imported from {self.source}"[:200]
             )
         except BlockSourceError as exc:
             self.problems, self.preview, self.busy = views.problem_rows(exc.problems), {}, False

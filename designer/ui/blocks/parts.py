@@ -1,9 +1,11 @@
-"""Pieces the Blocks pages share: port chips in the ports' colours, the kind badges, and the
-live preview of a block (its card and its settings form, as the properties panel draws it).
+"""Pieces the Blocks pages share: a card's icon and heading, port chips in the ports' colours,
+the kind badges, and the live preview of a block (its card and its settings form, as the
+properties panel draws it).
 
-They render rows shaped by ``designer.ui.blocks.views`` (``rx.Var`` dicts), so one look serves
-the "My blocks" cards, the editor's preview and the import dialog's. Their looks are inline,
-not the app's class rules: a dialog is drawn outside the app's root, where those do not reach.
+They render rows shaped by ``designer.ui.blocks.views`` or ``Block.describe()`` (as ``rx.Var``
+dicts), so one look serves the built-in cards, the "My blocks" cards, the editor's preview and
+the import dialog's. Their looks are inline, not the app's class rules: a dialog is drawn
+outside the app's root, where those do not reach.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import reflex as rx
 
 from designer.ui.blocks.views import KUBEFLOW_ONLY
 
-#: The catalogue's port badge, dot and row label (``designer.ui.blocks.catalogue.STYLE``).
+#: A port's badge, its dot (the editor's properties panel draws the dot too, by the class rule
+#: ``designer.ui.blocks.catalogue.STYLE`` makes of it) and a row's label.
 BADGE = {
     "display": "inline-flex",
     "align_items": "center",
@@ -30,13 +33,12 @@ ROW_LABEL = {
     "text_transform": "uppercase",
     "letter_spacing": "0.04em",
 }
-ICON_BOX = {
+#: The square a card's icon sits in, tinted by the card's colour scale.
+ICON_TILE = {
     "width": "40px",
     "height": "40px",
     "flex_shrink": "0",
     "border_radius": "var(--radius-3)",
-    "background": "var(--iris-3)",
-    "color": "var(--iris-11)",
 }
 SUBTITLE = {
     "font_size": "11px",
@@ -48,14 +50,50 @@ SUBTITLE = {
 }
 
 
+# -- a block's card ----------------------------------------------------------------------------
+
+
+def icon_tile(icon: str | rx.Var, tint: str = "iris", size: int = 20) -> rx.Component:
+    return rx.center(
+        rx.icon(icon, size=size),
+        style={**ICON_TILE, "background": f"var(--{tint}-3)", "color": f"var(--{tint}-11)"},
+    )
+
+
+def block_heading(title: str | rx.Var, **props: object) -> rx.Component:
+    return rx.heading(title, as_="h3", size="3", weight="bold", **props)
+
+
+def ref_code(text: str | rx.Var) -> rx.Component:
+    """A block's id or ``owner/name`` under its title."""
+    return rx.code(text, size="1", variant="ghost", color_scheme="gray")
+
+
+def card_head(icon: rx.Component, title: rx.Component, below: rx.Component) -> rx.Component:
+    """The top of a block's card: its icon beside its title and what stands under it."""
+    return rx.flex(
+        icon,
+        rx.flex(title, below, direction="column", spacing="1", min_width="0"),
+        align="center",
+        spacing="3",
+    )
+
+
+def small_note(text: rx.Var, when: rx.Var, testid: str | None = None) -> rx.Component:
+    """A line of small grey text under a card ("Installs pandas"), shown while ``when`` holds."""
+    attrs = {"data-testid": testid} if testid else {}
+    return rx.cond(when, rx.text(text, size="1", color_scheme="gray", custom_attrs=attrs))
+
+
 def port_chip(port: rx.Var, direction: str) -> rx.Component:
-    """A port as the catalogue's cards show one: a dot and the name in the port type's colour."""
+    """A port: a dot and the name in the port type's colour, its description on hover."""
     color = port["color"].to(str)
+    description = port["description"].to(str)
     return rx.el.span(
         rx.el.span(style={**DOT, "background": color}),
         rx.el.span(port["name"].to(str), style={"font_weight": "600"}),
         rx.el.span(port["type"].to(str), style={"opacity": "0.75"}),
-        title=rx.cond(port["description"].to(str) != "", port["description"].to(str), "")
+        title=rx.cond(description != "", description, port["type"].to(str))
         + rx.cond(port["optional"].to(bool), " (optional)", ""),
         style={
             **BADGE,
@@ -86,6 +124,17 @@ def ports_line(label: str, ports: rx.Var, direction: str) -> rx.Component:
             align="start",
             spacing="3",
         ),
+    )
+
+
+def ports_lines(inputs: rx.Var, outputs: rx.Var) -> rx.Component:
+    """A block's inputs, then its outputs, each line only if it has any."""
+    return rx.flex(
+        ports_line("In", inputs, "input"),
+        ports_line("Out", outputs, "output"),
+        direction="column",
+        spacing="2",
+        class_name="block-ports",
     )
 
 
@@ -179,48 +228,30 @@ def preview_field(field: rx.Var) -> rx.Component:
 def block_preview(preview: rx.Var) -> rx.Component:
     """The block as it will look: its card (title, category, description, ports) and its form."""
     fields = preview["fields"].to(list[dict])
+    packages = preview["packages"].to(list[str])
+    image = preview["image"].to(str)
     return rx.flex(
         rx.card(
             rx.flex(
-                rx.flex(
-                    rx.center(
-                        rx.icon(
-                            rx.cond(preview["kind"] == "Container", "package", "code"), size=18
-                        ),
-                        style=ICON_BOX,
+                card_head(
+                    icon_tile(rx.cond(preview["kind"] == "Container", "package", "code"), size=18),
+                    block_heading(
+                        preview["title"].to(str), custom_attrs={"data-testid": "preview-title"}
                     ),
                     rx.flex(
-                        rx.heading(
-                            preview["title"].to(str),
-                            as_="h3",
-                            size="3",
-                            weight="bold",
-                            custom_attrs={"data-testid": "preview-title"},
+                        rx.badge(
+                            preview["category"].to(str),
+                            variant="soft",
+                            color_scheme="indigo",
+                            size="1",
+                            custom_attrs={"data-testid": "preview-category"},
                         ),
-                        rx.flex(
-                            rx.badge(
-                                preview["category"].to(str),
-                                variant="soft",
-                                color_scheme="indigo",
-                                size="1",
-                                custom_attrs={"data-testid": "preview-category"},
-                            ),
-                            rx.code(
-                                preview["name"].to(str),
-                                size="1",
-                                variant="ghost",
-                                color_scheme="gray",
-                            ),
-                            kubeflow_badge(preview["kubeflow_only"].to(bool)),
-                            align="center",
-                            spacing="2",
-                            wrap="wrap",
-                        ),
-                        direction="column",
-                        spacing="1",
+                        ref_code(preview["name"].to(str)),
+                        kubeflow_badge(preview["kubeflow_only"].to(bool)),
+                        align="center",
+                        spacing="2",
+                        wrap="wrap",
                     ),
-                    align="center",
-                    spacing="3",
                 ),
                 rx.cond(
                     preview["description"].to(str) != "",
@@ -233,31 +264,11 @@ def block_preview(preview: rx.Var) -> rx.Component:
                         custom_attrs={"data-testid": "preview-description"},
                     ),
                 ),
-                rx.flex(
-                    ports_line("In", preview["inputs"], "input"),
-                    ports_line("Out", preview["outputs"], "output"),
-                    direction="column",
-                    spacing="2",
-                    class_name="block-ports",
+                ports_lines(preview["inputs"], preview["outputs"]),
+                small_note(
+                    "Installs " + packages.join(", "), packages.length() > 0, "preview-packages"
                 ),
-                rx.cond(
-                    preview["packages"].to(list).length() > 0,
-                    rx.text(
-                        "Installs " + preview["packages"].to(list[str]).join(", "),
-                        size="1",
-                        color_scheme="gray",
-                        custom_attrs={"data-testid": "preview-packages"},
-                    ),
-                ),
-                rx.cond(
-                    preview["image"].to(str) != "",
-                    rx.text(
-                        "Image " + preview["image"].to(str),
-                        size="1",
-                        color_scheme="gray",
-                        trim="both",
-                    ),
-                ),
+                small_note("Image " + image, image != ""),
                 direction="column",
                 spacing="3",
             ),

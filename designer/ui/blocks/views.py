@@ -1,10 +1,10 @@
 """What the Blocks pages show, as plain dicts of text (no Reflex here, so it can be tested).
 
 The catalogue's "My blocks" cards, the editor's live preview (the block as the palette and the
-properties panel will show it), its problems list and lint marks, the version history and the
-share list are all shaped here from the store's and the readers' values. Everything a person
-typed (titles, descriptions, port names, messages) stays plain text: the pages render it as
-text nodes, never as markup.
+properties panel will show it), its problems list and lint marks and the version history are
+all shaped here from the store's and the readers' values (the share list as a dataset's is, in
+``designer.ui.sharing_views``). Everything a person typed (titles, descriptions, port names,
+messages) stays plain text: the pages render it as text nodes, never as markup.
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from typing import Any
 
 from blocks.base import Block
 from designer.flow.param_form import form_fields
-from designer.store.sharing import ShareEntry
-from designer.store.teams import TeamSummary
 from designer.store.userblocks import BlockVersion
 from designer.ui.editor.views import field_view
-from designer.ui.sharing_views import ROLE_LABELS, exact_time, relative_time
+from designer.ui.sharing_views import exact_time, relative_time
 from designer.userblocks.blocks import BlockRef, make_block
 from designer.userblocks.spec import CATEGORIES, MAX_SOURCE_CHARS, BlockSpec, SourceProblem
 
@@ -165,7 +163,7 @@ def too_long(length: int, limit: int = MAX_SOURCE_CHARS) -> SourceProblem:
     )
 
 
-# -- versions and sharing ----------------------------------------------------------------------
+# -- versions ----------------------------------------------------------------------------------
 
 
 def history_rows(
@@ -187,24 +185,6 @@ def history_rows(
             }
         )
     return rows
-
-
-def access_rows(entries: Iterable[ShareEntry]) -> list[dict[str, str]]:
-    """Who may use the block: the owner first, then people, then teams (the store's order)."""
-    return [
-        {
-            "kind": entry.kind,
-            "id": entry.id,
-            "name": entry.name,
-            "role": str(entry.role),
-            "role_label": ROLE_LABELS.get(str(entry.role), str(entry.role)),
-        }
-        for entry in entries
-    ]
-
-
-def team_choices(teams: Iterable[TeamSummary]) -> list[dict[str, str]]:
-    return [{"value": team.id, "label": team.name} for team in teams]
 
 
 def role_sentence(role: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,16 +32,20 @@ from designer.settings import load_settings
 from designer.store import engine_for
 from designer.store import flows as flow_store
 from designer.store import teams as team_store
-from designer.store.access import Actor
+from designer.store.access import Actor, Role
 from designer.store.accounts import create_user
 from designer.store.block_shares import block_access, share_block
+from designer.store.sharing import ShareEntry
 from designer.store.signin import create_session
 from designer.store.userblocks import block_history, list_blocks
 from designer.ui.blocks import views
 from designer.ui.blocks.catalogue_state import BlocksState
 from designer.ui.blocks.editor_state import FROM_DOCSTRING, BlockEditorState, whole
 from designer.ui.blocks.importing import ImportState
-from designer.ui.blocks.sharing import BlockShareState
+from designer.ui.blocks.sharing import BLOCKS, BlockShareState, share_dialog
+from designer.ui.dataset_page import sharing_card
+from designer.ui.datasets_state import DATASETS
+from designer.ui.share_dialog import MAX_NAME_CHARS, SharedThing
 from designer.userblocks.component_file import KUBEFLOW_ONLY, MAX_COMPONENT_BYTES
 from designer.userblocks.saving import save_block_text
 from designer.userblocks.source import STARTER_SOURCE, read_source
@@ -597,20 +602,21 @@ def test_the_owner_shares_with_people_and_teams_and_removes_them(people: People)
     tab.run(BlockShareState.open_dialog, block_id, "Keep the first rows")
     dialog = tab.state(BlockShareState)
     assert dialog.is_open and [r["kind"] for r in dialog.access] == ["owner"]
-    assert dialog.teams == [{"value": team.id, "label": "Analysts"}] and dialog.team == team.id
+    assert dialog.teams == [{"value": team.id, "label": "Analysts"}]
+    assert dialog.share_team == team.id
 
     tab.run(BlockShareState.share)
-    assert dialog.error == "type a user name"
-    tab.run(BlockShareState.set_user, "nobody")
+    assert dialog.share_error == "type a user name"
+    tab.run(BlockShareState.set_share_user, "nobody")
     tab.run(BlockShareState.share)
-    assert "nobody" in dialog.error
-    tab.run(BlockShareState.set_user, "bob")
-    tab.run(BlockShareState.set_role, "editor")
+    assert "nobody" in dialog.share_error
+    tab.run(BlockShareState.set_share_user, "bob")
+    tab.run(BlockShareState.set_share_role, "editor")
     shared = tab.run(BlockShareState.share)
     assert "Bob can now use and change this block" in said(shared)
-    tab.run(BlockShareState.set_kind, "team")
-    tab.run(BlockShareState.set_team, team.id)
-    tab.run(BlockShareState.set_role, "viewer")
+    tab.run(BlockShareState.set_share_kind, "team")
+    tab.run(BlockShareState.set_share_team, team.id)
+    tab.run(BlockShareState.set_share_role, "viewer")
     tab.run(BlockShareState.share)
     assert [(r["kind"], r["name"], r["role"]) for r in dialog.access] == [
         ("owner", "Ann", "owner"),
@@ -633,10 +639,50 @@ def test_someone_else_cannot_share(people: People) -> None:
     share_block(people.engine, people.ann, block_id, "user", "bob", "editor")
     tab = people.tab(people.bob, f"/blocks/{block_id}")
     tab.run(BlockShareState.open_dialog, block_id, "Keep")
-    tab.run(BlockShareState.set_user, "admin")
+    tab.run(BlockShareState.set_share_user, "admin")
     tab.run(BlockShareState.share)
-    assert "only the block's owner" in tab.state(BlockShareState).error
+    assert "only the block's owner" in tab.state(BlockShareState).share_error
     assert "only the block's owner" in said(tab.run(BlockShareState.remove, "user", "x"))
+
+
+@pytest.mark.parametrize(
+    ("thing", "role", "message"),
+    [
+        (BLOCKS, Role.EDITOR, "Bob can now use and change this block"),
+        (BLOCKS, Role.VIEWER, "Bob can now use this block"),
+        (DATASETS, Role.EDITOR, "Bob can now upload new versions of this dataset"),
+        (DATASETS, Role.VIEWER, "Bob can now use this dataset"),
+    ],
+)
+def test_sharing_says_what_the_role_allows(thing: SharedThing, role: Role, message: str) -> None:
+    assert thing.shared_message(ShareEntry("user", "u2", "Bob", role)) == message
+
+
+@pytest.mark.parametrize(
+    ("sent", "kind"),
+    [("team", "team"), ("user", "user"), ("owner", "user"), (["team"], "user"), (None, "user")],
+)
+def test_the_form_shares_with_a_person_unless_a_team_is_picked(
+    people: People, sent: Any, kind: str
+) -> None:
+    tab = people.tab(people.ann, "/blocks/new")
+    tab.run(BlockShareState.set_share_kind, sent)
+    assert tab.state(BlockShareState).share_kind == kind
+    tab.run(BlockShareState.set_share_user, "x" * 5_000)
+    assert len(tab.state(BlockShareState).share_user) == MAX_NAME_CHARS
+
+
+@pytest.mark.parametrize(
+    ("drawn", "prefix", "frame"),
+    [(share_dialog, "block-", "block-share-dialog"), (sharing_card, "", "dataset-sharing")],
+)
+def test_the_block_dialog_and_the_dataset_card_keep_their_test_ids(
+    drawn: Any, prefix: str, frame: str
+) -> None:
+    """One form serves both pages; each keeps the test ids its browser tests use."""
+    parts = ("share-kind", "share-team", "share-user", "share-role", "share-submit", "share-error")
+    expected = {frame, *(prefix + part for part in (*parts, "access-row", "access-remove"))}
+    assert set(re.findall(r'"data-testid"\s*:\s*"([^"]+)"', str(drawn()))) == expected
 
 
 @pytest.mark.parametrize(

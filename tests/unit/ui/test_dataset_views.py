@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 
 from designer.store.access import Role
-from designer.store.dataset_shares import DatasetAccess
 from designer.store.datasets import DatasetSummary, DatasetVersion
-from designer.store.teams import TeamRole, TeamSummary
 from designer.ui import dataset_views as views
 
 NOW = datetime(2024, 11, 22, 14, 5, tzinfo=UTC)
@@ -407,20 +405,3 @@ def test_preview_table_of_an_empty_profile() -> None:
 )
 def test_role_sentence(role: str, sentence: str) -> None:
     assert views.role_sentence(role) == sentence
-
-
-def test_access_rows_and_team_choices() -> None:
-    entries = [
-        DatasetAccess("owner", "u1", "Ada", Role.OWNER),
-        DatasetAccess("user", "u2", "Bob", Role.EDITOR),
-        DatasetAccess("team", "t1", "Analysts", Role.VIEWER),
-    ]
-    assert [
-        (r["kind"], r["id"], r["name"], r["role_label"]) for r in views.access_rows(entries)
-    ] == [
-        ("owner", "u1", "Ada", "Owner"),
-        ("user", "u2", "Bob", "Editor"),
-        ("team", "t1", "Analysts", "Viewer"),
-    ]
-    teams = [TeamSummary("t1", "Analysts", TeamRole.MEMBER, 3)]
-    assert views.team_choices(teams) == [{"value": "t1", "label": "Analysts"}]

@@ -11,6 +11,7 @@ import pytest
 from designer.store.access import Role
 from designer.store.accounts import UserSummary
 from designer.store.shares import AccessEntry, LinkSummary
+from designer.store.sharing import ShareEntry
 from designer.store.teams import Member, TeamRole, TeamSummary
 from designer.ui import sharing_views as views
 
@@ -158,6 +159,32 @@ def test_access_rows(index: int, expected: tuple[str, ...]) -> None:
     assert tuple(row[key] for key in keys) == expected
 
 
+#: A dataset's or a block's "who can use it" list, as the store gives it.
+SHARED = [
+    ShareEntry("owner", "u1", "Ada", Role.OWNER),
+    ShareEntry("user", "u2", "Bob", Role.EDITOR),
+    ShareEntry("team", "t1", "Analysts", Role.VIEWER),
+]
+
+
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [
+        (0, ("owner", "u1", "Ada", "owner", "Owner")),
+        (1, ("user", "u2", "Bob", "editor", "Editor")),
+        (2, ("team", "t1", "Analysts", "viewer", "Viewer")),
+    ],
+)
+def test_share_entry_rows(index: int, expected: tuple[str, ...]) -> None:
+    row = views.share_entry_rows(SHARED)[index]
+    assert tuple(row[key] for key in ("kind", "id", "name", "role", "role_label")) == expected
+
+
+def test_team_choices() -> None:
+    teams = [TeamSummary("t1", "Analysts", TeamRole.MEMBER, 3)]
+    assert views.team_choices(teams) == [{"value": "t1", "label": "Analysts"}]
+
+
 PEOPLE = [
     UserSummary("u-ada", "ada", "Ada Lovelace"),
     UserSummary("u-bob", "bob", "Bob Stone"),
@@ -275,6 +302,8 @@ def test_rows_are_plain_text_for_the_pages() -> None:
     rows = [
         *views.link_rows([link()], NOW),
         *views.access_rows(ACCESS),
+        *views.share_entry_rows(SHARED),
+        *views.team_choices(TEAMS),
         *views.suggestions("a", PEOPLE, TEAMS, views.access_rows(ACCESS)),
         *views.team_rows(TEAMS),
         *views.member_rows([Member("u", "ada", "Ada", TeamRole.ADMIN)], me=""),

@@ -315,8 +315,10 @@ def test_a_block_marked_with_the_kfp_decorator_runs_too(engine: Engine, world: W
     )
     settings = load_settings()
     compiled = compile_flow(flow, blocks=PersonBlocks(engine, world.owner))
-    record = LocalEngine(settings.runs_dir, settings=settings).start(
-        compiled, flow_name=flow.name
-    ).wait(timeout=300)
+    record = (
+        LocalEngine(settings.runs_dir, settings=settings)
+        .start(compiled, flow_name=flow.name)
+        .wait(timeout=300)
+    )
     assert record.status is Status.SUCCEEDED, record.summary()
     assert 90 < record.nodes["clean"].metrics["kept_rows"] < 120
