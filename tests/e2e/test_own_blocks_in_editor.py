@@ -4,15 +4,17 @@ like a built-in block's; then a newer version saved elsewhere is offered and tak
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, expect
 
 from designer.settings import load_settings
 from designer.store import accounts
 from designer.store.db import engine_for
 from designer.userblocks.saving import save_block_text
+from tests.e2e.conftest import SignIn
 from tests.e2e.editor_page import RUN_TIMEOUT_MS, Editor
 
 pytestmark = pytest.mark.e2e
@@ -45,17 +47,28 @@ def keep_short_petals(
 '''
 
 
+#: Someone no other test signs in as: their palette holds only the block made here.
+PERSON = "petra"
+
+
 @pytest.fixture
-def editor(app_url: str, page: Page, screenshot_path: Path) -> Editor:
-    return Editor(page, app_url, screenshot_path)
+def editor(
+    browser: Browser, sign_in: SignIn, app_url: str, screenshot_path: Path
+) -> Iterator[Editor]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    sign_in(context, PERSON)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield Editor(page, app_url, screenshot_path)
+    context.close()
 
 
 def test_a_persons_block_is_used_run_and_updated_in_the_editor(
     editor: Editor, app: tuple[str, dict[str, str]]
 ) -> None:
     engine = engine_for(load_settings(app[1]).database_url)
-    ada = accounts.actor_named(engine, "ada")
-    save_block_text(engine, ada, CLEAN, "python")
+    petra = accounts.actor_named(engine, PERSON)
+    save_block_text(engine, petra, CLEAN, "python")
     page = editor.page
     editor.new_flow()
     mine = page.locator('[data-testid="palette-own-group"][data-group="My blocks"]')
@@ -65,7 +78,7 @@ def test_a_persons_block_is_used_run_and_updated_in_the_editor(
     editor.drag_block("Sample dataset", 240, 220)
     editor.drag_block("Keep short petals", 620, 260)
     load = editor.node_of_block("load.sklearn_dataset")
-    clean = editor.node_of_block("ada/keep_short_petals@1")
+    clean = editor.node_of_block(f"{PERSON}/keep_short_petals@1")
     expect(clean).to_be_visible()
     expect(clean).to_contain_text("Keep short petals")
     editor.connect(editor.handle(load, "output", "data"), editor.handle(clean, "input", "data"))
@@ -87,13 +100,13 @@ def test_a_persons_block_is_used_run_and_updated_in_the_editor(
     editor.shot("own-block-run")
 
     # A newer version, saved from the block's page (or the command line), is offered.
-    save_block_text(engine, ada, CLEAN.replace("<= limit", "< limit"), "python")
+    save_block_text(engine, petra, CLEAN.replace("<= limit", "< limit"), "python")
     editor.save("before the update")
     editor.reload()
-    clean = editor.node_of_block("ada/keep_short_petals@1")
+    clean = editor.node_of_block(f"{PERSON}/keep_short_petals@1")
     editor.open_properties(clean)
     page.get_by_test_id("update-block").click()
-    expect(editor.node_of_block("ada/keep_short_petals@2")).to_be_visible()
+    expect(editor.node_of_block(f"{PERSON}/keep_short_petals@2")).to_be_visible()
     expect(page.get_by_test_id("own-block")).to_contain_text("Version 2")
     expect(page.get_by_test_id("update-block")).to_have_count(0)
     expect(editor.param("limit")).to_have_value("4.9")
