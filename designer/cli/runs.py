@@ -59,6 +59,7 @@ def _add_param_option(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from designer.flow.compile import MissingArguments
     from designer.runs.local import LocalEngine
     from designer.runs.sandbox import SandboxUnavailable
 
@@ -77,6 +78,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     try:
         run = engine.start(compiled, flow_name=flow.name, arguments=_param_values(flow, args.param))
+    except MissingArguments as exc:
+        raise UsageError(str(exc)) from exc
     except SandboxUnavailable as exc:
         print(f"designer: {exc}", file=sys.stderr)
         return 1

@@ -37,6 +37,26 @@ _PARAM_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float,
 ENGINES = ENGINE_NAMES
 
 
+class MissingArguments(ValueError):
+    """A run asked for without a value for each flow parameter that has no default."""
+
+    def __init__(self, names: list[str]) -> None:
+        listed = ", ".join(repr(n) for n in names)
+        super().__init__(
+            f"flow parameter{'s' if len(names) > 1 else ''} {listed} "
+            f"{'have' if len(names) > 1 else 'has'} no default and no value for this run: "
+            "give each a value (designer run -p NAME=VALUE), or a default in the flow"
+        )
+        self.names = names
+
+
+def require_arguments(compiled: CompiledFlow, arguments: dict[str, Any] | None) -> None:
+    """Raise MissingArguments unless ``arguments`` cover every parameter without a default."""
+    missing = compiled.missing_arguments(arguments)
+    if missing:
+        raise MissingArguments(missing)
+
+
 class FlowInvalid(Exception):
     """Raised when asked to compile a flow that has errors; carries every diagnostic."""
 
@@ -71,6 +91,12 @@ class CompiledFlow:
     #: What the person should know about this run before it starts (a local run ignores the
     #: blocks' CPU and memory settings, say).
     notes: tuple[str, ...] = ()
+    #: Flow parameters without a default: every run must be given a value for each.
+    required: tuple[str, ...] = ()
+
+    def missing_arguments(self, arguments: dict[str, Any] | None) -> list[str]:
+        """The parameters a run with ``arguments`` would start without (it would crash)."""
+        return [name for name in self.required if name not in (arguments or {})]
 
     @property
     def node_to_task(self) -> dict[str, str]:
@@ -145,6 +171,7 @@ def compile_flow(
         engine=engine,
         pipeline_root=target.pipeline_root if target else "",
         notes=tuple(n for n in [None if target else local_resource_note(flow)] if n),
+        required=tuple(p.name for p in flow.params if p.default is None),
     )
 
 

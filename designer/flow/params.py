@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError, create_model
 
 from blocks.base import Block
-from designer.flow.diagnostics import Diagnostic, choices, error
+from designer.flow.diagnostics import Diagnostic, choices, error, warning
 from designer.flow.document import PARAM_REF, Flow, Node
 from designer.models.name_rules import MODEL_NAME_PATTERN, model_name_problem
 
@@ -50,6 +50,13 @@ def check_flow_params(flow: Flow) -> list[Diagnostic]:
             )
         seen.add(param.name)
         if param.default is None:
+            problems.append(
+                warning(
+                    "param_without_default",
+                    f"flow parameter {param.name!r} has no default: every run must be given a "
+                    f"value (designer run -p {param.name}=...)",
+                )
+            )
             continue
         allowed = _PYTHON_TYPES[param.type]
         is_bool = isinstance(param.default, bool)

@@ -24,7 +24,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from designer.flow.compile import CompiledFlow, pipeline_name
+from designer.flow.compile import (
+    CompiledFlow,
+    MissingArguments,
+    pipeline_name,
+    require_arguments,
+)
 from designer.objects.base import ObjectStore, ObjectStoreError
 from designer.objects.configured import open_store, prepare_for_cluster
 from designer.runs import supervisor
@@ -126,6 +131,10 @@ class Launcher:
                 f"the flow was compiled for the {compiled.engine} engine, but runs go to "
                 f"{self.engine}; compile it again with engine={self.engine!r}"
             )
+        try:
+            require_arguments(compiled, arguments)
+        except MissingArguments as exc:
+            raise LaunchError(str(exc)) from exc
         if self.settings.kubeflow is not None:
             return self._submit(
                 self.settings.kubeflow, compiled, flow_name, arguments or {}, owner_id, flow_id

@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from designer.flow.compile import CompiledFlow
+from designer.flow.compile import CompiledFlow, require_arguments
 from designer.objects.base import ObjectStore
 from designer.runs import supervisor
 from designer.runs.artifacts import KeptArtifacts, keep_artifacts
@@ -105,7 +105,9 @@ class LocalEngine:
         after_run: AfterRun | None = None,
     ) -> LocalRun:
         """Start a run in a worker process; raises SandboxUnavailable before anything starts
-        when DESIGNER_SANDBOX=bwrap and bubblewrap cannot be used."""
+        when DESIGNER_SANDBOX=bwrap and bubblewrap cannot be used, and MissingArguments when a
+        flow parameter without a default is given no value (the pipeline would crash)."""
+        require_arguments(compiled, arguments)
         sandbox = choose_sandbox(self.settings)
         run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
         run_dir = self.runs_dir / run_id
