@@ -12,6 +12,8 @@ request).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlalchemy import Engine
 
 from blocks.base import Block
@@ -33,23 +35,26 @@ class PersonBlocks:
     owner of the flow being checked."""
 
     def __init__(
-        self, engine: Engine | None, actor: Actor | None, flow_owner: Actor | None = None
+        self,
+        engine: Engine | None,
+        actor: Actor | None,
+        flow_owner: Actor | None = None,
+        *,
+        flow_id: str | None = None,
     ) -> None:
         self.engine = engine
         self.actor = actor
         self.flow_owner = flow_owner
+        #: The saved flow whose owner is looked up, once, when a block is not the actor's.
+        self._flow_id = flow_id
         self._found: dict[str, Block | None] = {}
 
     @classmethod
     def for_flow(cls, engine: Engine, actor: Actor | None, flow_id: str | None) -> PersonBlocks:
-        """The blocks ``actor`` may use in the saved flow ``flow_id`` (see the module's doc)."""
-        owner = None
-        if actor is not None and flow_id:
-            try:
-                owner = flow_owner(engine, actor, flow_id)
-            except StoreError:
-                owner = None
-        return cls(engine, actor, owner if owner is None or owner != actor else None)
+        """The blocks ``actor`` may use in the saved flow ``flow_id`` (see the module's doc).
+        Its owner is read only if a block of the flow is not the actor's to use: checking a
+        flow of built-in blocks, on every edit, asks the store nothing."""
+        return cls(engine, actor, flow_id=flow_id)
 
     def __call__(self, block_id: str) -> Block | None:
         builtin = get_block(block_id)
@@ -63,15 +68,26 @@ class PersonBlocks:
         ref = parse_block_id(block_id)
         if ref is None or self.engine is None:
             return None
-        for person in (self.actor, self.flow_owner):
-            if person is None:
-                continue
+        for person in self._people():
             try:
                 version = block_version(self.engine, person, ref.owner, ref.name, ref.version)
             except (BlockNotFound, StoreError):
                 continue
             return block_of(version)
         return None
+
+    def _people(self) -> Iterator[Actor]:
+        """Whose blocks are tried: the actor's, then (read when first needed) the flow owner's."""
+        if self.actor is not None:
+            yield self.actor
+        if self._flow_id and self.actor is not None and self.engine is not None:
+            try:
+                self.flow_owner = flow_owner(self.engine, self.actor, self._flow_id)
+            except StoreError:
+                self.flow_owner = None
+            self._flow_id = None
+        if self.flow_owner is not None and self.flow_owner != self.actor:
+            yield self.flow_owner
 
     def own(self) -> list[Block]:
         """The newest version of every block of theirs or shared with them, for the palette."""
