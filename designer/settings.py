@@ -99,6 +99,8 @@ class StorageSettings:
 DEFAULT_MAX_UPLOAD_MB = 500.0
 #: Disk all uploads in progress may spool at once, by default: 2,000 MB.
 DEFAULT_MAX_SPOOL_MB = 2000.0
+#: Disk the local engine's result cache may fill, by default: 2,000 MB.
+DEFAULT_CACHE_MB = 2000.0
 #: The sample tables that ship with the designer (templates and the guided start read them).
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "samples"
 #: How local runs are isolated: "auto" (a sandbox when bubblewrap is installed), "bwrap" (always;
@@ -159,6 +161,9 @@ class Settings:
     #: (``DESIGNER_BLOCK_PACKAGES``: engine names, ``local,kubeflow``); nowhere by default, so a
     #: flow holding such a block is refused before it runs.
     block_packages: tuple[str, ...] = ()
+    #: Most bytes the local engine's result cache keeps (``DESIGNER_CACHE_MB``); the least
+    #: recently used results go first.
+    cache_bytes: int = int(DEFAULT_CACHE_MB * 1_000_000)
 
     @property
     def objects_dir(self) -> Path:
@@ -171,6 +176,11 @@ class Settings:
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where local runs keep results for later runs to reuse."""
+        return self.home / "cache"
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -217,6 +227,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             runtime=env.get("DESIGNER_KSERVE_RUNTIME", "").strip() or None,
         ),
         block_packages=_engines(env, "DESIGNER_BLOCK_PACKAGES"),
+        cache_bytes=_megabytes(env, "DESIGNER_CACHE_MB", DEFAULT_CACHE_MB),
     )
 
 

@@ -93,6 +93,9 @@ class CompiledFlow:
     notes: tuple[str, ...] = ()
     #: Flow parameters without a default: every run must be given a value for each.
     required: tuple[str, ...] = ()
+    #: Whether any block is a person's own (code the designer did not ship): a local run of it
+    #: keeps its cached results to whoever ran it (``designer.runs.cache_plan``).
+    person_code: bool = False
 
     def missing_arguments(self, arguments: dict[str, Any] | None) -> list[str]:
         """The parameters a run with ``arguments`` would start without (it would crash)."""
@@ -172,6 +175,7 @@ def compile_flow(
         pipeline_root=target.pipeline_root if target else "",
         notes=tuple(n for n in [None if target else local_resource_note(flow)] if n),
         required=tuple(p.name for p in flow.params if p.default is None),
+        person_code=any(block.owner for block in check.blocks.values()),
     )
 
 

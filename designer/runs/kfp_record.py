@@ -33,6 +33,7 @@ _STATUS_WEIGHT = {
     Status.PENDING: 3,
     Status.CANCELLED: 2,
     Status.SUCCEEDED: 1,
+    Status.CACHED: 1,
     Status.SKIPPED: 0,
 }
 #: Entries KFP lists for its own root DAG and executor pods, never a flow's task.

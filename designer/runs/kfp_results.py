@@ -52,6 +52,9 @@ def carry_over(saved: RunRecord, fresh: RunRecord) -> None:
         if before.error and node.status is Status.FAILED:
             node.error = before.error
     fresh.artifacts_error = fresh.artifacts_error or saved.artifacts_error
+    # What the designer chose when it started the run; the cluster does not say it back.
+    fresh.arguments, fresh.cache, fresh.rerun_from = saved.arguments, saved.cache, saved.rerun_from
+    fresh.notes = fresh.notes or saved.notes
 
 
 def read_results(

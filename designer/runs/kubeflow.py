@@ -81,8 +81,10 @@ class KubeflowEngine:
         arguments: Mapping[str, Any],
         task_to_node: Mapping[str, str],
         pipeline_root: str = "",
+        enable_caching: bool = True,
     ) -> RunRecord:
-        """Start a run of the compiled flow in the flow's own experiment (created on first use)."""
+        """Start a run of the compiled flow in the flow's own experiment (created on first use);
+        ``enable_caching=False`` lets no task reuse an earlier result, whatever the flow says."""
         if not package_path.is_file():
             raise KubeflowError(f"pipeline package not found: {package_path}")
         client = self.client()
@@ -95,13 +97,20 @@ class KubeflowEngine:
                     experiment_name=flow_name,
                     namespace=self.settings.namespace or None,
                     pipeline_root=pipeline_root or None,
+                    # None keeps each task's own caching option, as compiled.
+                    enable_caching=None if enable_caching else False,
                 )
             except (ValueError, json_format.ParseError, yaml.YAMLError) as exc:
                 raise KubeflowError(f"cannot submit {package_path.name}: {exc}") from exc
         return self._record(result.run_info, flow_name, task_to_node)
 
     def submit_compiled(
-        self, compiled: CompiledFlow, *, flow_name: str, arguments: Mapping[str, Any]
+        self,
+        compiled: CompiledFlow,
+        *,
+        flow_name: str,
+        arguments: Mapping[str, Any],
+        enable_caching: bool = True,
     ) -> RunRecord:
         """``submit`` a compiled flow: the client takes a package file, so write one to a
         temporary folder first."""
@@ -114,6 +123,7 @@ class KubeflowEngine:
                 arguments=arguments,
                 task_to_node=compiled.task_to_node,
                 pipeline_root=compiled.pipeline_root,
+                enable_caching=enable_caching,
             )
 
     def status(self, run_id: str, *, flow_name: str, task_to_node: Mapping[str, str]) -> RunRecord:

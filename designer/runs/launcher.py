@@ -120,11 +120,14 @@ class Launcher:
         arguments: dict[str, Any] | None = None,
         owner_id: str | None = None,
         flow_id: str | None = None,
+        cache: bool = True,
+        rerun_from: str = "",
     ) -> RunRecord:
         """Start a run and return its first record (the run goes on in the background).
 
         ``owner_id`` (who runs it) and ``flow_id`` (the stored flow, None for a file) are
-        handed to ``after_run`` when a local run finishes.
+        handed to ``after_run`` when a local run finishes. ``cache=False`` lets no node reuse
+        an earlier result; ``rerun_from`` is only recorded (the flow was compiled for it).
         """
         if compiled.engine != self.engine:
             raise LaunchError(
@@ -137,7 +140,14 @@ class Launcher:
             raise LaunchError(str(exc)) from exc
         if self.settings.kubeflow is not None:
             return self._submit(
-                self.settings.kubeflow, compiled, flow_name, arguments or {}, owner_id, flow_id
+                self.settings.kubeflow,
+                compiled,
+                flow_name,
+                arguments or {},
+                owner_id,
+                flow_id,
+                cache=cache,
+                rerun_from=rerun_from,
             )
         engine = LocalEngine(self.settings.runs_dir, settings=self.settings, store=self._store())
         try:
@@ -146,6 +156,9 @@ class Launcher:
                 flow_name=flow_name,
                 arguments=arguments,
                 after_run=self._hook(owner_id, flow_id),
+                cache=cache,
+                rerun_from=rerun_from,
+                owner=owner_id or "",
             )
         except SandboxUnavailable as exc:
             raise LaunchError(str(exc)) from exc
@@ -242,12 +255,19 @@ class Launcher:
         arguments: dict[str, Any],
         owner_id: str | None = None,
         flow_id: str | None = None,
+        *,
+        cache: bool = True,
+        rerun_from: str = "",
     ) -> RunRecord:
         self._check_secret(settings)
         self._prepare_storage()
         engine = self._kubeflow(settings)
         with _kubeflow_errors(settings):
-            record = engine.submit_compiled(compiled, flow_name=flow_name, arguments=arguments)
+            record = engine.submit_compiled(
+                compiled, flow_name=flow_name, arguments=arguments, enable_caching=cache
+            )
+        record.arguments = {**compiled.parameters, **arguments}
+        record.cache, record.rerun_from = cache, rerun_from
         self._save(record)
         self._note_launch(record.run_id, owner_id, flow_id, compiled.pipeline_name)
         if record.status.finished:

@@ -39,6 +39,8 @@ from designer.flow.compile import CompiledFlow, require_arguments
 from designer.objects.base import ObjectStore
 from designer.runs import supervisor
 from designer.runs.artifacts import KeptArtifacts, keep_artifacts
+from designer.runs.cache_plan import plan_cache
+from designer.runs.cache_service import CachePlan, CacheService, start_service
 from designer.runs.local_log import LogReader, TaskFinished, TaskLog, TaskStarted, error_line
 from designer.runs.local_worker import ARGUMENTS_FILE, ARTIFACTS_DIR, PIPELINE_FILE
 from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status
@@ -49,6 +51,8 @@ from designer.runs.sandbox import (
     run_mounts,
     sandbox_pid,
 )
+from designer.runs.task_cache import Reused, TaskCache
+from designer.runs.task_channel import CHANNEL_VAR, Channel
 from designer.runs.worker_env import make_worker_dirs, worker_env
 from designer.settings import Settings, load_settings
 
@@ -95,6 +99,8 @@ class LocalEngine:
         self.store = store
         #: Called when a run finishes (see AfterRun), unless ``start`` is given another.
         self.after_run = after_run
+        #: Results earlier runs kept, for nodes whose block, settings and inputs are unchanged.
+        self.cache = TaskCache(self.settings.cache_dir, self.settings.cache_bytes)
 
     def start(
         self,
@@ -103,21 +109,34 @@ class LocalEngine:
         flow_name: str,
         arguments: dict[str, Any] | None = None,
         after_run: AfterRun | None = None,
+        cache: bool = True,
+        rerun_from: str = "",
+        owner: str = "",
     ) -> LocalRun:
         """Start a run in a worker process; raises SandboxUnavailable before anything starts
         when DESIGNER_SANDBOX=bwrap and bubblewrap cannot be used, and MissingArguments when a
-        flow parameter without a default is given no value (the pipeline would crash)."""
+        flow parameter without a default is given no value (the pipeline would crash).
+
+        ``cache=False``: no node reuses an earlier result (each node's own setting is in the
+        compiled flow). ``owner``: who runs it, for which results a run of their own code may
+        share (``designer.runs.cache_service``). ``rerun_from`` is only recorded.
+        """
         require_arguments(compiled, arguments)
         sandbox = choose_sandbox(self.settings)
         run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
         run_dir = self.runs_dir / run_id
         run_dir.mkdir(parents=True)
         compiled.write(run_dir / PIPELINE_FILE)
-        (run_dir / ARGUMENTS_FILE).write_text(
-            json.dumps({**compiled.parameters, **(arguments or {})})
-        )
+        values = {**compiled.parameters, **(arguments or {})}
+        (run_dir / ARGUMENTS_FILE).write_text(json.dumps(values))
         make_worker_dirs(run_dir)
-        env = {**worker_env(run_dir, self.settings, compiled.reads), **(self.env or {})}
+        plan = plan_cache(compiled, self.cache if cache else None, owner=owner)
+        channel_fds = ChannelPipes()
+        env = {
+            **worker_env(run_dir, self.settings, compiled.reads),
+            **(self.env or {}),
+            CHANNEL_VAR: f"{channel_fds.worker[0]},{channel_fds.worker[1]}",
+        }
         command = [sys.executable, "-m", "designer.runs.local_worker", str(run_dir)]
         pipes = None
         if sandbox is not None:
@@ -142,6 +161,9 @@ class LocalEngine:
             artifacts_root=str(run_dir / ARTIFACTS_DIR),
             nodes={node: NodeRun(task=task) for task, node in compiled.task_to_node.items()},
             supervisor=supervisor.current().token(),
+            arguments=values,
+            cache=cache,
+            rerun_from=rerun_from,
         )
         run = LocalRun(
             run_dir,
@@ -150,14 +172,20 @@ class LocalEngine:
             compiled.task_to_node,
             store=self.store,
             after_run=after_run or self.after_run,
+            cache_plan=plan,
         )
-        run.launch(command, env, sandbox=pipes)
+        run.launch(command, env, sandbox=pipes, channel=channel_fds)
         return run
 
     def run(
-        self, compiled: CompiledFlow, *, flow_name: str, arguments: dict[str, Any] | None = None
+        self,
+        compiled: CompiledFlow,
+        *,
+        flow_name: str,
+        arguments: dict[str, Any] | None = None,
+        cache: bool = True,
     ) -> RunRecord:
-        return self.start(compiled, flow_name=flow_name, arguments=arguments).wait()
+        return self.start(compiled, flow_name=flow_name, arguments=arguments, cache=cache).wait()
 
 
 def load_record(runs_dir: Path, run_id: str) -> RunRecord:
@@ -177,6 +205,7 @@ class LocalRun:
         *,
         store: ObjectStore | None = None,
         after_run: AfterRun | None = None,
+        cache_plan: CachePlan | None = None,
     ) -> None:
         self.run_dir = run_dir
         self._store = store
@@ -193,6 +222,15 @@ class LocalRun:
         self._sandbox_pid: int | None = None
         self._reader: threading.Thread | None = None
         self._cancelled = False
+        #: kfp.local's task name -> the run whose result the node reused.
+        self._reused: dict[str, Reused] = {}
+        self._cache_service = CacheService(
+            cache_plan or CachePlan(None),
+            run_dir,
+            record.run_id,
+            on_reuse=self._note_reuse,
+            on_note=self._add_note,
+        )
 
     @property
     def run_id(self) -> str:
@@ -204,14 +242,18 @@ class LocalRun:
         env: dict[str, str],
         *,
         sandbox: SandboxPipes | None = None,
+        channel: ChannelPipes | None = None,
     ) -> None:
         """Start the worker (``command``, with exactly ``env``) and follow it in a thread.
 
         ``sandbox``: the pipes bwrap reads its options from and reports its sandbox on, when the
-        command is sandboxed; every end is closed here.
+        command is sandboxed; ``channel``: the pipes the worker asks about cached results on.
+        Every end the worker uses is closed here once it started.
         """
         self._save()
         read_end, write_end = sandbox.info if sandbox else (None, None)
+        passed = () if sandbox is None else (write_end, sandbox.options[0])
+        passed += () if channel is None else channel.worker
         try:
             self._process = subprocess.Popen(
                 command,
@@ -223,7 +265,7 @@ class LocalRun:
                 env=env,
                 cwd=self.run_dir,
                 start_new_session=True,
-                pass_fds=() if sandbox is None else (write_end, sandbox.options[0]),
+                pass_fds=passed,
             )
         except OSError as exc:  # the record must not say "running" for a run that never ran
             with self._lock:
@@ -237,6 +279,11 @@ class LocalRun:
                 os.close(write_end)
             if read_end is not None:
                 self._sandbox_pid = sandbox_pid(read_end)
+            if channel is not None:
+                for fd in channel.worker:
+                    os.close(fd)
+        if channel is not None:
+            start_service(self._cache_service, Channel.from_fds(*channel.designer))
         self._reader = threading.Thread(target=self._follow, name=f"run-{self.run_id}", daemon=True)
         self._reader.start()
 
@@ -296,11 +343,24 @@ class LocalRun:
                 node.finished_at = time.time()
                 node.log = node.log.strip("\n") + "\n" if node.log.strip() else ""
                 node.status = Status.SUCCEEDED if event.succeeded else Status.FAILED
+                reused = self._reused.get(node_id)
+                if event.succeeded and reused is not None:
+                    node.status, node.cached_from = Status.CACHED, reused.run_id
+                    node.log = _reuse_line(reused)
                 if event.succeeded:
                     self._collect_outputs(node)
                 else:
                     node.error = error_line(node.log)
             self._save_locked()
+
+    def _note_reuse(self, node_id: str, reused: Reused) -> None:
+        with self._lock:
+            self._reused[node_id] = reused
+
+    def _add_note(self, note: str) -> None:
+        with self._lock:
+            if note not in self._record.notes:
+                self._record.notes.append(note)
 
     def _collect_outputs(self, node: NodeRun) -> None:
         layout = self._layout[node.task]
@@ -386,6 +446,20 @@ class LocalRun:
 
     def _save_locked(self) -> None:
         self._record.save(self.run_dir / RECORD_FILE)
+
+
+def _reuse_line(reused: Reused) -> str:
+    return f"Not run: reused the result of run {reused.run_id} (same block, settings and inputs).\n"
+
+
+class ChannelPipes:
+    """The two pipes of a run's channel: each side's (read, write) ends."""
+
+    def __init__(self) -> None:
+        worker_reads, designer_writes = os.pipe()
+        designer_reads, worker_writes = os.pipe()
+        self.worker = (worker_reads, worker_writes)
+        self.designer = (designer_reads, designer_writes)
 
 
 def _call_after_run(after_run: AfterRun, record: RunRecord, run_dir: Path) -> None:

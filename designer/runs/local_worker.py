@@ -2,7 +2,9 @@
 
 kfp.local keeps its configuration in a process-wide singleton, so each run gets a process of
 its own. The worker only runs the compiled pipeline; the engine in the parent process reads its
-output to follow the tasks and collects the artifacts afterwards.
+output to follow the tasks and collects the artifacts afterwards. The worker imports what blocks
+need once and forks a child per task (``designer.runs.warm_tasks``); over the run's channel, when
+it has one, it asks the engine before each task whether an earlier result can be reused.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ ARTIFACTS_DIR = "artifacts"
 
 def run(run_dir: Path) -> None:
     from kfp import components, local
+
+    from designer.runs import warm_tasks
+    from designer.runs.task_channel import worker_channel
+
+    warm_tasks.install(worker_channel())
+    warm_tasks.preload()
 
     # Locally the block image is this virtual environment; kfp's advice to use Docker for a
     # custom image would only clutter every block's log.

@@ -24,10 +24,24 @@ class Status(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
+    #: The node did not run: an earlier run's result for the same block, settings and inputs
+    #: was reused (``NodeRun.cached_from`` names that run).
+    CACHED = "cached"
 
     @property
     def finished(self) -> bool:
-        return self in (Status.SUCCEEDED, Status.FAILED, Status.SKIPPED, Status.CANCELLED)
+        return self in (
+            Status.SUCCEEDED,
+            Status.FAILED,
+            Status.SKIPPED,
+            Status.CANCELLED,
+            Status.CACHED,
+        )
+
+    @property
+    def done(self) -> bool:
+        """The node has its outputs: it ran and succeeded, or reused an earlier result."""
+        return self in (Status.SUCCEEDED, Status.CACHED)
 
 
 @dataclass
@@ -80,6 +94,8 @@ class NodeRun:
     metrics: dict[str, float] = field(default_factory=dict)
     #: The pod that ran the node on a cluster ("" for a local run): where its log is read.
     pod: str = ""
+    #: The run whose result this node reused, when its status is "cached".
+    cached_from: str = ""
 
 
 @dataclass
@@ -105,6 +121,15 @@ class RunRecord:
     #: The process following a local run (``designer.runs.supervisor``), "" elsewhere: while
     #: the run is unfinished, a record whose supervisor is gone will never finish on its own.
     supervisor: str = ""
+    #: The flow-parameter values the run used, defaults included.
+    arguments: dict[str, Any] = field(default_factory=dict)
+    #: False when the run was started with caching off: every node ran.
+    cache: bool = True
+    #: The node a "rerun from here" started from ("" otherwise): it and what is downstream ran
+    #: again, the rest could reuse earlier results.
+    rerun_from: str = ""
+    #: Plain sentences about the run as a whole that are not errors (the cache was unusable...).
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -157,7 +182,12 @@ class RunRecord:
             "status": str(self.status),
             "error": self.error,
             "nodes": {
-                node_id: {"status": str(n.status), "metrics": n.metrics, "error": n.error}
+                node_id: {
+                    "status": str(n.status),
+                    "metrics": n.metrics,
+                    "error": n.error,
+                    **({"cached_from": n.cached_from} if n.cached_from else {}),
+                }
                 for node_id, n in self.nodes.items()
             },
         }
