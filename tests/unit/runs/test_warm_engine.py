@@ -1,0 +1,181 @@
+"""The local engine's warm worker and result cache, on real kfp.local runs.
+
+Each pipeline here is compiled by the KFP SDK from the lightweight components below, the layout
+the built-in blocks compile to, so the worker runs them in forked children. How many tasks
+really ran is counted from the run's console, where KFP's executor announces each task it loads:
+a task whose result was reused never gets that far.
+
+No ``from __future__ import annotations`` here: the KFP SDK reads the components' annotations.
+"""
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from kfp import compiler, dsl
+from kfp.dsl import Dataset, Input, Metrics, Output
+
+from designer.flow.compile import CompiledFlow
+from designer.runs.local import CONSOLE_FILE, LocalEngine
+from designer.runs.record import RunRecord, Status
+from designer.settings import load_settings
+
+pytestmark = pytest.mark.slow
+
+EXECUTED = "Loading KFP component"
+
+
+@dsl.component(base_image="python:3.11")
+def numbers(count: int, note: str, table: Output[Dataset]) -> None:
+    with open(table.path, "w") as out:
+        out.write("\n".join(str(i) for i in range(count)))
+
+
+@dsl.component(base_image="python:3.11")
+def total(table: Input[Dataset], summed: Output[Dataset], crash: str) -> None:
+    import json
+    import os
+    import signal
+    import sys
+
+    json.LEFT_BEHIND = True  # type: ignore[attr-defined]  # must not reach the next task
+    if crash == "raise":
+        raise ValueError("no total today")
+    if crash == "exit":
+        sys.exit(3)
+    if crash == "os_exit":
+        os._exit(7)
+    if crash == "segfault":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    with open(table.path) as rows, open(summed.path, "w") as out:
+        out.write(str(sum(int(line) for line in rows)))
+
+
+@dsl.component(base_image="python:3.11")
+def report(summed: Input[Dataset], metrics: Output[Metrics]) -> None:
+    import json
+
+    assert not hasattr(json, "LEFT_BEHIND"), "a module changed by another task"
+    with open(summed.path) as value:
+        metrics.log_metric("total", float(value.read()))
+
+
+def compiled(
+    *, count: int = 5, note: str = "", crash: str = "", cache_report: bool = True
+) -> CompiledFlow:
+    @dsl.pipeline(name="sums")
+    def sums() -> None:
+        made = numbers(count=count, note=note)
+        added = total(table=made.outputs["table"], crash=crash)
+        reported = report(summed=added.outputs["summed"])
+        reported.set_caching_options(cache_report)
+
+    with tempfile.TemporaryDirectory() as folder:
+        package = Path(folder) / "sums.yaml"
+        compiler.Compiler().compile(sums, str(package))
+        ir = package.read_text()
+    tasks = {"numbers": "make", "total": "add", "report": "report"}
+    return CompiledFlow(ir_yaml=ir, pipeline_name="sums", task_to_node=tasks, parameters={})
+
+
+def engine(home: Path, **env: str) -> LocalEngine:
+    settings = load_settings({"DESIGNER_HOME": str(home), **env})
+    return LocalEngine(settings.runs_dir, settings=settings)
+
+
+def executed(local: LocalEngine, record: RunRecord) -> int:
+    return (local.runs_dir / record.run_id / CONSOLE_FILE).read_text().count(EXECUTED)
+
+
+def statuses(record: RunRecord) -> dict[str, str]:
+    return {node: str(run.status) for node, run in record.nodes.items()}
+
+
+@pytest.mark.parametrize(
+    ("crash", "error"),
+    [
+        ("raise", "ValueError: no total today"),
+        ("exit", ""),
+        ("os_exit", ""),
+        ("segfault", ""),
+    ],
+)
+def test_a_crash_in_a_block_fails_that_node_only(tmp_path: Path, crash: str, error: str) -> None:
+    local = engine(tmp_path)
+    record = local.run(compiled(crash=crash), flow_name="sums")
+    assert record.status is Status.FAILED
+    assert statuses(record) == {"make": "succeeded", "add": "failed", "report": "skipped"}
+    assert error in record.nodes["add"].error
+    # The worker outlived its child: the run ended as a run, not as a lost engine.
+    assert "lost track" not in record.error
+    assert record.nodes["make"].outputs["table"].uri
+
+
+def test_tasks_do_not_see_each_others_changes_and_metrics_come_back(tmp_path: Path) -> None:
+    local = engine(tmp_path)
+    record = local.run(compiled(), flow_name="sums")
+    assert record.status is Status.SUCCEEDED, record.nodes["report"].log
+    assert record.nodes["report"].metrics == {"total": 10.0}
+    assert executed(local, record) == 3
+
+
+def test_an_unchanged_flow_reuses_every_result_and_runs_nothing(tmp_path: Path) -> None:
+    local = engine(tmp_path)
+    first = local.run(compiled(), flow_name="sums")
+    again = local.run(compiled(), flow_name="sums")
+    assert executed(local, first) == 3 and executed(local, again) == 0
+    assert statuses(again) == dict.fromkeys(["make", "add", "report"], "cached")
+    assert {run.cached_from for run in again.nodes.values()} == {first.run_id}
+    assert again.nodes["report"].metrics == {"total": 10.0}
+    assert "reused the result of run " + first.run_id in again.nodes["add"].log
+    assert again.summary()["nodes"]["add"] == {
+        "status": "cached",
+        "metrics": {},
+        "error": "",
+        "cached_from": first.run_id,
+    }
+
+
+def test_inputs_count_by_content_not_by_which_run_made_them(tmp_path: Path) -> None:
+    local = engine(tmp_path)
+    local.run(compiled(), flow_name="sums")
+    # A setting the first block does not use: it runs again, writes the same table, and what
+    # is downstream of it is reused.
+    noted = local.run(compiled(note="same numbers"), flow_name="sums")
+    assert statuses(noted) == {"make": "succeeded", "add": "cached", "report": "cached"}
+    assert executed(local, noted) == 1
+    # A setting that changes the table: everything downstream runs again.
+    more = local.run(compiled(count=6), flow_name="sums")
+    assert statuses(more) == dict.fromkeys(["make", "add", "report"], "succeeded")
+    assert more.nodes["report"].metrics == {"total": 15.0}
+
+
+def test_caching_off_for_a_run_or_a_node_runs_it(tmp_path: Path) -> None:
+    local = engine(tmp_path)
+    local.run(compiled(cache_report=False), flow_name="sums")
+    node_off = local.run(compiled(cache_report=False), flow_name="sums")
+    assert statuses(node_off) == {"make": "cached", "add": "cached", "report": "succeeded"}
+    run_off = local.run(compiled(), flow_name="sums", cache=False)
+    assert not run_off.cache
+    assert statuses(run_off) == dict.fromkeys(["make", "add", "report"], "succeeded")
+    assert executed(local, run_off) == 3
+
+
+def test_an_unusable_cache_folder_lets_the_run_go_on_and_says_so(tmp_path: Path) -> None:
+    tmp_path.joinpath("cache").write_text("a file where the cache folder should be")
+    local = engine(tmp_path)
+    record = local.run(compiled(), flow_name="sums")
+    assert record.status is Status.SUCCEEDED
+    assert len(record.notes) == 1 and "result cache could not be used" in record.notes[0]
+    again = local.run(compiled(), flow_name="sums")
+    assert executed(local, again) == 3
+
+
+def test_a_full_cache_keeps_nothing_too_big_and_runs_again(tmp_path: Path) -> None:
+    local = engine(tmp_path, DESIGNER_CACHE_MB="0.000005")  # five bytes
+    local.run(compiled(count=50), flow_name="sums")
+    again = local.run(compiled(count=50), flow_name="sums")
+    # The table (140 bytes) does not fit; the 4-byte total does, and metrics are only metadata.
+    assert statuses(again) == {"make": "succeeded", "add": "cached", "report": "cached"}
+    assert executed(local, again) == 1
+    assert not again.notes
