@@ -1,5 +1,10 @@
 """Wall time of the 5-block iris flow through the local engine against one plain sklearn script.
 
+Three ways of ours: the engine alone (``LocalEngine.run`` with caching off, compile excluded),
+the whole ``designer run`` process in a fresh home (nothing cached: every block runs), and the
+whole process again in that home, where only the evaluation runs (the fixture turns caching off
+for it) and every other block reuses its result.
+
 Run from the repository root: ``.venv/bin/python bench/local_run_bench.py [--quick]``.
 See bench/README.md for what is measured.
 """
@@ -45,7 +50,7 @@ def compile_iris() -> tuple[str, CompiledFlow]:
 def run_ours(engine: LocalEngine, compiled: CompiledFlow, flow_name: str) -> OursRun:
     """From the engine's start (worker launch) to the finished run record; compile excluded."""
     start = time.perf_counter()
-    record = engine.run(compiled, flow_name=flow_name)
+    record = engine.run(compiled, flow_name=flow_name, cache=False)
     seconds = time.perf_counter() - start
     if record.status is not Status.SUCCEEDED:
         errors = {n: r.error for n, r in record.nodes.items() if r.error}
@@ -68,25 +73,51 @@ def run_plain(out_dir: Path) -> float:
     return seconds
 
 
-def print_totals(ours: list[OursRun], plain: list[float]) -> None:
+def run_process(home: Path) -> float:
+    """From process start to process end of ``designer run`` of the iris flow in ``home``."""
+    env = {**os.environ, "DESIGNER_HOME": str(home)}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "designer.cli", "run", str(FLOW_FILE), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"designer run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return seconds
+
+
+def print_totals(
+    ours: list[OursRun], cold: list[float], rerun: list[float], plain: list[float]
+) -> None:
     ours_s = [run.seconds for run in ours]
+
+    def row(name: str, values: list[float]) -> list[str]:
+        return [
+            name,
+            f"{min(values):.2f}",
+            f"{median(values):.2f}",
+            f"{median(values) / median(plain):.2f}",
+        ]
+
     rows = [
-        ["ours: LocalEngine.run", f"{min(ours_s):.2f}", f"{median(ours_s):.2f}"],
-        ["plain: one sklearn script", f"{min(plain):.2f}", f"{median(plain):.2f}"],
+        row("ours: LocalEngine.run, caching off", ours_s),
+        row("ours: designer run process, nothing cached", cold),
+        row("ours: designer run process, evaluation only", rerun),
+        row("plain: one sklearn script process", plain),
         [
-            "ratio ours/plain",
-            f"{min(ours_s) / min(plain):.2f}",
-            f"{median(ours_s) / median(plain):.2f}",
-        ],
-        [
-            f"overhead per step ((ours - plain) / {STEPS}), s",
+            f"engine overhead per step ((engine - plain) / {STEPS}), s",
             f"{(min(ours_s) - min(plain)) / STEPS:.2f}",
             f"{(median(ours_s) - median(plain)) / STEPS:.2f}",
+            "",
         ],
     ]
     print()
     print(f"Iris flow, {len(ours)} run(s) each, interleaved (seconds)")
-    print_table(["", "min", "median"], rows)
+    print_table(["", "min", "median", "median / plain"], rows)
 
 
 def _node_rows(records: list[RunRecord]) -> list[tuple[str, list[float]]]:
@@ -156,11 +187,16 @@ def main() -> None:
             run_plain(plain_dir)
         ours: list[OursRun] = []
         plain: list[float] = []
+        cold: list[float] = []
+        rerun: list[float] = []
         for index in range(runs):
             print(f"  run {index + 1}/{runs}", flush=True)
             ours.append(run_ours(engine, compiled, flow_name))
+            fresh_home = Path(tmp) / f"process-{index}"
+            cold.append(run_process(fresh_home))
+            rerun.append(run_process(fresh_home))
             plain.append(run_plain(plain_dir))
-    print_totals(ours, plain)
+    print_totals(ours, cold, rerun, plain)
     print_nodes([run.record for run in ours])
 
 

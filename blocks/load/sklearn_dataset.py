@@ -36,10 +36,13 @@ def load_sklearn_dataset(dataset: str, data: Output[Dataset]) -> None:
 
 @functools.cache
 def sample_schema(name: str) -> TableSchema:
-    from blocks.runtime.sklearn_data import load_sample
+    """The sample's columns as written down (``sample_columns``): checking a flow never loads
+    the data, nor imports scikit-learn."""
+    from blocks.runtime.sample_columns import COLUMNS
+    from blocks.runtime.sklearn_data import SAMPLES
 
-    table = load_sample(name)
-    return TableSchema(tuple(map(str, table.frame.columns)), table.target, table.task)
+    sample = SAMPLES[name]
+    return TableSchema(COLUMNS[name], sample.target, sample.task)
 
 
 def infer(params: Params, inputs: Mapping[str, TableSchema | None]) -> Inference:

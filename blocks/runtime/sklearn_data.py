@@ -10,8 +10,10 @@ holds ("species"), which is also what the Models page says a model predicts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from blocks.runtime.tables import Table
+if TYPE_CHECKING:  # pandas is imported when a sample is loaded, not to name its target
+    from blocks.runtime.tables import Table
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ def load_sample(name: str) -> Table:
     sample = _sample(name)
     import pandas as pd
     import sklearn.datasets
+
+    from blocks.runtime.tables import Table
 
     bunch = getattr(sklearn.datasets, sample.loader)(as_frame=True)
     frame = bunch.frame.rename(columns={"target": sample.target})

@@ -7,6 +7,8 @@ second recommended option; a hash made with older parameters is upgraded at the 
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -15,9 +17,14 @@ MIN_LENGTH = 8
 MAX_LENGTH = 1024
 
 _hasher = PasswordHasher()
-#: Verified against when the account does not exist, so a wrong user name takes as long as a
-#: wrong password and the timing does not tell which names exist.
-_DUMMY_HASH = _hasher.hash("a password nobody has")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so a wrong user name takes as long as
+    a wrong password and the timing does not tell which names exist. Made on first use: a
+    command that never checks a password does not pay for hashing one."""
+    return _hasher.hash("a password nobody has")
 
 
 class WeakPassword(ValueError):
@@ -59,7 +66,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from blocks.runtime.model_registry import NAME_PATTERN
+from blocks.runtime.model_names import NAME_PATTERN
 from designer.flow.validate import ModelNameCheck
 from designer.store.access import Actor
 from designer.store.models import deploy_refusal

@@ -21,10 +21,13 @@ BENCHES = [
     ("canvas_bench.py", ["--smallest"], "designer 5: visible"),
     # 10 and 100 nodes, best of 2; validation of 1000 nodes, 5 runs.
     ("compile_bench.py", ["--quick"], "Validation alone: median of 5 runs"),
+    # One process of each kind: validate and compile of the iris flow against importing kfp.
+    ("cli_start_bench.py", ["--repeat", "1"], "median / import kfp"),
     # A generated CSV of about 1 MB, one upload and one pandas read.
     ("dataset_bench.py", ["--megabytes", "1", "--repeat", "1"], "ratio ours/baseline"),
-    # The 5-block iris flow once, no warm-up, and the plain script once.
-    ("local_run_bench.py", ["--quick"], "(record: started -> finished)"),
+    # The 5-block iris flow once each way (engine, designer run cold and cached), no warm-up,
+    # and the plain script once.
+    ("local_run_bench.py", ["--quick"], "designer run process, evaluation only"),
     ("session_memory_bench.py", ["--smallest"], "Opening: 2 tabs"),
     # Two people, 1 s of each side on SQLite and on PostgreSQL (the local server's `test`).
     (
