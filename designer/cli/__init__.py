@@ -13,28 +13,19 @@ import sys
 from collections.abc import Sequence
 
 from designer import __version__
-from designer.cli import (
-    blocks,
-    datasets,
-    db,
-    export,
-    flows,
-    import_pipeline,
-    models,
-    runs,
-    schedules,
-    serve,
-    templates,
-    users,
-)
-from designer.cli.common import USAGE, UsageError
 
-__all__ = ["UsageError", "main"]
+__all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["run"] and not {"-h", "--help"} & set(arguments):
+        _prestart()
+    # Imported only now: a run's worker is already starting while this loads.
+    from designer.cli.common import USAGE, UsageError
+
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     try:
         return int(args.handler(args))
     except UsageError as exc:
@@ -44,7 +35,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _prestart() -> None:
+    """Start a local run's worker before anything else (``designer.runs.prestart``): it
+    imports what blocks need while this process reads, checks and compiles the flow."""
+    from designer.runs import prestart
+    from designer.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except ValueError:  # a bad setting: the command itself says so
+        return
+    prestart.begin(settings)
+
+
 def _parser() -> argparse.ArgumentParser:
+    from designer.cli import (
+        blocks,
+        datasets,
+        db,
+        export,
+        flows,
+        import_pipeline,
+        models,
+        runs,
+        schedules,
+        serve,
+        templates,
+        users,
+    )
+
     parser = argparse.ArgumentParser(
         prog="designer", description="Build, check, compile and run machine-learning flows."
     )

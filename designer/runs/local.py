@@ -25,10 +25,8 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -43,17 +41,18 @@ from designer.runs.cache_plan import plan_cache
 from designer.runs.cache_service import CachePlan, CacheService, start_service
 from designer.runs.local_log import LogReader, TaskFinished, TaskLog, TaskStarted, error_line
 from designer.runs.local_worker import ARGUMENTS_FILE, ARTIFACTS_DIR, PIPELINE_FILE
+from designer.runs.prestart import Prestarted
 from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status
-from designer.runs.sandbox import (
-    SandboxPipes,
-    choose_sandbox,
-    options_through_fd,
-    run_mounts,
-    sandbox_pid,
-)
+from designer.runs.sandbox import SandboxPipes
 from designer.runs.task_cache import Reused, TaskCache
-from designer.runs.task_channel import CHANNEL_VAR, Channel
-from designer.runs.worker_env import make_worker_dirs, worker_env
+from designer.runs.task_channel import Channel, ChannelClosed
+from designer.runs.worker_env import make_worker_dirs
+from designer.runs.worker_process import (
+    ChannelPipes,
+    new_run_id,
+    start_process,
+    worker_command,
+)
 from designer.settings import Settings, load_settings
 
 RECORD_FILE = "record.json"
@@ -112,6 +111,7 @@ class LocalEngine:
         cache: bool = True,
         rerun_from: str = "",
         owner: str = "",
+        prestarted: Prestarted | None = None,
     ) -> LocalRun:
         """Start a run in a worker process; raises SandboxUnavailable before anything starts
         when DESIGNER_SANDBOX=bwrap and bubblewrap cannot be used, and MissingArguments when a
@@ -120,38 +120,32 @@ class LocalEngine:
         ``cache=False``: no node reuses an earlier result (each node's own setting is in the
         compiled flow). ``owner``: who runs it, for which results a run of their own code may
         share (``designer.runs.cache_service``). ``rerun_from`` is only recorded.
+        ``prestarted``: a worker started earlier (``designer.runs.prestart``), used when it was
+        started as this run needs it (same settings, nothing to read, no network), else
+        stopped.
         """
         require_arguments(compiled, arguments)
-        sandbox = choose_sandbox(self.settings)
-        run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
-        run_dir = self.runs_dir / run_id
-        run_dir.mkdir(parents=True)
+        if prestarted is not None and not prestarted.fits(compiled, self.settings, self.env):
+            prestarted.discard()
+            prestarted = None
+        if prestarted is not None:
+            run_id, run_dir, worker = prestarted.run_id, prestarted.run_dir, prestarted.worker
+        else:
+            run_id = new_run_id()
+            run_dir = self.runs_dir / run_id
+            run_dir.mkdir(parents=True)
+            make_worker_dirs(run_dir)
+            worker = worker_command(
+                run_dir,
+                self.settings,
+                reads=compiled.reads,
+                network=compiled.needs_network,
+                extra_env=self.env,
+            )
         compiled.write(run_dir / PIPELINE_FILE)
         values = {**compiled.parameters, **(arguments or {})}
         (run_dir / ARGUMENTS_FILE).write_text(json.dumps(values))
-        make_worker_dirs(run_dir)
         plan = plan_cache(compiled, self.cache if cache else None, owner=owner)
-        channel_fds = ChannelPipes()
-        env = {
-            **worker_env(run_dir, self.settings, compiled.reads),
-            **(self.env or {}),
-            CHANNEL_VAR: f"{channel_fds.worker[0]},{channel_fds.worker[1]}",
-        }
-        command = [sys.executable, "-m", "designer.runs.local_worker", str(run_dir)]
-        pipes = None
-        if sandbox is not None:
-            readable, hidden = run_mounts(self.settings, compiled.reads)
-            pipes = SandboxPipes(info=os.pipe(), options=os.pipe())
-            sandboxed = sandbox.command(
-                command,
-                run_dir=run_dir,
-                env=env,
-                readable=readable,
-                hidden=[*hidden, self.runs_dir],
-                network=compiled.needs_network,
-                info_fd=pipes.info[1],
-            )
-            command, pipes.payload = options_through_fd(sandboxed, command, pipes.options[0])
         record = RunRecord(
             run_id=run_id,
             flow_name=flow_name,
@@ -174,7 +168,10 @@ class LocalEngine:
             after_run=after_run or self.after_run,
             cache_plan=plan,
         )
-        run.launch(command, env, sandbox=pipes, channel=channel_fds)
+        if prestarted is not None:
+            run.adopt(prestarted)
+        else:
+            run.launch(worker.command, worker.env, sandbox=worker.sandbox, channel=worker.channel)
         return run
 
     def run(
@@ -251,39 +248,35 @@ class LocalRun:
         Every end the worker uses is closed here once it started.
         """
         self._save()
-        read_end, write_end = sandbox.info if sandbox else (None, None)
-        passed = () if sandbox is None else (write_end, sandbox.options[0])
-        passed += () if channel is None else channel.worker
         try:
-            self._process = subprocess.Popen(
-                command,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                text=True,
-                bufsize=1,
-                env=env,
-                cwd=self.run_dir,
-                start_new_session=True,
-                pass_fds=passed,
+            self._process, self._sandbox_pid = start_process(
+                command, env, self.run_dir, sandbox=sandbox, channel=channel
             )
         except OSError as exc:  # the record must not say "running" for a run that never ran
+            if channel is not None:
+                for fd in channel.designer:
+                    os.close(fd)
             with self._lock:
                 self._record.interrupt(time.time(), f"the run could not start: {exc}")
                 self._save_locked()
             raise
-        finally:
-            if sandbox is not None:
-                sandbox.send_options()
-            if write_end is not None:
-                os.close(write_end)
-            if read_end is not None:
-                self._sandbox_pid = sandbox_pid(read_end)
-            if channel is not None:
-                for fd in channel.worker:
-                    os.close(fd)
         if channel is not None:
             start_service(self._cache_service, Channel.from_fds(*channel.designer))
+        self._follow_in_thread()
+
+    def adopt(self, prestarted: Prestarted) -> None:
+        """Follow a worker started before this run's flow was compiled: tell it to go."""
+        self._save()
+        prestarted.used = True
+        self._process, self._sandbox_pid = prestarted.process, prestarted.sandbox_pid
+        channel = Channel.from_fds(*prestarted.worker.channel.designer)
+        # A worker that died meanwhile cannot hear it: the follower reads how it ended.
+        with contextlib.suppress(ChannelClosed):
+            channel.send({"op": "go"})
+        start_service(self._cache_service, channel)
+        self._follow_in_thread()
+
+    def _follow_in_thread(self) -> None:
         self._reader = threading.Thread(target=self._follow, name=f"run-{self.run_id}", daemon=True)
         self._reader.start()
 
@@ -450,16 +443,6 @@ class LocalRun:
 
 def _reuse_line(reused: Reused) -> str:
     return f"Not run: reused the result of run {reused.run_id} (same block, settings and inputs).\n"
-
-
-class ChannelPipes:
-    """The two pipes of a run's channel: each side's (read, write) ends."""
-
-    def __init__(self) -> None:
-        worker_reads, designer_writes = os.pipe()
-        designer_reads, worker_writes = os.pipe()
-        self.worker = (worker_reads, worker_writes)
-        self.designer = (designer_reads, designer_writes)
 
 
 def _call_after_run(after_run: AfterRun, record: RunRecord, run_dir: Path) -> None:

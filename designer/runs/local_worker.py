@@ -19,14 +19,24 @@ ARGUMENTS_FILE = "arguments.json"
 ARTIFACTS_DIR = "artifacts"
 
 
-def run(run_dir: Path) -> None:
+def run(run_dir: Path, *, wait: bool = False) -> None:
+    """Run the pipeline in ``run_dir``; with ``wait``, import first and run once told to go
+    (``designer.runs.prestart``): a worker nobody needs is just stopped."""
     from kfp import components, local
 
     from designer.runs import warm_tasks
-    from designer.runs.task_channel import worker_channel
+    from designer.runs.task_channel import ChannelClosed, worker_channel
 
-    warm_tasks.install(worker_channel())
+    channel = worker_channel()
+    warm_tasks.install(channel)
     warm_tasks.preload()
+    if wait:
+        try:
+            told = channel.receive() if channel is not None else {}
+        except ChannelClosed:
+            return
+        if told.get("op") != "go":
+            return
 
     # Locally the block image is this virtual environment; kfp's advice to use Docker for a
     # custom image would only clutter every block's log.
@@ -42,10 +52,11 @@ def run(run_dir: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m designer.runs.local_worker RUN_DIR", file=sys.stderr)
+    wait = argv[1:] == ["--wait"]
+    if len(argv) != 1 and not wait:
+        print("usage: python -m designer.runs.local_worker RUN_DIR [--wait]", file=sys.stderr)
         return 2
-    run(Path(argv[0]))
+    run(Path(argv[0]), wait=wait)
     return 0
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import json
 import os
 import shutil
@@ -64,7 +65,11 @@ _GROUP = f"run:x:{SANDBOX_GID}:\n"
 _PROBE_TIMEOUT_S = 30.0
 #: What the probe runs inside: not root, and the worker's code importable (a designer installed
 #: in a user's ~/.local, say, would not be).
-_PROBE_CODE = "import os, blocks, designer.runs.local_worker; assert os.getuid() != 0"
+#: Found, not imported: importing kfp would make every run's start wait a second longer.
+_PROBE_CODE = (
+    "import os, importlib.util as u, designer.runs.local_worker; "
+    "assert u.find_spec('blocks') and u.find_spec('kfp') and os.getuid() != 0"
+)
 
 
 class SandboxUnavailable(Exception):
@@ -349,17 +354,16 @@ def _remedy(probe: Probe) -> str:
 
 
 def _python_paths() -> list[Path]:
-    """The interpreter, its standard library and packages, and the project's own two packages."""
-    import blocks
-    import designer
-
+    """The interpreter, its standard library and packages, and the project's own two packages
+    (found, not imported: importing ``blocks`` would load kfp and pandas for nothing)."""
+    packages = [importlib.util.find_spec(name) for name in ("designer", "blocks")]
     paths = [
         Path(sys.base_prefix),
         Path(sys.base_exec_prefix),
         Path(sys.prefix),
         Path(sys.exec_prefix),
         Path(sys.executable).parent,
-        *(Path(module.__file__).parent for module in (designer, blocks) if module.__file__),
+        *(Path(spec.origin).parent for spec in packages if spec is not None and spec.origin),
     ]
     found = [p for p in _unique(map(_resolved, paths)) if p.is_dir()]
     # /usr is mounted anyway; a folder inside another one (the venv's bin) comes with it.

@@ -11,6 +11,8 @@ it is for the operator (the log, the command line), and people using the web app
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -95,10 +97,36 @@ def dispose_engine(url: str) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Bring the database's schema up to date (see ``migrate.upgrade``)."""
+    """Bring the database's schema up to date (see ``migrate.upgrade``); a database already at
+    the newest revision is only asked which one it is (no Alembic to import: a command's start)."""
+    if _revision(engine) == newest_revision():
+        return
     from designer.store.migrate import upgrade  # Alembic is only needed once per engine
 
     upgrade(engine)
+
+
+#: Migration files are named after their revision, numbered one after the other.
+_MIGRATION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
+
+
+@functools.cache
+def newest_revision() -> str:
+    """The revision of the newest migration file (``migrate.head_revision`` as Alembic reads
+    it; tests/unit/store check they agree)."""
+    folder = Path(__file__).with_name("migrations") / "versions"
+    numbers = [m.group(1) for p in folder.iterdir() if (m := _MIGRATION_FILE.match(p.name))]
+    return max(numbers)
+
+
+def _revision(engine: Engine) -> str | None:
+    """The database's revision; None when it has none (new, or made before migrations)."""
+    with engine.connect() as connection:  # an unreachable database raises, as upgrade would
+        try:
+            row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+        except SQLAlchemyError:  # no such table
+            return None
+    return None if row is None else str(row[0])
 
 
 @contextmanager

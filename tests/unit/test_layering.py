@@ -29,6 +29,7 @@ CORE_MODULES = [
     "designer.cli.templates",
     "designer.cli.schedules",
     "designer.cli.users",
+    "designer.cli.users_actions",
     "designer.cluster.kserve",
     "designer.cluster.kube",
     "designer.datasets.library",

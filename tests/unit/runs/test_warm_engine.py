@@ -179,3 +179,57 @@ def test_a_full_cache_keeps_nothing_too_big_and_runs_again(tmp_path: Path) -> No
     assert statuses(again) == {"make": "succeeded", "add": "cached", "report": "cached"}
     assert executed(local, again) == 1
     assert not again.notes
+
+
+def test_a_worker_started_before_compiling_runs_the_flow(tmp_path: Path) -> None:
+    from designer.runs.prestart import Prestarted
+
+    local = engine(tmp_path)
+    waiting = Prestarted(local.settings)
+    record = local.start(compiled(), flow_name="sums", prestarted=waiting).wait()
+    assert record.run_id == waiting.run_id
+    assert record.status is Status.SUCCEEDED and executed(local, record) == 3
+
+
+@pytest.mark.parametrize(
+    "change", ["reads", "network", "settings"], ids=["reads a file", "needs the network", "other"]
+)
+def test_a_worker_started_otherwise_than_the_run_needs_is_stopped(
+    tmp_path: Path, change: str
+) -> None:
+    from dataclasses import replace
+
+    from designer.runs.prestart import Prestarted
+
+    local = engine(tmp_path)
+    waiting = Prestarted(local.settings)
+    flow = compiled()
+    if change == "reads":
+        data = tmp_path / "data.csv"
+        data.write_text("a\n1\n")
+        flow = replace(flow, reads=(str(data),))
+    elif change == "network":
+        flow = replace(flow, needs_network=True)
+    else:
+        local = engine(tmp_path, DESIGNER_CACHE_MB="10")
+    record = local.start(flow, flow_name="sums", prestarted=waiting).wait()
+    assert record.status is Status.SUCCEEDED and record.run_id != waiting.run_id
+    assert waiting.process.poll() is not None and not waiting.run_dir.exists()
+
+
+def test_a_run_command_that_stops_early_leaves_no_worker_behind(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DESIGNER_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "designer.cli", "run", str(tmp_path / "missing.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    runs = tmp_path / "runs"
+    assert not runs.exists() or not any(runs.iterdir())

@@ -353,3 +353,25 @@ def test_processes_migrating_one_new_sqlite_file_at_once_take_turns(tmp_path: Pa
         assert current_revision(engines[0]) == head_revision()
         for engine in engines:
             engine.dispose()
+
+
+def test_the_newest_migration_file_is_alembics_head() -> None:
+    from designer.store.db import newest_revision
+
+    assert newest_revision() == head_revision()
+
+
+def test_a_database_behind_the_newest_revision_is_still_upgraded_on_open(tmp_path: Path) -> None:
+    from designer.store.db import dispose_engine, engine_for
+
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    engine = engine_for(url)
+    dispose_engine(url)
+    _downgrade(engine, "0007")
+    assert current_revision(engine) == "0007"
+    engine.dispose()
+    reopened = engine_for(url)
+    try:
+        assert current_revision(reopened) == head_revision()
+    finally:
+        dispose_engine(url)
