@@ -28,6 +28,7 @@ from designer.ui.blocks.catalogue_state import BlocksState
 from designer.ui.blocks.editor_state import BlockEditorState
 from designer.ui.blocks.importing import ImportState
 from designer.ui.blocks.sharing import BlockShareState
+from designer.ui.compare import page as compare_page
 from designer.ui.datasets_state import DatasetsState, DatasetState, DeleteState, StorageState
 from designer.ui.editor import page as editor
 from designer.ui.editor import run_panel, style
@@ -163,6 +164,12 @@ app.add_page(
     route="/models",
     title="Designer · Models",
     on_load=[signed_in, models.ModelsState.load],
+)
+app.add_page(
+    compare_page.page,
+    route="/runs/compare",
+    title="Designer · Compare runs",
+    on_load=[signed_in, compare_page.CompareState.load],
 )
 app.add_page(
     signin.sign_in_page,

@@ -1,7 +1,7 @@
 // One block on the canvas: icon and title, typed ports as handles, run status and problems.
 import { memo, useContext } from 'react';
 import { Handle, Position, useStore } from '@xyflow/react';
-import { Ban, Check, Clock, LoaderCircle, SkipForward, TriangleAlert, X } from 'lucide-react';
+import { Ban, Check, Clock, History, LoaderCircle, SkipForward, TriangleAlert, X } from 'lucide-react';
 import { CanvasContext } from './context.js';
 import { blockIcon } from './icons.js';
 import { useKeyed } from './stores.js';
@@ -49,6 +49,7 @@ const STATUS = {
   failed: { icon: X, label: 'Failed' },
   skipped: { icon: SkipForward, label: 'Skipped' },
   cancelled: { icon: Ban, label: 'Cancelled' },
+  cached: { icon: History, label: 'Cached: reused an earlier result' },
 };
 
 function PortRow({ port, direction }) {
@@ -110,6 +111,9 @@ function BlockNode({ id, data, selected }) {
   if (status) classes.push(`dc-node-${status}`);
   if (count) classes.push('dc-node-problems');
   if (!block) classes.push('dc-node-unknown');
+  // What changed since another run's version (the compare page, marks.css).
+  const mark = canvas.marks?.[id];
+  if (mark) classes.push(`dc-mark-${mark}`);
   const root = {
     className: classes.join(' '),
     'data-testid': 'canvas-node',
@@ -118,6 +122,7 @@ function BlockNode({ id, data, selected }) {
     'data-status': status ?? '',
     'data-problems': count,
     'data-selected': selected ? 'true' : 'false',
+    'data-mark': mark ?? '',
   };
   if (far) {
     const rows = Math.max(inputs.length, outputs.length);

@@ -16,6 +16,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import { ColorModeContext } from '$/utils/context';
 import './canvas.css';
+import './marks.css';
 import BlockNode, { isFarOf } from './BlockNode.jsx';
 import NoteNode, { NOTE_SIZE } from './NoteNode.jsx';
 import {
@@ -133,6 +134,7 @@ function Canvas(props) {
     canUndo = false,
     canRedo = false,
     readOnly = false,
+    marks = NO_VALUES,
   } = props;
   const rf = useReactFlow();
   const store = useStoreApi();
@@ -171,8 +173,9 @@ function Canvas(props) {
       problems: stores.current.problems,
       readOnly: !!readOnly,
       editNote: emit.edit,
+      marks: marks ?? NO_VALUES,
     }),
-    [blocksById, allBlocks, readOnly, emit],
+    [blocksById, allBlocks, readOnly, emit, marks],
   );
 
   // ----- the scene, read once; then the server's ops, each applied once in seq order ---------

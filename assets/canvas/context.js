@@ -23,4 +23,5 @@ export const STATUS_COLORS = {
   failed: 'var(--red-9)',
   skipped: 'var(--gray-6)',
   cancelled: 'var(--gray-6)',
+  cached: 'var(--teal-9)',
 };

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from designer.cli.common import (
     engine_and_actor,
     print_json,
 )
+from designer.cli.stored_runs import cmd_run_stored, wants_stored_flow
 from designer.flow.document import Flow
 from designer.runs.compare import Comparison, compare_models, model_names
 from designer.runs.record import RunRecord, Status
@@ -27,11 +29,33 @@ if TYPE_CHECKING:
 
 
 def add_parsers(sub: Any) -> None:
-    p = sub.add_parser("run", help="run a flow on this machine (kfp.local)")
-    p.add_argument("flow", type=Path)
+    p = sub.add_parser(
+        "run",
+        help="run a flow on this machine (kfp.local): a flow file, or with --as a stored flow",
+    )
+    p.add_argument(
+        "flow",
+        nargs="?",
+        metavar="FLOW",
+        help="a flow file; with --as also a stored flow's id or name (recorded in its history)",
+    )
     p.add_argument("--json", action="store_true")
     _add_param_option(p)
     add_as_option(p)
+    p.add_argument(
+        "--no-cache", action="store_true", help="run every block: reuse no earlier result"
+    )
+    p.add_argument(
+        "--rerun",
+        metavar="RUN_ID",
+        help="rerun this stored run's version with its parameter values (needs --from, --as)",
+    )
+    p.add_argument(
+        "--from",
+        dest="from_node",
+        metavar="NODE",
+        help="with --rerun: the block to run again, with every block after it",
+    )
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("submit", help="submit a flow to a Kubeflow Pipelines cluster")
@@ -60,10 +84,13 @@ def _add_param_option(parser: argparse.ArgumentParser) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from designer.flow.compile import MissingArguments
+    from designer.runs import prestart
     from designer.runs.local import LocalEngine
     from designer.runs.sandbox import SandboxUnavailable
 
-    checked = checked_and_compiled(args.flow, args.as_user)
+    if wants_stored_flow(args):
+        return cmd_run_stored(args, _param_pairs(args.param))
+    checked = checked_and_compiled(Path(args.flow), args.as_user)
     if checked is None:
         return 1
     flow, compiled = checked
@@ -77,7 +104,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         after_run=_publisher(settings, args.as_user),
     )
     try:
-        run = engine.start(compiled, flow_name=flow.name, arguments=_param_values(flow, args.param))
+        run = engine.start(
+            compiled,
+            flow_name=flow.name,
+            arguments=_param_values(flow, args.param),
+            cache=not args.no_cache,
+            prestarted=prestart.take(),  # started by designer.cli.main for this run
+        )
     except MissingArguments as exc:
         raise UsageError(str(exc)) from exc
     except SandboxUnavailable as exc:
@@ -93,12 +126,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _publisher(settings: Settings, as_user: str | None) -> AfterRun:
-    """Publish the run's deployed models for ``--as`` (without it: the machine's operator)."""
-    from blocks.runtime.model_bundle import BUNDLE_KIND
-    from designer.models.publish import publish_deployments
-    from designer.store.db import engine_for
+    """Publish the run's deployed models for ``--as`` (without it: the machine's operator).
+
+    What publishing needs (pandas among it) is imported in the background while the run goes,
+    not before it starts, nor after it ends.
+    """
+    threading.Thread(target=_import_publishing, name="import-publishing", daemon=True).start()
 
     def publish(record: RunRecord, run_dir: Path) -> None:
+        from blocks.runtime.model_bundle import BUNDLE_KIND
+        from designer.models.publish import publish_deployments
+        from designer.store.db import engine_for
+
         outputs = (out for node in record.nodes.values() for out in node.outputs.values())
         if not any(out.metadata.get("kind") == BUNDLE_KIND for out in outputs):
             return  # no model to deploy: no need for the database
@@ -112,6 +151,10 @@ def _publisher(settings: Settings, as_user: str | None) -> AfterRun:
         )
 
     return publish
+
+
+def _import_publishing() -> None:
+    import designer.models.publish  # noqa: F401
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -142,6 +185,17 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if args.wait:
         return 0 if record.status is Status.SUCCEEDED else 1
     return 0
+
+
+def _param_pairs(pairs: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` overrides as text, for a stored flow (its version checks the types)."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param expects NAME=VALUE; found {pair!r}")
+        values[name] = raw
+    return values
 
 
 def _param_values(flow: Flow, pairs: list[str]) -> dict[str, Any]:
@@ -196,10 +250,14 @@ def print_record(record: RunRecord, *, as_json: bool, flow: Flow | None = None) 
         print(f"  {node_id:<24} {node.status!s:<10} {metrics}")
         if node.error:
             print(f"  {'':<24} {node.error}")
+        if node.cached_from:
+            print(f"  {'':<24} reused the result of run {node.cached_from}")
         if node_id in reports:
             _print_classes(reports[node_id])
     for table in compare_models(record, model_names(flow) if flow is not None else None):
         _print_comparison(table)
+    for note in record.notes:
+        print(note)
     if record.error:
         print(record.error)
     if record.url:

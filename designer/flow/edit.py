@@ -110,12 +110,20 @@ class SetBlock(_Edit):
     params: dict[str, Any]
 
 
+class SetCache(_Edit):
+    """Whether a run may reuse the node's earlier result for the same inputs."""
+
+    kind: Literal["cache"]
+    node: str
+    cache: bool
+
+
 Edit = Annotated[
-    Move | Add | Connect | Remove | SetParams | SetLabel | Rename | SetBlock,
+    Move | Add | Connect | Remove | SetParams | SetLabel | Rename | SetBlock | SetCache,
     Field(discriminator="kind"),
 ]
 _EDIT = TypeAdapter(Edit)
-KINDS = ("move", "add", "connect", "remove", "params", "label", "rename", "block")
+KINDS = ("move", "add", "connect", "remove", "params", "label", "rename", "block", "cache")
 
 
 def parse_edit(data: Any) -> Edit:
@@ -157,6 +165,8 @@ def describe_edit(data: dict[str, Any]) -> str:
         return "Rename block"
     if kind == "block":
         return "Update block"
+    if kind == "cache":
+        return "Reuse earlier results" if data.get("cache") else "Always run again"
     return "Rename flow"
 
 
@@ -237,6 +247,10 @@ def _set_block(flow: Flow, edit: SetBlock) -> None:
     node.params = {k: v for k, v in edit.params.items() if v is not None}
 
 
+def _set_cache(flow: Flow, edit: SetCache) -> None:
+    _node(flow, edit.node).cache = edit.cache
+
+
 def _node(flow: Flow, node_id: str) -> Node:
     node = flow.node(node_id)
     if node is None:
@@ -259,6 +273,7 @@ _APPLY: dict[type[BaseModel], Any] = {
     SetLabel: _set_label,
     Rename: _rename,
     SetBlock: _set_block,
+    SetCache: _set_cache,
 }
 
 

@@ -15,7 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, TypeVar
 
 from blocks.catalogue import get_block
 from designer.flow.document import Flow
@@ -32,6 +32,8 @@ CLASSIFICATION = "classification"
 REGRESSION = "regression"
 #: Which way a row's best value lies; "" for a metric not in METRIC_RULES.
 Better = Literal["higher", "lower", ""]
+#: A table cell holding a number: a model's here, a run's in ``designer.runs.run_compare``.
+Cell = TypeVar("Cell", bound=Number)
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def compare_models(record: RunRecord, names: Mapping[str, str] | None = None) ->
     """
     groups: dict[str, dict[str, Mapping[str, float]]] = {}
     for node_id, node in record.nodes.items():
-        scores = _scores(node)
+        scores = scored_metrics(node)
         kind = _kind(scores)
         if kind is not None:
             groups.setdefault(kind, {})[node_id] = scores
@@ -128,7 +130,7 @@ def model_names(flow: Flow) -> dict[str, str]:
 # -- building a table ----------------------------------------------------------------------
 
 
-def _scores(node: NodeRun) -> Mapping[str, float]:
+def scored_metrics(node: NodeRun) -> Mapping[str, float]:
     """The metrics a node's column can show: none for a failed node, whose numbers (if any)
     would not describe a finished evaluation; residual summaries describe one model only."""
     if node.status in (Status.FAILED, Status.CANCELLED):
@@ -184,12 +186,12 @@ def _row(name: str, scored: Mapping[str, Mapping[str, float]]) -> CompareRow:
     better: Better = ""
     if rule is not None:
         better = "higher" if rule.higher_is_better else "lower"
-        for cell in _winners(cells, rule.higher_is_better):
+        for cell in best_cells(cells, rule.higher_is_better):
             cell["best"] = True
     return {"name": name, "label": metric_label(name), "better": better, "cells": cells}
 
 
-def _winners(cells: list[CompareCell], higher_is_better: bool) -> list[CompareCell]:
+def best_cells(cells: list[Cell], higher_is_better: bool) -> list[Cell]:
     """The cells holding the row's best value. Values that read the same in the table tie: a
     difference nobody can see is no win. Empty when every number ties."""
     numbers = [cell for cell in cells if cell["value"] is not None]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from designer.flow.document import Flow
 from designer.runs.record import RunRecord, Status
 from designer.store.access import (
     Actor,
@@ -29,7 +30,7 @@ from designer.store.access import (
     signed_in,
 )
 from designer.store.db import StoreError, session_scope
-from designer.store.tables import FlowRow, RunRow
+from designer.store.tables import FlowRow, RunRow, UserRow
 
 #: Which metric sums a run up in the run list, by preference: the first of these that any node
 #: logged. Classification scores come before regression ones, higher-is-better before errors.
@@ -63,6 +64,19 @@ class RunSummary:
     error: str
     #: The schedule that started it (``designer.store.schedules``); None when a person did.
     schedule_id: str | None = None
+    #: Who started it (for a scheduled run: the schedule's owner); None for runs from before
+    #: accounts, or whose person was deleted. ``started_by`` is their display name, or "".
+    user_id: str | None = None
+    started_by: str = ""
+    #: The flow-parameter values it used, defaults included.
+    arguments: dict[str, Any] = field(default_factory=dict)
+    #: The node a "rerun from here" started from; "" for a whole run.
+    rerun_from: str = ""
+    #: False when it ran with caching off: no node could reuse an earlier result.
+    cache: bool = True
+    #: Its nodes, and how many of them reused an earlier run's result ("cached").
+    node_count: int = 0
+    cached_nodes: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,15 @@ class StoredRun:
     flow_id: str
     flow_version: int
     record: RunRecord
+
+    def arguments_for(self, flow: Flow) -> dict[str, Any]:
+        """The values this run used for the parameters ``flow`` still declares (for a rerun):
+        a parameter removed since has nowhere to go, one added since keeps its default."""
+        return {
+            name: value
+            for name, value in self.record.arguments.items()
+            if flow.param(name) is not None
+        }
 
 
 def headline_metric(record: RunRecord) -> tuple[str, float] | None:
@@ -150,20 +173,26 @@ def list_runs(
     with session_scope(engine) as session:
         require_flow(session, actor, flow_id, Role.VIEWER)
         rows = session.exec(
-            select(*_SUMMARY_COLUMNS)
+            select(*_SUMMARY_COLUMNS, UserRow.display_name)
+            .join(UserRow, col(UserRow.id) == col(RunRow.user_id), isouter=True)
             .where(RunRow.flow_id == flow_id)
             .order_by(col(RunRow.started_at).desc(), col(RunRow.id).desc())
             .limit(limit)
         ).all()
-    return [_summary(row) for row in rows]
+    return [_summary(row[:-1], started_by=row[-1] or "") for row in rows]
 
 
 def get_run_record(engine: Engine, actor: Actor | None, run_id: str) -> RunRecord:
     """The latest record stored for the run, for someone who may see its flow."""
+    return get_stored_run(engine, actor, run_id).record
+
+
+def get_stored_run(engine: Engine, actor: Actor | None, run_id: str) -> StoredRun:
+    """The run's latest record and the flow version it ran, for someone who may see its flow."""
     signed_in(actor)  # nobody signed in learns nothing, not even which run ids exist
     with session_scope(engine) as session:
         found = session.exec(
-            select(RunRow.flow_id, RunRow.record).where(RunRow.id == run_id)
+            select(RunRow.flow_id, RunRow.flow_version, RunRow.record).where(RunRow.id == run_id)
         ).first()
         if found is None:
             raise RunNotFound(run_id)
@@ -171,7 +200,7 @@ def get_run_record(engine: Engine, actor: Actor | None, run_id: str) -> RunRecor
             require_flow(session, actor, found[0], Role.VIEWER)
         except FlowNotFound as exc:
             raise RunNotFound(run_id) from exc
-    return RunRecord.from_dict(json.loads(found[1]))
+    return StoredRun(found[0], found[1], RunRecord.from_dict(json.loads(found[2])))
 
 
 def unfinished_runs(engine: Engine) -> list[RunSummary]:
@@ -253,6 +282,8 @@ _SETTLED_COLUMNS = (
     "headline_value",
     "error",
     "record",
+    "node_count",
+    "cached_nodes",
 )
 
 #: The columns a RunSummary is made of, in the order of its fields.
@@ -269,12 +300,36 @@ _SUMMARY_COLUMNS = (
     RunRow.headline_value,
     RunRow.error,
     RunRow.schedule_id,
+    RunRow.user_id,
+    RunRow.arguments,
+    RunRow.rerun_from,
+    RunRow.cache,
+    RunRow.node_count,
+    RunRow.cached_nodes,
 )
+#: The RunSummary fields those columns fill, in order (``started_by`` comes from a join).
+_SUMMARY_FIELDS = tuple(f.name for f in fields(RunSummary) if f.name != "started_by")
 
 
-def _summary(row: Any) -> RunSummary:
-    values = dict(zip((f.name for f in fields(RunSummary)), row, strict=True))
-    return RunSummary(**{**values, "status": Status(values["status"])})
+def _summary(row: Any, started_by: str = "") -> RunSummary:
+    values = dict(zip(_SUMMARY_FIELDS, row, strict=True))
+    return RunSummary(
+        **{
+            **values,
+            "status": Status(values["status"]),
+            "arguments": _arguments(values["arguments"]),
+            "started_by": started_by,
+        }
+    )
+
+
+def _arguments(stored: str | None) -> dict[str, Any]:
+    """The stored parameter values; {} for anything that is not a JSON object."""
+    try:
+        found = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _run_values(flow_id: str, flow_version: int, record: RunRecord) -> dict[str, Any]:
@@ -297,6 +352,11 @@ def _run_values(flow_id: str, flow_version: int, record: RunRecord) -> dict[str,
         "headline_value": headline[1] if headline else None,
         "error": _run_error(record),
         "record": json.dumps(record.to_dict()),
+        "arguments": json.dumps(record.arguments, default=str),
+        "rerun_from": record.rerun_from,
+        "cache": record.cache,
+        "node_count": len(record.nodes),
+        "cached_nodes": sum(node.status is Status.CACHED for node in record.nodes.values()),
     }
 
 

@@ -244,6 +244,15 @@ class RunRow(SQLModel, table=True):
     #: The schedule that started it; None for runs people started. Not a foreign key: a run
     #: stays marked scheduled after its schedule is deleted.
     schedule_id: str | None = Field(default=None, max_length=32)
+    #: The flow-parameter values the run used (``RunRecord.arguments``), as JSON.
+    arguments: str = Field(default="{}", sa_type=Text)
+    #: The node a "rerun from here" started from; "" for a whole run.
+    rerun_from: str = Field(default="", max_length=200)
+    #: False when the run was started with caching off (every node ran).
+    cache: bool = True
+    #: The run's nodes, and how many of them reused an earlier run's result.
+    node_count: int = 0
+    cached_nodes: int = 0
 
 
 class SessionRow(SQLModel, table=True):

@@ -154,6 +154,7 @@ def test_a_second_cluster_run_is_cancelled_from_the_editor(
     page = editor.page
     editor.import_flow(FLOWS / "iris_classification.json")
     page.get_by_test_id("run-button").click()
+    page.get_by_test_id("run-confirm").click()  # the flow's parameter at its default
     summary = page.get_by_test_id("run-summary")
     expect(summary).to_have_attribute("data-status", "running", timeout=60_000)
     page.get_by_test_id("run-cancel").click()

@@ -99,6 +99,7 @@ def test_run_a_five_block_flow_and_see_its_results(editor: Editor) -> None:
     run = page.get_by_test_id("run-button")
     expect(run).to_be_enabled()
     run.click()
+    page.get_by_test_id("run-confirm").click()  # the flow's parameter at its default
 
     expect(page.get_by_test_id("run-summary")).to_be_visible()
     for node_id in ("load", "split", "train", "evaluate", "deploy"):

@@ -71,6 +71,7 @@ def test_a_running_flow_is_cancelled(editor: Editor) -> None:
     page = editor.page
     editor.import_flow(FLOWS / "iris_classification.json")
     page.get_by_test_id("run-button").click()
+    page.get_by_test_id("run-confirm").click()  # the flow's parameter at its default
     page.get_by_test_id("run-cancel").click()
     expect(page.get_by_test_id("run-summary")).to_have_attribute(
         "data-status", "cancelled", timeout=RUN_TIMEOUT_MS

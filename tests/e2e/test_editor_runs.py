@@ -53,6 +53,7 @@ def test_a_failed_block_shows_its_error_and_the_rest_are_skipped(
     path.write_text(json.dumps(doc))
     editor.import_flow(path)
     page.get_by_test_id("run-button").click()
+    page.get_by_test_id("run-confirm").click()  # the flow's parameter at its default
     expect(editor.node("load")).to_have_attribute("data-status", "failed", timeout=RUN_TIMEOUT_MS)
     expect(page.get_by_test_id("run-summary")).to_have_attribute("data-status", "failed")
     for node_id in ("split", "train", "evaluate", "deploy"):

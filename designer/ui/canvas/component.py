@@ -50,6 +50,9 @@ class FlowCanvas(rx.NoSSRComponent):
     read_only: rx.Var[bool] = field(
         doc="Look but do not change: no dragging, connecting, deleting, dropping or pasting."
     )
+    marks: rx.Var[dict[str, str]] = field(
+        doc='Node id -> "added" or "changed": what differs from another version (compare page).'
+    )
 
     on_edit: rx.EventHandler[passthrough_event_spec(dict[str, Any])] = field(
         doc="An edit dict (move, add, connect, remove) when a gesture ends."

@@ -21,6 +21,7 @@ from designer.ui.gallery_views import template_card
 READ_ONLY_REASON = {
     "flow": "this flow is shared with you to view only: duplicate it to change it",
     "version": "this is an old version: restore it, or go back to the latest to edit",
+    "run": "this is the version an old run ran: go back to the current flow to edit",
     "link": "a shared link opens a flow to view only",
     "template": "this is a template: use it to get your own copy you can change and run",
 }

@@ -13,8 +13,10 @@ from designer.ui.canvas.scene import accepts_table, block_descriptions
 from designer.ui.editor.files import FilesState
 from designer.ui.editor.palette import palette
 from designer.ui.editor.panel_resizer import panel_resizer
+from designer.ui.editor.params_panel import params_panel
 from designer.ui.editor.problems import problems_panel, shortcuts_dialog
 from designer.ui.editor.properties import properties_panel
+from designer.ui.editor.run_dialog import run_dialog, run_options_button
 from designer.ui.editor.run_panel import run_panel
 from designer.ui.editor.run_state import RunState
 from designer.ui.editor.schedule_views import schedule_button, schedule_dialog
@@ -64,7 +66,7 @@ def run_button() -> rx.Component:
     button = rx.button(
         rx.cond(RunState.running, rx.spinner(size="2"), rx.icon("play", size=16)),
         rx.cond(RunState.running, "Running…", "Run"),
-        on_click=RunState.start_run,
+        on_click=lambda: RunState.start_run(),  # not the click: values come from the dialog
         disabled=(EditorState.run_blocker != "") | RunState.running,
         custom_attrs={"data-testid": "run-button"},
     )
@@ -221,6 +223,7 @@ def top_bar() -> rx.Component:
                         ),
                     ),
                     schedule_button(),
+                    run_options_button(),
                     run_button(),
                 ),
                 export_menu(),
@@ -252,6 +255,9 @@ def side_panel() -> rx.Component:
                     value="problems",
                     custom_attrs={"data-testid": "tab-problems"},
                 ),
+                rx.tabs.trigger(
+                    "Parameters", value="params", custom_attrs={"data-testid": "tab-params"}
+                ),
                 rx.tabs.trigger("Run", value="run", custom_attrs={"data-testid": "tab-run"}),
                 rx.cond(
                     (EditorState.mode != "link") & (EditorState.mode != "template"),
@@ -259,12 +265,14 @@ def side_panel() -> rx.Component:
                         "History", value="history", custom_attrs={"data-testid": "tab-history"}
                     ),
                 ),
-                size="2",
+                # Five tabs fit the panel's narrowest width at the small size.
+                size="1",
             ),
             rx.scroll_area(
                 rx.box(
                     rx.tabs.content(properties_panel(), value="block"),
                     rx.tabs.content(problems_panel(), value="problems"),
+                    rx.tabs.content(params_panel(), value="params"),
                     rx.tabs.content(run_panel(), value="run"),
                     rx.tabs.content(history_panel(), value="history"),
                     padding="16px",
@@ -344,6 +352,7 @@ def page() -> rx.Component:
             share_dialog(),
             publish_dialog(),
             schedule_dialog(),
+            run_dialog(),
             class_name="editor",
         ),
     )

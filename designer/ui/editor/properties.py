@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from designer.ui.editor.properties_state import PropertiesState
+from designer.ui.editor.setting_links import cache_switch, link_menu
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.template_about import template_about
 
@@ -103,7 +104,12 @@ def field_control(field: rx.Var) -> rx.Component:
 def form_field(field: rx.Var) -> rx.Component:
     return rx.box(
         rx.flex(
-            rx.text(field["title"], size="2", weight="medium"),
+            rx.flex(
+                rx.text(field["title"], size="2", weight="medium"),
+                link_menu(field),
+                align="center",
+                spacing="2",
+            ),
             rx.cond(
                 field["bounds"] != "",
                 rx.text(field["bounds"], size="1", color_scheme="gray"),
@@ -177,6 +183,7 @@ def node_properties() -> rx.Component:
             rx.foreach(panel["fields"].to(list[dict]), form_field),
             rx.text("This block has no settings.", size="2", color_scheme="gray"),
         ),
+        cache_switch(),
         resources_section(),
         rx.separator(size="4"),
         rx.text("Inputs", class_name="panel-subtitle"),

@@ -3,15 +3,24 @@ selected node's log, and the flow's run history. The measurements are drawn in
 ``run_results``.
 
 Laid out for the side panel's width (360 px by default, 300 px at the least): charts take the
-panel's width, wide tables (many classes, many models) scroll sideways inside it, history rows
-stay on one line. A share link's visitor sees the owner's latest results, read-only.
+panel's width, wide tables (many classes, many models) scroll sideways inside it, neither of a
+history row's two lines wraps. A share link's visitor sees the owner's latest results,
+read-only.
 """
 
 from __future__ import annotations
 
 import reflex as rx
 
-from designer.ui.editor import compare_view
+from designer.ui.compare.views import compare_selected, pickable
+from designer.ui.editor import compare_view, run_history_panel
+from designer.ui.editor.run_history_panel import (
+    ONE_LINE,
+    cached_from,
+    history_row,
+    rerun_button,
+    status_badge,
+)
 from designer.ui.editor.run_results import (
     averaging_note,
     class_table,
@@ -23,16 +32,6 @@ from designer.ui.editor.run_results import (
 from designer.ui.editor.run_state import RunState
 from designer.ui.editor.schedule_views import schedules_section
 from designer.ui.editor.state import EditorState
-from designer.ui.editor.views import STATUS_COLORS
-
-
-def status_badge(status: rx.Var) -> rx.Component:
-    return rx.badge(
-        status,
-        color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"),
-        variant="soft",
-        custom_attrs={"data-testid": "status-badge", "data-status": status},
-    )
 
 
 def section(title: str, *children: rx.Component) -> rx.Component:
@@ -83,6 +82,34 @@ def run_summary() -> rx.Component:
                 "Started " + RunState.run_started + " · " + RunState.run_duration,
                 size="1",
                 color_scheme="gray",
+            ),
+            rx.cond(
+                RunState.run_progress != "",
+                rx.text(
+                    RunState.run_progress,
+                    size="1",
+                    color_scheme="gray",
+                    custom_attrs={"data-testid": "run-progress"},
+                ),
+            ),
+            rx.cond(
+                RunState.run_arguments != "",
+                rx.text(
+                    "Parameters: " + RunState.run_arguments,
+                    size="1",
+                    color_scheme="gray",
+                    custom_attrs={"data-testid": "run-arguments"},
+                ),
+            ),
+            rx.foreach(
+                RunState.run_notes,
+                lambda note: rx.callout(
+                    note,
+                    icon="info",
+                    size="1",
+                    color_scheme="gray",
+                    custom_attrs={"data-testid": "run-note"},
+                ),
             ),
             rx.cond(
                 RunState.link_view,
@@ -153,9 +180,12 @@ def node_detail() -> rx.Component:
                 rx.code(run["id"], size="2"),
                 status_badge(run["status"].to(str)),
                 rx.text(run["duration"], size="1", color_scheme="gray"),
+                rx.spacer(),
+                rerun_button(run),
                 align="center",
                 spacing="2",
             ),
+            rx.cond(run["cached_from"].to(str) != "", cached_from(run)),
             rx.cond(
                 run["error"] != "",
                 rx.callout(
@@ -185,43 +215,6 @@ def node_detail() -> rx.Component:
             spacing="2",
         ),
         custom_attrs={"data-testid": "node-run"},
-    )
-
-
-def history_row(run: rx.Var) -> rx.Component:
-    """One line per run; what does not fit is cut short, and the whole line is its tooltip."""
-    whole = (
-        run["status"].to(str)
-        + " · "
-        + run["when"].to(str)
-        + " · version "
-        + run["version"].to(str)
-        + " · "
-        + run["headline"].to(str)
-        + " · "
-        + run["duration"].to(str)
-        + rx.cond(run["scheduled"].to(bool), " · started by a schedule", "")
-    )
-    return rx.el.button(
-        status_badge(run["status"].to(str)),
-        rx.text(run["when"], size="1", class_name="history-when"),
-        rx.text("v" + run["version"].to(str), size="1", color_scheme="gray"),
-        rx.cond(
-            run["scheduled"].to(bool),
-            rx.badge(
-                rx.icon("calendar-clock", size=12),
-                "scheduled",
-                variant="soft",
-                color_scheme="iris",
-                custom_attrs={"data-testid": "history-scheduled"},
-            ),
-        ),
-        rx.text(run["headline"], size="1", weight="medium", class_name="history-headline"),
-        rx.text(run["duration"], size="1", color_scheme="gray", class_name="history-duration"),
-        class_name=rx.cond(run["id"] == RunState.run_id, "history-row active", "history-row"),
-        on_click=RunState.open_run(run["id"]),
-        title=whole,
-        custom_attrs={"data-testid": "history-row", "data-run-id": run["id"]},
     )
 
 
@@ -301,16 +294,17 @@ def run_panel() -> rx.Component:
         schedules_section(),
         rx.cond(
             RunState.runs.length() > 0,
-            section("History", rx.foreach(RunState.runs, history_row)),
+            section(
+                "History",
+                compare_selected(),
+                rx.foreach(RunState.runs, lambda run: pickable(run, history_row)),
+            ),
         ),
         direction="column",
         spacing="5",
         custom_attrs={"data-testid": "run-panel"},
     )
 
-
-#: Cut a line short with an ellipsis rather than wrap it (the full text is its tooltip).
-ONE_LINE = {"white_space": "nowrap", "overflow": "hidden", "text_overflow": "ellipsis"}
 
 STYLE: dict[str, object] = {
     ".one-line": ONE_LINE,
@@ -376,30 +370,6 @@ STYLE: dict[str, object] = {
         "word_break": "break-word",
         "margin": "0",
     },
-    ".history-row": {
-        "display": "flex",
-        "align_items": "center",
-        "gap": "8px",
-        "width": "100%",
-        "min_width": "0",
-        "padding": "6px 8px",
-        "border": "none",
-        "background": "transparent",
-        "cursor": "pointer",
-        "border_radius": "var(--radius-2)",
-        "white_space": "nowrap",
-        "overflow": "hidden",
-    },
-    # The date and the headline give way first; status, version and duration keep their size.
-    ".history-row > *": {"flex_shrink": "0"},
-    ".history-row .history-when": {"flex_shrink": "1", "min_width": "0", **ONE_LINE},
-    ".history-row .history-headline": {
-        "flex": "1 1 auto",
-        "min_width": "0",
-        "text_align": "right",
-        **ONE_LINE,
-    },
-    ".history-row:hover": {"background": "var(--gray-3)"},
-    ".history-row.active": {"background": "var(--accent-3)"},
     **compare_view.STYLE,
+    **run_history_panel.STYLE,
 }

@@ -14,6 +14,7 @@ from typing import Any
 import reflex as rx
 
 from designer.datasets.library import dataset_lookup
+from designer.flow.arguments import check_arguments
 from designer.flow.compile import compile_flow
 from designer.models.names import model_name_check
 from designer.objects.configured import open_store
@@ -28,6 +29,14 @@ from designer.store.access import NotAllowed
 from designer.store.link_runs import latest_link_run
 from designer.ui.context import database, launcher, settings
 from designer.ui.editor import views
+from designer.ui.editor.run_dialog import RunDialogState
+from designer.ui.editor.run_history_views import (
+    history_rows,
+    node_run_detail,
+    parameter_text,
+    progress_text,
+    run_markers,
+)
 from designer.ui.editor.run_views import run_tab_view
 from designer.ui.editor.state import EditorState, unwrapped
 from designer.ui.messages import shown
@@ -53,6 +62,12 @@ class RunState(EditorState):
     run_version: int = 0
     run_started: str = ""
     run_duration: str = ""
+    #: "4 of 5 blocks done (2 reused from earlier runs)": cached blocks count as done.
+    run_progress: str = ""
+    #: The parameter values the run used ("seed=3, dataset=iris"), one line.
+    run_arguments: str = ""
+    #: How it was started beyond Run (from a node, without the cache), and the engine's notes.
+    run_notes: list[str] = []
     starting: bool = False
     statuses: dict[str, str] = {}
     report_metrics: list[dict[str, str]] = []
@@ -82,7 +97,7 @@ class RunState(EditorState):
         """What the selected node did in the run on show: status, log, error, outputs."""
         if len(self.selected) != 1 or not self._record:
             return {}
-        return views.node_run_view(unwrapped(self._record), self.selected[0])
+        return node_run_detail(unwrapped(self._record), self.selected[0])
 
     @rx.event
     def attach(self) -> Any:
@@ -93,7 +108,7 @@ class RunState(EditorState):
             summaries = run_store.list_runs(database(), actor_of(self), self.flow_id)
         except Exception as exc:  # the editor still works without its run history
             return rx.toast.error(f"Could not read this flow's runs: {shown(exc)}")
-        self.runs = views.run_history_view(summaries)
+        self.runs = history_rows(summaries)
         if not summaries:
             return None
         latest = summaries[0]
@@ -122,7 +137,9 @@ class RunState(EditorState):
         return None
 
     @rx.event(background=True)
-    async def start_run(self) -> Any:
+    async def start_run(self, arguments: dict[str, Any] | None = None, cache: bool = True) -> Any:
+        """Run the canvas; a flow with parameters asks for their values first (the Run dialog
+        calls back with ``arguments``, and ``cache=False`` to reuse no earlier result)."""
         async with self:
             if self.running:
                 yield rx.toast.info("A run is already going; wait for it or cancel it.")
@@ -132,6 +149,9 @@ class RunState(EditorState):
                 return
             if self.mode != "flow":
                 yield rx.toast.error("Open the flow itself to run it.")
+                return
+            if arguments is None and self._doc().params:
+                yield RunDialogState.open_run_dialog
                 return
             flow, flow_id, actor = self._doc(), self.flow_id, actor_of(self)
             base, read_only = self.base_version, self.read_only
@@ -160,8 +180,10 @@ class RunState(EditorState):
                     launcher().start,
                     compiled,
                     flow_name=flow.name,
+                    arguments=check_arguments(flow, arguments or {}),
                     owner_id=actor.id,
                     flow_id=flow_id,
+                    cache=cache,
                 )
             )
             await asyncio.to_thread(
@@ -185,7 +207,7 @@ class RunState(EditorState):
                 self.save_state = "saved"  # the run saved the canvas as a version
             self._run_flow = flow_id
             self._show(record, version)
-            self.runs = views.run_history_view(summaries)
+            self.runs = history_rows(summaries)
         for note in compiled.notes:
             yield rx.toast.info(note)
         yield RunState.follow(record.run_id)
@@ -217,26 +239,13 @@ class RunState(EditorState):
             actor = actor_of(self)
         summaries = await asyncio.to_thread(run_store.list_runs, database(), actor, flow_id)
         async with self:
-            self.runs = views.run_history_view(summaries)
+            self.runs = history_rows(summaries)
         if record.status is Status.SUCCEEDED:
             yield rx.toast.success("The run succeeded.", **RUN_TOAST)
         else:
             yield rx.toast.error(
                 f"The run {record.status}: {views.run_failure(record)}", **RUN_TOAST
             )
-
-    @rx.event
-    def open_run(self, run_id: str) -> Any:
-        """Show an old run's statuses on the canvas again."""
-        try:
-            record = run_store.get_run_record(database(), actor_of(self), run_id)
-        except Exception as exc:
-            return rx.toast.error(shown(exc))
-        version = next((r["version"] for r in self.runs if r["id"] == run_id), 0)
-        self._show(record, version)
-        if not record.status.finished:
-            return RunState.follow(run_id)
-        return None
 
     @rx.event
     def cancel_run(self) -> Any:
@@ -264,6 +273,9 @@ class RunState(EditorState):
         self.run_started = views.when(record.started_at)
         self.run_duration = views.duration(record.started_at, record.finished_at)
         self.statuses = {node: str(n.status) for node, n in record.nodes.items()}
+        self.run_progress = progress_text(record)
+        self.run_arguments = parameter_text(record.arguments)
+        self.run_notes = [*run_markers(record), *record.notes]
         self._record = record.to_dict()
         self._set_report(run_tab_view(dict(run_report(record))))
         # Columns are named after the open canvas: an old run's nodes since removed or renamed
@@ -277,6 +289,7 @@ class RunState(EditorState):
         self.run_status = ""
         self.run_error = ""
         self.statuses = {}
+        self.run_progress, self.run_arguments, self.run_notes = "", "", []
         self._record = {}
         self._set_report({})
         self.comparisons = []

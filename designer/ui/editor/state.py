@@ -358,13 +358,9 @@ class EditorState(rx.State):
         self._refresh_blocks(blocks)
         check = check_flow(self._doc(), datasets_of(self), model_names_of(self), blocks=blocks)
         # A block that cannot run where this designer runs flows (a container component on
-        # this machine, packages where none may be installed) is a problem before Run, and so
-        # and a parameter without a default, which Run here cannot ask a value for yet.
-        diagnostics = [
-            *(d for d in check.diagnostics if d.code != "param_without_default"),
-            *engine_problems(check, launcher().engine, settings()),
-            *views.unset_parameter_problems(self._doc()),
-        ]
+        # this machine, packages where none may be installed) is a problem before Run. A
+        # parameter without a default is a warning: the Run dialog asks for its value.
+        diagnostics = [*check.diagnostics, *engine_problems(check, launcher().engine, settings())]
         self._diagnostics = diagnostics
         self.problems = views.problems_by_node(diagnostics)
         self.diagnostics = views.diagnostics_view(diagnostics, self._doc(), blocks)

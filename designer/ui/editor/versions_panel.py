@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from designer.ui.editor.run_history_panel import run_banner
 from designer.ui.editor.state import EditorState
 from designer.ui.editor.versions import VersionsState
 from designer.ui.gallery import GalleryState
@@ -229,6 +230,7 @@ def mode_banner() -> rx.Component:
                 ),
             ),
         ),
+        ("run", run_banner()),
         (
             "link",
             _banner("Shared with you by link, by " + EditorState.owner + ". View only."),

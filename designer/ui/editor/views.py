@@ -12,7 +12,7 @@ from typing import Any
 
 from blocks.base import Block
 from blocks.catalogue import CATALOGUE, BlockLookup, get_block
-from designer.flow.diagnostics import Diagnostic, Severity, error
+from designer.flow.diagnostics import Diagnostic, Severity
 from designer.flow.document import Flow
 from designer.flow.param_form import LIBRARY_KINDS, NO_CHOICE, FormField, form_fields
 from designer.flow.params import param_reference
@@ -27,6 +27,7 @@ STATUS_COLORS = {
     "pending": "gray",
     "cancelled": "gray",
     "skipped": "gray",
+    "cached": "teal",  # the canvas's colour for a node that reused an earlier result
 }
 
 
@@ -44,20 +45,6 @@ def fields_of(block: Block | None) -> tuple[FormField, ...]:
     if block.function is not None:
         return block_fields(block.id)
     return tuple(form_fields(block.params_schema()))
-
-
-def unset_parameter_problems(flow: Flow) -> list[Diagnostic]:
-    """Run here cannot ask for run values yet: a flow parameter without a default would leave
-    the run without one, so it holds Run back (the command line sets it with ``-p``)."""
-    return [
-        error(
-            "param_without_default",
-            f"flow parameter {p.name!r} has no default, and Run here cannot ask for a value: "
-            f"give it a default (or run the flow with designer run -p {p.name}=...)",
-        )
-        for p in flow.params
-        if p.default is None
-    ]
 
 
 def problems_by_node(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:

@@ -93,6 +93,10 @@ MATRIX: dict[str, tuple[Action, tuple[Outcome, ...]]] = {
         lambda e, a, f, w: runs.get_run_record(e, a, f.run_id),
         (SIGN_IN, OK, OK, OK, OK, OK, RunNotFound, OK),
     ),
+    "get_stored_run": (
+        lambda e, a, f, w: runs.get_stored_run(e, a, f.run_id),
+        (SIGN_IN, OK, OK, OK, OK, OK, RunNotFound, OK),
+    ),
     "duplicate_flow": (lambda e, a, f, w: flows.duplicate_flow(e, a, f.id), VIEW),
     "list_access": (lambda e, a, f, w: shares.list_access(e, a, f.id), VIEW),
     "save_draft": (
