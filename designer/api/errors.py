@@ -34,7 +34,10 @@ log = logging.getLogger(__name__)
 #: Said for every flow (and run) someone may not see, real or made up, so the answer for a
 #: real flow id is byte for byte the answer for an invented one.
 FLOW_NOT_FOUND = "no such flow: it may have been deleted, or it is not shared with you"
-RUN_NOT_FOUND = "no such run: it was never recorded, or its flow is not shared with you"
+RUN_NOT_FOUND = (
+    "no such run: it was never recorded, it was deleted with its flow, or its flow is not "
+    "shared with you"
+)
 #: What a client is told when object storage fails (the details are logged).
 STORAGE_UNREACHABLE = (
     "cannot reach the file storage just now: try again in a moment, and if it lasts, tell an "

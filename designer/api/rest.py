@@ -22,12 +22,14 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
 
 from designer.api import (
+    openapi,
     rest_artifacts,
     rest_datasets,
     rest_flows,
     rest_gallery,
     rest_models,
     rest_people,
+    rest_runs,
     rest_sharing,
     rest_templates,
 )
@@ -40,8 +42,10 @@ def api_router() -> Router:
     return Router(
         redirect_slashes=False,
         routes=[
+            *openapi.ROUTES,
             *rest_people.ROUTES,
             *rest_flows.ROUTES,
+            *rest_runs.ROUTES,
             *rest_sharing.ROUTES,
             *rest_artifacts.ROUTES,
             *rest_datasets.ROUTES,

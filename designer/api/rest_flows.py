@@ -1,7 +1,8 @@
-"""REST endpoints for flows: list, create, open, save, rename, copy, delete, history and runs.
+"""REST endpoints for flows: list, create, open, save, rename, copy, delete and history.
 
 Each handler reads who is asking, calls one store function and answers with its result; the
-store decides what that person may do. See docs/api.md for the reference.
+store decides what that person may do. Runs are in ``designer.api.rest_runs``; see docs/api.md
+for the reference.
 """
 
 from __future__ import annotations
@@ -29,12 +30,8 @@ from designer.api.rest_input import (
 )
 from designer.api.session import request_actor
 from designer.flow.document import Flow
-from designer.store import flows, runs, versions
+from designer.store import flows, versions
 from designer.store.access import FlowNotFound
-from designer.store.runs import RunNotFound
-
-#: Most runs one request lists.
-MAX_RUNS = 500
 
 
 def flow_id(request: Request) -> str:
@@ -136,22 +133,6 @@ async def diff_versions(request: Request) -> Response:
     return reply({"from": old, "to": new, **diff.to_dict()})
 
 
-@endpoint
-async def list_runs(request: Request) -> Response:
-    limit = number_param(request.query_params.get("limit"), "limit", 50)
-    if not 1 <= limit <= MAX_RUNS:
-        raise invalid(f"'limit' must be from 1 to {MAX_RUNS}; found {limit}")
-    found = await call(runs.list_runs, await request_actor(request), flow_id(request), limit)
-    return reply({"runs": found})
-
-
-@endpoint
-async def get_run(request: Request) -> Response:
-    run_id = path_param(request, "run_id", RunNotFound)
-    record = await call(runs.get_run_record, await request_actor(request), run_id)
-    return reply(record.to_dict())
-
-
 def new_flow(body: Body) -> Flow:
     """The flow a ``POST /flows`` body describes: a document, or a name for an empty flow."""
     if "schema_version" in body.data or "nodes" in body.data:
@@ -173,6 +154,4 @@ ROUTES = [
     resource("/flows/{flow_id}/versions/{number}", get=get_version),
     resource("/flows/{flow_id}/versions/{number}/restore", post=restore_version),
     resource("/flows/{flow_id}/diff", get=diff_versions),
-    resource("/flows/{flow_id}/runs", get=list_runs),
-    resource("/runs/{run_id}", get=get_run),
 ]

@@ -44,6 +44,11 @@ def _gone(codes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(204 if code == 200 else code for code in codes)
 
 
+def _refused(codes: tuple[int, ...], status: int) -> tuple[int, ...]:
+    """Those allowed to try get ``status``: the request itself cannot be done."""
+    return tuple(status if code == 200 else code for code in codes)
+
+
 #: The one table: (method, path, JSON body or None, statuses in the order of PERSONAS).
 #: Placeholders: {flow} {run} {link} {token} {team} (the viewers' team), {viewer_id},
 #: {team_viewer_id} (a member of {team}), {team_template} (``TEAM_TEMPLATE``, of {team}).
@@ -71,6 +76,15 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
     ("GET", "/flows/{flow}/diff?from=1&to=2", None, VIEW),
     ("GET", "/flows/{flow}/runs", None, VIEW),
     ("GET", "/runs/{run}", None, VIEW),
+    ("POST", "/flows/{flow}/validate", None, VIEW),
+    ("POST", "/flows/{flow}/compile", {"version": 1}, VIEW),
+    # Whoever may run the flow (viewers too, by default) is refused only for the node the
+    # version lacks, after the permission check: no run starts.
+    ("POST", "/flows/{flow}/runs", {"rerun_from": "nowhere"}, _refused(VIEW, 400)),
+    ("POST", "/runs/{run}/rerun", {"from": "nowhere"}, _refused(VIEW, 400)),
+    # The shared flow's run has finished: nothing to stop.
+    ("POST", "/runs/{run}/cancel", None, _refused(VIEW, 409)),
+    ("GET", "/openapi.json", None, (200,) * 8),
     ("GET", "/flows/{flow}/access", None, VIEW),
     ("PUT", "/flows/{flow}/access", {"user": "stranger", "role": "viewer"}, OWN),
     ("PUT", "/flows/{flow}/access", {"team": "{team}", "role": "editor"}, OWN),
