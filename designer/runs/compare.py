@@ -182,13 +182,23 @@ def _row(name: str, scored: Mapping[str, Mapping[str, float]]) -> CompareRow:
         {"node": node, "best": False, **as_number(scores.get(name))}
         for node, scores in scored.items()
     ]
+    return {
+        "name": name,
+        "label": metric_label(name),
+        "better": mark_best(name, cells),
+        "cells": cells,
+    }
+
+
+def mark_best(name: str, cells: list[Cell]) -> Better:
+    """Mark the best of ``cells`` (one metric's values, each with a ``best`` flag) by the
+    metric's rule; which way is better ("" for a metric without a rule, nothing marked)."""
     rule = METRIC_RULES.get(name)
-    better: Better = ""
-    if rule is not None:
-        better = "higher" if rule.higher_is_better else "lower"
-        for cell in best_cells(cells, rule.higher_is_better):
-            cell["best"] = True
-    return {"name": name, "label": metric_label(name), "better": better, "cells": cells}
+    if rule is None:
+        return ""
+    for cell in best_cells(cells, rule.higher_is_better):
+        cell["best"] = True
+    return "higher" if rule.higher_is_better else "lower"
 
 
 def best_cells(cells: list[Cell], higher_is_better: bool) -> list[Cell]:

@@ -23,7 +23,7 @@ from designer.flow.document import Flow
 from designer.runs.compare import (
     METRIC_RULES,
     Better,
-    best_cells,
+    mark_best,
     model_names,
     scored_metrics,
 )
@@ -205,13 +205,12 @@ def _metric_row(runs: list[RunSide], name: str, values: list[float | None]) -> M
         {"run": side.record.run_id, "best": False, **as_number(value)}
         for side, value in zip(runs, values, strict=True)
     ]
-    rule = METRIC_RULES.get(name)
-    better: Better = ""
-    if rule is not None:
-        better = "higher" if rule.higher_is_better else "lower"
-        for cell in best_cells(cells, rule.higher_is_better):
-            cell["best"] = True
-    return {"name": name, "label": metric_label(name), "better": better, "cells": cells}
+    return {
+        "name": name,
+        "label": metric_label(name),
+        "better": mark_best(name, cells),
+        "cells": cells,
+    }
 
 
 def _matrices(runs: list[RunSide]) -> list[NodeMatrices]:

@@ -23,8 +23,8 @@ from designer.runs.run_compare import RunSide, check_run_count
 from designer.store.access import Actor, FlowNotFound, Role, require_flow, signed_in
 from designer.store.db import session_scope
 from designer.store.runs import RunNotFound
-from designer.store.tables import FlowRow, FlowVersionRow, RunRow
-from designer.store.versions import VersionNotFound
+from designer.store.tables import FlowRow, RunRow
+from designer.store.versions import version_document
 
 
 def load_run_sides(engine: Engine, actor: Actor | None, run_ids: Sequence[str]) -> list[RunSide]:
@@ -88,11 +88,4 @@ def run_labels(runs: Sequence[tuple[str, int, datetime, str]]) -> list[str]:
 
 
 def _version(session: Session, flow_id: str, number: int) -> Flow:
-    document = session.exec(
-        select(FlowVersionRow.document).where(
-            FlowVersionRow.flow_id == flow_id, FlowVersionRow.number == number
-        )
-    ).first()
-    if document is None:
-        raise VersionNotFound(flow_id, number)
-    return Flow.model_validate_json(document)
+    return Flow.model_validate_json(version_document(session, flow_id, number))

@@ -138,7 +138,7 @@ def restore_version(engine: Engine, actor: Actor | None, flow_id: str, number: i
     now = _now()
     with session_scope(engine) as session:
         row, actor = _locked_for_editing(session, actor, flow_id, now)
-        document = _version_document(session, flow_id, number)
+        document = version_document(session, flow_id, number)
         restored = Flow.model_validate_json(document)
         _drop_draft(session, flow_id, actor.id)
         latest = row.version + 1
@@ -179,7 +179,7 @@ def list_versions(engine: Engine, actor: Actor | None, flow_id: str) -> list[Ver
 def get_version(engine: Engine, actor: Actor | None, flow_id: str, number: int) -> Flow:
     with session_scope(engine) as session:
         require_flow(session, actor, flow_id, Role.VIEWER)
-        return Flow.model_validate_json(_version_document(session, flow_id, number))
+        return Flow.model_validate_json(version_document(session, flow_id, number))
 
 
 def compare_versions(
@@ -188,8 +188,8 @@ def compare_versions(
     """What changed from version ``old`` to version ``new`` of the flow."""
     with session_scope(engine) as session:
         require_flow(session, actor, flow_id, Role.VIEWER)
-        before = Flow.model_validate_json(_version_document(session, flow_id, old))
-        after = Flow.model_validate_json(_version_document(session, flow_id, new))
+        before = Flow.model_validate_json(version_document(session, flow_id, old))
+        after = Flow.model_validate_json(version_document(session, flow_id, new))
     return diff_flows(before, after)
 
 
@@ -257,7 +257,8 @@ def _summaries(session: Session, flow_id: str, limit: int | None = None) -> list
     ]
 
 
-def _version_document(session: Session, flow_id: str, number: int) -> str:
+def version_document(session: Session, flow_id: str, number: int) -> str:
+    """The stored document of version ``number``; VersionNotFound when there is none."""
     document = session.exec(
         select(FlowVersionRow.document).where(
             FlowVersionRow.flow_id == flow_id, FlowVersionRow.number == number
