@@ -45,6 +45,7 @@ from designer.runs.local_run import (  # noqa: F401 - where callers have always 
 from designer.runs.local_worker import ARGUMENTS_FILE, ARTIFACTS_DIR, PIPELINE_FILE
 from designer.runs.prestart import Prestarted
 from designer.runs.record import NodeRun, RunRecord, Status
+from designer.runs.sandbox import choose_sandbox
 from designer.runs.task_cache import TaskCache
 from designer.runs.worker_env import make_worker_dirs
 from designer.runs.worker_process import (
@@ -106,6 +107,7 @@ class LocalEngine:
         stopped.
         """
         require_arguments(compiled, arguments)
+        choose_sandbox(self.settings)  # refused before anything is made (asked once a process)
         if prestarted is not None and not prestarted.fits(compiled, self.settings, self.env):
             prestarted.discard()
             prestarted = None

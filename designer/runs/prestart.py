@@ -21,6 +21,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from designer.runs.sandbox import choose_sandbox
 from designer.runs.worker_env import make_worker_dirs
 from designer.runs.worker_process import (
     WorkerCommand,
@@ -42,6 +43,7 @@ class Prestarted:
     def __init__(self, settings: Settings, extra_env: dict[str, str] | None = None) -> None:
         self.settings = settings
         self.extra_env = extra_env
+        choose_sandbox(settings)  # a sandbox required but missing: refused before any folder
         self.run_id = new_run_id()
         self.run_dir = Path(os.path.abspath(settings.runs_dir)) / self.run_id
         self.run_dir.mkdir(parents=True)
