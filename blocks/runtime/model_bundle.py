@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from blocks.runtime.model_inputs import describe_features
 from blocks.runtime.model_registry import MODEL_FILE, PREPROCESSOR_FILE, model_task
 
 #: The metadata ``kind`` of an output artifact that holds a bundle.
@@ -42,18 +43,23 @@ def write_bundle(
 ) -> dict[str, Any]:
     """Copy the model (and its preprocessor) into ``folder`` with their facts; the facts.
 
-    ``task`` is read from the model when the train block did not say it, so the designer need
-    not open the model to tell what it answers.
+    ``task``, the feature columns and what each column takes are read from the model (and
+    preprocessor) here, so the designer need not open the model to tell what it answers.
     """
     bundle = Path(folder)
     bundle.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(model_path, bundle / MODEL_FILE)
     if preprocessor_path is not None:
         shutil.copyfile(preprocessor_path, bundle / PREPROCESSOR_FILE)
-    if not task:
-        import joblib
+    import joblib
 
-        task = model_task(joblib.load(model_path))
+    model = joblib.load(model_path)
+    if not task:
+        task = model_task(model)
+    preprocessor = joblib.load(preprocessor_path) if preprocessor_path is not None else None
+    if feature_columns is None:
+        source = preprocessor if preprocessor is not None else model
+        feature_columns = [str(c) for c in getattr(source, "feature_names_in_", [])]
     facts: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "name": name,
@@ -63,6 +69,9 @@ def write_bundle(
         "description": description,
         "source_uri": source_uri,
         "has_preprocessor": preprocessor_path is not None,
+        # Described here, where the model is open anyway: the designer then publishes the
+        # model without unpickling it.
+        "features": describe_features(model, preprocessor, [str(c) for c in feature_columns]),
     }
     (bundle / BUNDLE_FILE).write_text(json.dumps(facts, indent=2))
     return facts

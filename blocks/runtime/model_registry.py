@@ -91,8 +91,12 @@ def register(
     description: str = "",
     source_uri: str = "",
     serving: dict[str, Any] | None = None,
+    features: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Copy a trained model (and its preprocessor) in as the next version of ``name``.
+
+    ``features`` (what each column takes, as ``describe_features`` says) and ``feature_columns``
+    and ``task``, when given, spare opening the model here.
 
     ``feature_columns`` are the columns callers must send; by default they are read from the
     preprocessor when there is one, else from the model. ``serving`` says where the version is
@@ -122,7 +126,9 @@ def register(
         "source_uri": source_uri,
         "has_preprocessor": bool(preprocessor_path),
         "path": str(folder),
-        "features": _describe(model_path, preprocessor_path, list(feature_columns)),
+        "features": features
+        if features is not None
+        else _describe(model_path, preprocessor_path, list(feature_columns)),
     }
     if serving is not None:
         info["serving"] = serving

@@ -15,6 +15,7 @@ own in its output's address. So the designer reads a bundle only:
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from blocks.runtime.model_bundle import BUNDLE_FILE, BUNDLE_FORMAT
+from blocks.runtime.model_inputs import MAX_CHOICES, NUMBER, TEXT, UNKNOWN
 from blocks.runtime.model_registry import MODEL_FILE, NAME_PATTERN, PREPROCESSOR_FILE
 
 #: The most bytes of ``bundle.json`` read: a few facts and a list of column names.
@@ -35,6 +37,8 @@ MAX_FACTS_BYTES = 1_000_000
 MAX_DESCRIPTION = 2000
 MAX_TEXT = 10_000
 TASKS = ("", "classification", "regression", "clustering")
+FEATURE_TYPES = (NUMBER, TEXT, UNKNOWN)
+FEATURE_KEYS = frozenset({"name", "type", "example", "choices"})
 _CHUNK = 1024 * 1024
 
 
@@ -54,6 +58,8 @@ class Bundle:
     feature_columns: list[str] | None
     description: str
     source_uri: str
+    #: What each column takes, as the Deploy block described it; None in older bundles.
+    features: list[dict[str, Any]] | None = None
 
 
 @contextmanager
@@ -83,6 +89,7 @@ def unpacked_bundle(uri: str, run_dir: Path, staging_root: Path) -> Iterator[Bun
             feature_columns=facts["feature_columns"],
             description=facts["description"],
             source_uri=facts["source_uri"],
+            features=facts["features"],
         )
 
 
@@ -151,12 +158,48 @@ def _facts(path: Path) -> dict[str, Any]:
         raise BundleDamaged("the bundle's feature_columns must be a list of column names")
     if not isinstance(raw.get("has_preprocessor"), bool):
         raise BundleDamaged("the bundle does not say whether it holds a preprocessor")
+    features = raw.get("features")
+    if features is not None and not (
+        isinstance(features, list)
+        and len(features) == len(columns or [])
+        and all(_is_feature(f, c) for f, c in zip(features, columns or [], strict=False))
+    ):
+        raise BundleDamaged("the bundle's features do not describe its feature columns")
     return {
         **texts,
         "name": name,
         "feature_columns": columns,
         "has_preprocessor": raw["has_preprocessor"],
+        "features": features,
     }
+
+
+def _is_feature(value: Any, column: str) -> bool:
+    """One column's description as the Deploy block writes it: its name, its kind, a plain
+    example, and for text a short list of choices."""
+    if not isinstance(value, dict) or value.get("name") != column:
+        return False
+    if (
+        set(value) - {"name", "type", "example", "choices"}
+        or value.get("type") not in FEATURE_TYPES
+    ):
+        return False
+    if not _is_plain(value.get("example")):
+        return False
+    choices = value.get("choices", [])
+    return (
+        isinstance(choices, list)
+        and len(choices) <= MAX_CHOICES
+        and all(isinstance(c, str) and len(c) <= MAX_TEXT for c in choices)
+    )
+
+
+def _is_plain(value: Any) -> bool:
+    if value is None or isinstance(value, bool | int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str) and len(value) <= MAX_TEXT
 
 
 def _is_column(value: Any) -> bool:

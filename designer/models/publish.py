@@ -112,7 +112,7 @@ def publish_bundles(
     bundles = [
         (node_id, node, output)
         for node_id, node in record.nodes.items()
-        if node.status is Status.SUCCEEDED
+        if node.status.done  # ran, or reused an earlier result: published for this run
         for output in node.outputs.values()
         if output.metadata.get("kind") == BUNDLE_KIND
     ]
@@ -183,6 +183,7 @@ def register_bundle(
         description=bundle.description,
         source_uri=bundle.source_uri,
         serving=serving,
+        features=bundle.features,
     )
 
 

@@ -8,12 +8,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import joblib
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from sklearn.linear_model import LinearRegression
 
 from blocks.runtime.model_bundle import BUNDLE_FILE, write_bundle
-from blocks.runtime.model_registry import NAME_PATTERN
+from blocks.runtime.model_registry import MODEL_FILE, NAME_PATTERN
 from designer.models.bundles import Bundle, BundleDamaged, unpacked_bundle
 
 VALID = {
@@ -25,6 +27,10 @@ VALID = {
     "description": "who leaves",
     "source_uri": "/runs/x/model",
     "has_preprocessor": False,
+    "features": [
+        {"name": "age", "type": "number", "example": 41.5},
+        {"name": "plan", "type": "text", "example": "basic", "choices": ["basic", "pro"]},
+    ],
 }
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
@@ -49,8 +55,10 @@ facts = (
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("run")
     model = folder / "model"
-    model.write_bytes(b"a model's bytes")  # never opened as a model here
-    write_bundle(folder / "deploy" / "deployment", model, name="churn", task="regression")
+    joblib.dump(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]), model)
+    bundle = folder / "deploy" / "deployment"
+    write_bundle(bundle, model, name="churn", task="regression")
+    (bundle / MODEL_FILE).write_bytes(b"a model's bytes")  # never opened as a model here
     return folder
 
 
@@ -83,6 +91,7 @@ def test_any_facts_are_read_typed_or_refused(run_dir: Path, content: bytes) -> N
     assert all(isinstance(v, str) for v in (found.target, found.description, found.source_uri))
     assert found.feature_columns is None or all(isinstance(c, str) for c in found.feature_columns)
     assert found.preprocessor_path is None  # the bundle holds none
+    assert found.features is None or len(found.features) == len(found.feature_columns or [])
 
 
 def test_the_block_s_own_facts_are_read_back(run_dir: Path) -> None:
@@ -94,6 +103,7 @@ def test_the_block_s_own_facts_are_read_back(run_dir: Path) -> None:
         "classification",
         ["age", "plan"],
     )
+    assert found.features == VALID["features"]
     assert not found.model_path.exists()  # the private copy went with the block
 
 
@@ -104,6 +114,42 @@ def test_the_block_s_own_facts_are_read_back(run_dir: Path) -> None:
         ({"feature_columns": ["a", 1]}, "list of column names"),
         ({"name": "Churn"}, "not a valid model name"),
         ({"format": "1"}, "format 1"),
+        ({"features": VALID["features"][:1]}, "features do not describe"),
+        (
+            {"features": [{"name": "plan", "type": "number"}, {"name": "age", "type": "number"}]},
+            "features do not describe",
+        ),
+        (
+            {"features": [{"name": "age", "type": "code"}, {"name": "plan", "type": "text"}]},
+            "features do not describe",
+        ),
+        (
+            {
+                "features": [
+                    {"name": "age", "type": "number", "onload": "x"},
+                    {"name": "plan", "type": "text"},
+                ]
+            },
+            "features do not describe",
+        ),
+        (
+            {
+                "features": [
+                    {"name": "age", "type": "number", "example": {"a": 1}},
+                    {"name": "plan", "type": "text"},
+                ]
+            },
+            "features do not describe",
+        ),
+        (
+            {
+                "features": [
+                    {"name": "age", "type": "number"},
+                    {"name": "plan", "type": "text", "choices": ["x"] * 51},
+                ]
+            },
+            "features do not describe",
+        ),
     ],
 )
 def test_facts_out_of_bounds_are_refused_by_name(

@@ -285,8 +285,12 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], object], str]] = {
         lambda b, s: _facts(b, has_preprocessor=True),
         "has no preprocessor.joblib",
     ),
-    "a model that is not one": (
-        lambda b, s: (b / "model.joblib").write_bytes(b"not a pickle"),
+    # A bundle of before the Deploy block described the features: the designer opens the model.
+    "an older bundle's model that is not one": (
+        lambda b, s: (
+            (b / "model.joblib").write_bytes(b"not a pickle"),
+            _facts(b, features=None),
+        ),
         "could not be deployed",
     ),
 }
@@ -316,6 +320,24 @@ def test_a_damaged_bundle_is_refused_and_nothing_outside_the_run_is_read(
     copied = [p for p in cast.models.rglob("*") if p.is_file()] if cast.models.exists() else []
     assert all(SECRET not in p.read_bytes() for p in copied)
     assert not list((cast.models / ".incoming").glob("*"))  # the private copies are gone
+
+
+def test_a_bundle_that_describes_its_features_is_published_without_unpickling_it(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_dir, bundle = cast.pack("alice")
+    record = bundle_record(bundle)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the designer unpickled a model it was publishing")
+
+    monkeypatch.setattr(joblib, "load", refuse)
+    [published] = cast.publish(record, run_dir, cast.alice)
+
+    assert not published.refused and published.version == 1
+    [listed] = registry.list_models(cast.models)
+    described = json.loads((bundle / BUNDLE_FILE).read_text())["features"]
+    assert listed["features"] == described and described
 
 
 @pytest.mark.parametrize(
