@@ -101,14 +101,14 @@ def model_names_for(username: str | None) -> ModelNameCheck:
 
     The database is opened only when the flow has a Deploy block to ask about.
     """
-    from designer.models.names import model_name_check
-    from designer.store.db import engine_for
-
     check: ModelNameCheck | None = None
 
     def lazy(name: str) -> str | None:
         nonlocal check
         if check is None:
+            from designer.models.names import model_name_check
+            from designer.store.db import engine_for
+
             if username:
                 engine, actor = engine_and_actor(username)
             else:
@@ -126,7 +126,8 @@ def check_file(path: Path, as_user: str | None = None) -> FlowCheck:
             text,
             dataset_lookup_for(as_user),
             model_names_for(as_user),
-            blocks=blocks_for(as_user),
+            # Without --as only the built-in blocks: no need to load the store to know them.
+            blocks=blocks_for(as_user) if as_user else None,
         )
     except LookupError as exc:  # no such user
         raise UsageError(message_of(exc)) from exc

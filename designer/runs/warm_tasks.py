@@ -33,7 +33,8 @@ from designer.runs.task_channel import Channel, ChannelClosed
 from designer.runs.task_command import LightweightTask, read_command
 
 #: What blocks import, loaded before the first task so no task pays for it. A module missing
-#: from the environment is skipped.
+#: from the environment is skipped. (``blocks.runtime.kfp_task``, the cluster's executor, is not
+#: run locally.)
 PRELOAD = (
     "numpy",
     "pandas",
@@ -48,7 +49,6 @@ PRELOAD = (
     "sklearn.datasets",
     "joblib",
     "kfp.dsl.executor_main",
-    "blocks.runtime.kfp_task",
     "blocks.runtime.block_program",
 )
 #: ``print`` as Python made it: kfp.local indents it while a task runs; a task must not be.
