@@ -10,31 +10,37 @@ made only of built-in blocks shares results with everyone; a run holding a perso
 from __future__ import annotations
 
 import re
-
-import yaml
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from designer.flow.compile import CompiledFlow
 from designer.runs.cache_service import SHARED_SCOPE, CachePlan
 from designer.runs.task_cache import TaskCache
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    from designer.runs.local_run import TaskLayout
+
 _NOT_SCOPE = re.compile(r"[^a-z0-9_-]")
 
 
-def plan_cache(compiled: CompiledFlow, cache: TaskCache | None, *, owner: str = "") -> CachePlan:
-    """The run's plan; ``cache`` None (caching off for the run) lets no node reuse or keep."""
-    spec = yaml.load(compiled.ir_yaml, Loader=_SafeLoader)
+def plan_cache(
+    compiled: CompiledFlow,
+    layout: Mapping[str, TaskLayout],
+    cache: TaskCache | None,
+    *,
+    owner: str = "",
+) -> CachePlan:
+    """The run's plan from its tasks' layout (``local_run.task_layout``); ``cache`` None
+    (caching off for the run) lets no node reuse or keep."""
     nodes: dict[str, str] = {}
     reusable: dict[str, str] = {}
-    for task, task_spec in spec["root"]["dag"]["tasks"].items():
-        node = compiled.task_to_node.get(task)
-        component = task_spec["componentRef"]["name"]
-        if node is None:
+    for task, node in compiled.task_to_node.items():
+        placed = layout.get(task)
+        if placed is None:
             continue
-        local_name = component.removeprefix("comp-")
-        nodes[local_name] = node
-        if task_spec.get("cachingOptions", {}).get("enableCache"):
-            reusable[local_name] = node
+        nodes[placed.local_name] = node
+        if placed.cache:
+            reusable[placed.local_name] = node
     own = "person-" + (_NOT_SCOPE.sub("", owner.lower())[:64] or "nobody")
     scopes = [own, SHARED_SCOPE] if compiled.person_code else [SHARED_SCOPE]
     return CachePlan(cache, scopes=scopes, reusable=reusable, nodes=nodes)

@@ -128,7 +128,8 @@ class LocalEngine:
         compiled.write(run_dir / PIPELINE_FILE)
         values = {**compiled.parameters, **(arguments or {})}
         (run_dir / ARGUMENTS_FILE).write_text(json.dumps(values))
-        plan = plan_cache(compiled, self.cache if cache else None, owner=owner)
+        layout = task_layout(compiled.ir_yaml)
+        plan = plan_cache(compiled, layout, self.cache if cache else None, owner=owner)
         record = RunRecord(
             run_id=run_id,
             flow_name=flow_name,
@@ -145,7 +146,7 @@ class LocalEngine:
         run = LocalRun(
             run_dir,
             record,
-            task_layout(compiled.ir_yaml),
+            layout,
             compiled.task_to_node,
             store=self.store,
             after_run=after_run or self.after_run,

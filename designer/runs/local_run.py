@@ -59,7 +59,7 @@ class LocalRun:
         self,
         run_dir: Path,
         record: RunRecord,
-        layout: dict[str, _TaskLayout],
+        layout: dict[str, TaskLayout],
         task_to_node: dict[str, str],
         *,
         store: ObjectStore | None = None,
@@ -327,23 +327,26 @@ def _fail(record: RunRecord, error: str) -> None:
     record.error = record.error or error
 
 
-class _TaskLayout:
-    """Where kfp.local puts a task (its component's name) and the types of its outputs."""
+class TaskLayout:
+    """Where kfp.local puts a task (its component's name), the types of its outputs, and
+    whether its caching option lets it reuse an earlier result."""
 
-    def __init__(self, local_name: str, output_types: dict[str, str]) -> None:
+    def __init__(self, local_name: str, output_types: dict[str, str], cache: bool) -> None:
         self.local_name = local_name
         self.output_types = output_types
+        self.cache = cache
 
 
-def task_layout(ir_yaml: str) -> dict[str, _TaskLayout]:
+def task_layout(ir_yaml: str) -> dict[str, TaskLayout]:
     spec = yaml.load(ir_yaml, Loader=_SafeLoader)
     components = spec.get("components", {})
     layout = {}
     for task, task_spec in spec["root"]["dag"]["tasks"].items():
         component = task_spec["componentRef"]["name"]
         outputs = components.get(component, {}).get("outputDefinitions", {}).get("artifacts", {})
-        layout[task] = _TaskLayout(
+        layout[task] = TaskLayout(
             component.removeprefix("comp-"),
             {port: o["artifactType"]["schemaTitle"] for port, o in outputs.items()},
+            bool(task_spec.get("cachingOptions", {}).get("enableCache")),
         )
     return layout
