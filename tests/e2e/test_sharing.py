@@ -55,6 +55,29 @@ def set_role(page: Page, name: str, role: str) -> None:
     expect(row.get_by_test_id("access-role")).to_have_text(role)
 
 
+def share_with(page: Page, user_name: str, role: str | None = None) -> None:
+    """Open the share dialog, pick the person from the matches, and share with them.
+
+    Each step waits for the page to show the one before it took effect (the pick closes the
+    matches), so a slow server fails at the step that was slow, not later.
+    """
+    page.get_by_test_id("share-button").click()
+    dialog = page.get_by_test_id("share-dialog")
+    dialog.get_by_test_id("share-search").fill(user_name)
+    matches = dialog.get_by_test_id("share-match")
+    expect(matches.first).to_be_visible(timeout=10_000)
+    matches.first.click()
+    expect(matches).to_have_count(0, timeout=10_000)
+    if role:
+        dialog.get_by_test_id("share-role").click()
+        page.get_by_role("option", name=role, exact=True).click()
+        expect(dialog.get_by_test_id("share-role")).to_have_text(role)
+    dialog.get_by_test_id("share-submit").click()
+    expect(dialog.get_by_test_id("share-error")).to_have_count(0)
+    rows = dialog.locator('[data-testid="access-row"][data-kind="user"]')
+    expect(rows).to_have_count(1, timeout=15_000)
+
+
 def close_dialog(page: Page) -> None:
     page.get_by_test_id("share-dialog").get_by_role("button", name="Done").click()
     expect(page.get_by_test_id("share-dialog")).to_have_count(0)
@@ -69,12 +92,7 @@ def test_share_as_viewer_then_editor_and_settle_a_conflict(
     alice.save("A dataset to start from")
 
     # Alice shares the flow with Bob, as a viewer.
-    alice.page.get_by_test_id("share-button").click()
-    dialog = alice.page.get_by_test_id("share-dialog")
-    dialog.get_by_test_id("share-search").fill(bob_name)
-    dialog.get_by_test_id("share-match").first.click()
-    dialog.get_by_test_id("share-submit").click()
-    expect(dialog.locator('[data-testid="access-row"][data-kind="user"]')).to_have_count(1)
+    share_with(alice.page, bob_name)
     alice.shot("sharing-dialog")
     close_dialog(alice.page)
 
@@ -160,14 +178,7 @@ def test_a_conflicting_save_can_be_kept_as_a_copy(
 ) -> None:
     alice, bob, bob_name = two_people
     flow_url = alice.new_flow()
-    alice.page.get_by_test_id("share-button").click()
-    dialog = alice.page.get_by_test_id("share-dialog")
-    dialog.get_by_test_id("share-search").fill(bob_name)
-    dialog.get_by_test_id("share-match").first.click()
-    dialog.get_by_test_id("share-role").click()
-    alice.page.get_by_role("option", name="Editor", exact=True).click()
-    dialog.get_by_test_id("share-submit").click()
-    expect(dialog.locator('[data-testid="access-row"][data-kind="user"]')).to_have_count(1)
+    share_with(alice.page, bob_name, role="Editor")
     close_dialog(alice.page)
 
     bob.page.goto(flow_url)
