@@ -164,6 +164,9 @@ class Settings:
     #: Most bytes the local engine's result cache keeps (``DESIGNER_CACHE_MB``); the least
     #: recently used results go first.
     cache_bytes: int = int(DEFAULT_CACHE_MB * 1_000_000)
+    #: Whether the web app keeps one local run's worker started and waiting for the next run
+    #: (``DESIGNER_SPARE_WORKER``, on by default; see ``designer.runs.spare_worker``).
+    spare_worker: bool = True
 
     @property
     def objects_dir(self) -> Path:
@@ -228,6 +231,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         block_packages=_engines(env, "DESIGNER_BLOCK_PACKAGES"),
         cache_bytes=_megabytes(env, "DESIGNER_CACHE_MB", DEFAULT_CACHE_MB),
+        spare_worker=_flag(env, "DESIGNER_SPARE_WORKER", True),
     )
 
 

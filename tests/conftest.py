@@ -17,9 +17,12 @@ FIXTURE_DATA = Path(__file__).resolve().parent / "fixtures" / "data"
 @pytest.fixture(scope="session", autouse=True)
 def test_data_folders() -> Iterator[None]:
     """The test tables as a data folder for module- and session-scoped fixtures too, which are
-    made before ``designer_home`` gives each test its own home."""
+    made before ``designer_home`` gives each test its own home; no spare workers."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DESIGNER_DATA_DIRS", os.pathsep.join(map(str, (SAMPLES_DIR, FIXTURE_DATA))))
+        # A spare worker started beside every run (the web app's default) would double each
+        # run's work across the suite; tests/unit/runs/test_spare_worker.py turns it on.
+        patch.setenv("DESIGNER_SPARE_WORKER", "0")
         yield
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from designer import __version__
+from designer import __version__, kfp_sdk
 
 __all__ = ["console", "main"]
 
@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[:1] == ["run"] and not {"-h", "--help"} & set(arguments):
         _prestart()
     # Imported only now: a run's worker is already starting while this loads.
+    kfp_sdk.import_without_client()  # no command here needs kfp's client before it loads it
     from designer.cli.common import USAGE, UsageError
 
     parser = _parser()

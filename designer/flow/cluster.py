@@ -25,7 +25,6 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from kfp import kubernetes
 from kfp.dsl import structures, yaml_component
 
 from blocks.base import Block, block_image
@@ -133,6 +132,9 @@ def _cluster_component(block_id: str, image: str) -> Any:
 
 def prepare_task(task: Any, target: ClusterTarget) -> None:
     """Give a task the storage's address (plain) and keys (from the Secret)."""
+    # Only here: kfp-kubernetes loads the Kubernetes library, which a local compile never needs.
+    from kfp import kubernetes
+
     for name, value in target.environment().items():
         task.set_env_variable(name, value)
     kubernetes.use_secret_as_env(

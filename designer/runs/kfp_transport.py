@@ -12,9 +12,9 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-import kfp
 import kfp_server_api
 import urllib3
+from kfp.client import Client
 from kfp_server_api.rest import RESTClientObject
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class TimedRESTClient(RESTClientObject):
         return super().request(*args, _request_timeout=_request_timeout or self._timeout, **kwargs)
 
 
-def bound_requests(client: kfp.Client, timeout: tuple[float, float]) -> None:
+def bound_requests(client: Client, timeout: tuple[float, float]) -> None:
     """Give every generated API object of the client a timed REST client.
 
     The API objects are reachable only as private attributes of kfp.Client (all share one

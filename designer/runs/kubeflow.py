@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import certifi
-import kfp
 import kfp_server_api
 import urllib3
 import yaml
 from google.protobuf import json_format
+from kfp.client import Client
 
 from designer.flow.compile import CompiledFlow
 from designer.runs.kfp_record import record_from_kfp_run, run_name
@@ -69,7 +69,7 @@ class KubeflowEngine:
         self.host = normalize_host(settings.host)
         self.timeout = float(timeout)
         self.connect_timeout = min(self.timeout, MAX_CONNECT_TIMEOUT)
-        self._client: kfp.Client | None = None
+        self._client: Client | None = None
 
     # -- public API ------------------------------------------------------------------------
 
@@ -175,12 +175,12 @@ class KubeflowEngine:
     def run_url(self, run_id: str) -> str:
         return f"{self.host}/#/runs/details/{run_id}"
 
-    def client(self) -> kfp.Client:
+    def client(self) -> Client:
         """The kfp.Client, built once the server has answered its health check."""
         if self._client is None:
             self.check_health()
             with self._errors(), quiet_kfp():
-                client = kfp.Client(
+                client = Client(
                     host=self.host,
                     namespace=self.settings.namespace or "kubeflow",
                     existing_token=self.settings.token or None,

@@ -39,6 +39,7 @@ from designer.runs.kubeflow import KubeflowEngine, KubeflowError, RunLost
 from designer.runs.local import RECORD_FILE, AfterRun, LocalEngine, LocalRun
 from designer.runs.record import RunRecord
 from designer.runs.sandbox import SandboxUnavailable
+from designer.runs.spare_worker import spares
 from designer.settings import STORAGE_SECRET_KEYS, KubeflowSettings, Settings
 
 #: A finished run nobody read is forgotten this long after it finished (its record stays on disk).
@@ -150,6 +151,7 @@ class Launcher:
                 rerun_from=rerun_from,
             )
         engine = LocalEngine(self.settings.runs_dir, settings=self.settings, store=self._store())
+        spare = spares.take() if self.settings.spare_worker else None
         try:
             run = engine.start(
                 compiled,
@@ -159,6 +161,7 @@ class Launcher:
                 cache=cache,
                 rerun_from=rerun_from,
                 owner=owner_id or "",
+                prestarted=spare,
             )
         except SandboxUnavailable as exc:
             raise LaunchError(str(exc)) from exc
@@ -167,6 +170,11 @@ class Launcher:
                 f"cannot start a local run in {self.settings.runs_dir}: "
                 f"{exc.strerror or exc}; check that DESIGNER_HOME is a folder you can write to"
             ) from exc
+        finally:
+            if spare is not None:
+                spare.discard()  # unless the run took it
+        if self.settings.spare_worker and not compiled.needs_network:
+            spares.prepare(self.settings, tuple(compiled.reads))  # for a rerun of this flow
         with _lock:
             _forget_stale_locked(time.time())
             _live[run.run_id] = run

@@ -10,10 +10,11 @@ it has one, it asks the engine before each task whether an earlier result can be
 from __future__ import annotations
 
 import json
-import os
 import sys
 import warnings
 from pathlib import Path
+
+from designer import kfp_sdk
 
 PIPELINE_FILE = "pipeline.yaml"
 ARGUMENTS_FILE = "arguments.json"
@@ -23,14 +24,9 @@ ARTIFACTS_DIR = "artifacts"
 def run(run_dir: Path, *, wait: bool = False) -> None:
     """Run the pipeline in ``run_dir``; with ``wait``, import first and run once told to go
     (``designer.runs.prestart``): a worker nobody needs is just stopped."""
-    # The worker never talks to a cluster, but kfp's package would import its client (and the
-    # Kubernetes library) first thing: in runtime mode it skips that; the SDK's parts the worker
-    # uses are imported as usual right after.
-    os.environ["_KFP_RUNTIME"] = "true"
-    import kfp  # noqa: F401
-
-    del os.environ["_KFP_RUNTIME"]
-    from kfp import components, dsl, local  # noqa: F401 - dsl: the order kfp's package uses
+    # The worker never talks to a cluster: kfp without its client.
+    kfp_sdk.import_without_client()
+    from kfp import components, local
 
     from designer.runs import warm_tasks
     from designer.runs.task_channel import ChannelClosed, worker_channel

@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,16 +41,24 @@ _pending: Prestarted | None = None
 class Prestarted:
     """A waiting worker, its run folder and how it was started."""
 
-    def __init__(self, settings: Settings, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        extra_env: dict[str, str] | None = None,
+        reads: tuple[str, ...] = (),
+    ) -> None:
         self.settings = settings
         self.extra_env = extra_env
+        #: The local files the worker was granted (``CompiledFlow.reads``): fixed at its start.
+        self.reads = reads
+        self.started_at = time.monotonic()
         choose_sandbox(settings)  # a sandbox required but missing: refused before any folder
         self.run_id = new_run_id()
         self.run_dir = Path(os.path.abspath(settings.runs_dir)) / self.run_id
         self.run_dir.mkdir(parents=True)
         make_worker_dirs(self.run_dir)
         self.worker: WorkerCommand = worker_command(
-            self.run_dir, settings, reads=(), network=False, extra_env=extra_env, wait=True
+            self.run_dir, settings, reads=reads, network=False, extra_env=extra_env, wait=True
         )
         self.process: subprocess.Popen[str]
         self.process, self.sandbox_pid = start_process(
@@ -64,13 +73,14 @@ class Prestarted:
     def fits(
         self, compiled: CompiledFlow, settings: Settings, extra_env: dict[str, str] | None
     ) -> bool:
-        """Whether the run of ``compiled`` under ``settings`` would start its worker so."""
+        """Whether the run of ``compiled`` under ``settings`` would start its worker so (the
+        same files granted, no network)."""
         return (
             not self.used
             and self.process.poll() is None
             and settings == self.settings
             and (extra_env or None) == (self.extra_env or None)
-            and not compiled.reads
+            and tuple(compiled.reads) == self.reads
             and not compiled.needs_network
         )
 

@@ -1,81 +1,26 @@
 """The local engine's warm worker and result cache, on real kfp.local runs.
 
-Each pipeline here is compiled by the KFP SDK from the lightweight components below, the layout
-the built-in blocks compile to, so the worker runs them in forked children. How many tasks
+Each pipeline here is compiled by the KFP SDK from lightweight components
+(``tests.fixtures.sums_pipeline``), the layout the built-in blocks compile to, so the worker
+runs them in forked children. How many tasks
 really ran is counted from the run's console, where KFP's executor announces each task it loads:
 a task whose result was reused never gets that far.
-
-No ``from __future__ import annotations`` here: the KFP SDK reads the components' annotations.
 """
 
-import tempfile
+from __future__ import annotations
+
 from pathlib import Path
 
 import pytest
-from kfp import compiler, dsl
-from kfp.dsl import Dataset, Input, Metrics, Output
 
-from designer.flow.compile import CompiledFlow
 from designer.runs.local import CONSOLE_FILE, LocalEngine
 from designer.runs.record import RunRecord, Status
 from designer.settings import load_settings
+from tests.fixtures.sums_pipeline import compiled
 
 pytestmark = pytest.mark.slow
 
 EXECUTED = "Loading KFP component"
-
-
-@dsl.component(base_image="python:3.11")
-def numbers(count: int, note: str, table: Output[Dataset]) -> None:
-    with open(table.path, "w") as out:
-        out.write("\n".join(str(i) for i in range(count)))
-
-
-@dsl.component(base_image="python:3.11")
-def total(table: Input[Dataset], summed: Output[Dataset], crash: str) -> None:
-    import json
-    import os
-    import signal
-    import sys
-
-    json.LEFT_BEHIND = True  # type: ignore[attr-defined]  # must not reach the next task
-    if crash == "raise":
-        raise ValueError("no total today")
-    if crash == "exit":
-        sys.exit(3)
-    if crash == "os_exit":
-        os._exit(7)
-    if crash == "segfault":
-        os.kill(os.getpid(), signal.SIGSEGV)
-    with open(table.path) as rows, open(summed.path, "w") as out:
-        out.write(str(sum(int(line) for line in rows)))
-
-
-@dsl.component(base_image="python:3.11")
-def report(summed: Input[Dataset], metrics: Output[Metrics]) -> None:
-    import json
-
-    assert not hasattr(json, "LEFT_BEHIND"), "a module changed by another task"
-    with open(summed.path) as value:
-        metrics.log_metric("total", float(value.read()))
-
-
-def compiled(
-    *, count: int = 5, note: str = "", crash: str = "", cache_report: bool = True
-) -> CompiledFlow:
-    @dsl.pipeline(name="sums")
-    def sums() -> None:
-        made = numbers(count=count, note=note)
-        added = total(table=made.outputs["table"], crash=crash)
-        reported = report(summed=added.outputs["summed"])
-        reported.set_caching_options(cache_report)
-
-    with tempfile.TemporaryDirectory() as folder:
-        package = Path(folder) / "sums.yaml"
-        compiler.Compiler().compile(sums, str(package))
-        ir = package.read_text()
-    tasks = {"numbers": "make", "total": "add", "report": "report"}
-    return CompiledFlow(ir_yaml=ir, pipeline_name="sums", task_to_node=tasks, parameters={})
 
 
 def engine(home: Path, **env: str) -> LocalEngine:
