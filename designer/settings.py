@@ -6,7 +6,7 @@ Every setting has an embedded default so that a fresh checkout runs with no conf
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: The Kubernetes Secret that gives a cluster run's pods the storage keys, by default.
@@ -109,6 +109,10 @@ SANDBOX_MODES = ("auto", "bwrap", "off")
 #: Who may run flows on the local engine: "auto" (everyone when runs are sandboxed or the
 #: designer has one account, else admins), "everyone", "admins" or "nobody".
 LOCAL_RUN_POLICIES = ("auto", "everyone", "admins", "nobody")
+#: How the server's log is written (the first is the default).
+LOG_FORMATS = ("text", "json")
+#: How much the server logs (the first is the default).
+LOG_LEVELS = ("info", "debug", "warning", "error")
 #: The engines a run can use: this machine (kfp.local) or a Kubeflow cluster.
 ENGINE_NAMES = ("local", "kubeflow")
 
@@ -167,6 +171,14 @@ class Settings:
     #: Whether the web app keeps one local run's worker started and waiting for the next run
     #: (``DESIGNER_SPARE_WORKER``, on by default; see ``designer.runs.spare_worker``).
     spare_worker: bool = True
+    #: The bearer token Prometheus must send to ``/metrics`` (``DESIGNER_METRICS_TOKEN``); with
+    #: none set, the designer serves no metrics at all.
+    metrics_token: str | None = field(default=None, repr=False)
+    #: How the server writes its log: "text" (a line for people) or "json" (one JSON object a
+    #: line, for a log collector): ``DESIGNER_LOG_FORMAT``.
+    log_format: str = "text"
+    #: ``DESIGNER_LOG_LEVEL``: debug, info, warning or error.
+    log_level: str = "info"
 
     @property
     def objects_dir(self) -> Path:
@@ -232,6 +244,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         block_packages=_engines(env, "DESIGNER_BLOCK_PACKAGES"),
         cache_bytes=_megabytes(env, "DESIGNER_CACHE_MB", DEFAULT_CACHE_MB),
         spare_worker=_flag(env, "DESIGNER_SPARE_WORKER", True),
+        metrics_token=env.get("DESIGNER_METRICS_TOKEN", "").strip() or None,
+        log_format=_choice(env, "DESIGNER_LOG_FORMAT", LOG_FORMATS),
+        log_level=_choice(env, "DESIGNER_LOG_LEVEL", LOG_LEVELS),
     )
 
 

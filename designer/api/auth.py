@@ -37,6 +37,7 @@ from designer.api.session import (
 from designer.auth import signin
 from designer.auth.oidc import OidcClient, OidcError, PendingLogin
 from designer.auth.passwords import WeakPassword
+from designer.ops import metrics
 from designer.settings import Settings, load_settings
 from designer.store import accounts
 from designer.store import signin as signin_store
@@ -85,7 +86,9 @@ async def sign_in(request: Request) -> Response:
             )
         )
     except (signin.SignInFailed, signin.TooManyAttempts, StoreError) as exc:
+        metrics.sign_in("password", exc)
         return _back("/signin", _said(exc), target, username=username)
+    metrics.sign_in("password")
     return _signed_in(request, settings, done.token, target)
 
 
@@ -182,7 +185,9 @@ async def oidc_callback(request: Request) -> Response:
         )
         done = await run_in_threadpool(signin.start_session, engine, settings, actor)
     except (OidcError, StoreError) as exc:
+        metrics.sign_in("oidc", exc)
         return _back("/signin", _said(exc), target)
+    metrics.sign_in("oidc")
     return _signed_in(request, settings, done.token, target)
 
 

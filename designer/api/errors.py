@@ -22,6 +22,7 @@ from designer.auth.signin import SignInFailed, TooManyAttempts
 from designer.datasets.library import UploadsBusy, UploadTooLarge
 from designer.datasets.sniff import DatasetProblem
 from designer.objects.base import ObjectNotFound, StorageUnavailable
+from designer.ops import metrics
 from designer.store.access import FlowNotFound, SignInRequired
 from designer.store.accounts import AccountDisabled, UsernameTaken
 from designer.store.datasets import DatasetInUse
@@ -149,8 +150,14 @@ def api_error(exc: BaseException) -> ApiError:
     return ApiError(500, "internal_error", "something went wrong in the designer; it was logged")
 
 
+#: Refusals counted in ``designer_refusals``, by the status that says them.
+_REFUSALS = {401: "sign_in_required", 403: "not_allowed", 429: "throttled"}
+
+
 def error_response(exc: BaseException) -> Response:
     error = api_error(exc)
+    if error.status in _REFUSALS:
+        metrics.refusal(_REFUSALS[error.status])
     body = {"error": {"code": error.code, "message": error.message, **error.extra}}
     return JSONResponse(body, status_code=error.status, headers=error.headers)
 

@@ -25,6 +25,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from designer.api.origins import foreign_origin, refusal
+from designer.ops import metrics
 from designer.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class OriginGuard:
             await self.app(scope, receive, send)
             return
         log.warning("refused %s %s from another origin: %s", scope["type"], scope["path"], origin)
+        metrics.refusal("origin")
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": POLICY_VIOLATION})
             return

@@ -32,6 +32,7 @@ from designer.api.session import (
     set_session_cookie,
 )
 from designer.auth import signin
+from designer.ops import metrics
 from designer.settings import load_settings
 from designer.store import accounts, teams
 from designer.store.access import signed_in
@@ -48,7 +49,12 @@ async def sign_in(request: Request) -> Response:
     username, password = body.text("username", limit=200), body.text("password", limit=2000)
     current = load_settings()
     address = client_address(request, current)
-    done = await call(signin.sign_in, current, username, password, address)
+    try:
+        done = await call(signin.sign_in, current, username, password, address)
+    except Exception as exc:
+        metrics.sign_in("password", exc)
+        raise
+    metrics.sign_in("password")
     response = reply({"token": done.token, "user": done.actor})
     set_session_cookie(response, request, done.token, current)
     return response

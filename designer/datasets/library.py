@@ -32,6 +32,7 @@ from designer.datasets.target import suggest_kind
 from designer.objects.base import ObjectStore
 from designer.objects.keys import join_key
 from designer.objects.s3 import S3Store
+from designer.ops import metrics
 from designer.store import dataset_versions as versions
 from designer.store import datasets as records
 from designer.store.access import Actor
@@ -159,6 +160,7 @@ class Spool:
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self.limit:
+            metrics.upload("refused")
             raise UploadTooLarge(self.limit)
         if self.size > self._reserved:
             self._reserve(min(max(self.size, self._reserved + RESERVE_STEP), self.limit))
@@ -205,6 +207,24 @@ def add_file(
     file that is not a usable table, UploadTooLarge, the store's errors and the object
     store's (StorageUnavailable when it cannot be reached).
     """
+    try:
+        added = _add_file(engine, store, actor, spooled, name=name, dataset_id=dataset_id)
+    except BaseException:
+        metrics.upload("refused")
+        raise
+    metrics.upload("stored", spooled.size)
+    return added
+
+
+def _add_file(
+    engine: Engine,
+    store: ObjectStore,
+    actor: Actor | None,
+    spooled: Spooled,
+    *,
+    name: str,
+    dataset_id: str,
+) -> versions.AddedVersion:
     if not dataset_id:
         name = (
             records.check_dataset_name(name)

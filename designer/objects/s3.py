@@ -36,6 +36,7 @@ from designer.objects.base import (
 from designer.objects.keys import check_key, check_prefix
 from designer.objects.local import _atomic_file
 from designer.objects.s3_connection import connect, storage_error
+from designer.ops import metrics
 from designer.settings import StorageSettings
 
 #: Size of each part of a multipart upload: memory holds one part (plus a byte) per upload.
@@ -296,6 +297,7 @@ class S3Store:
                     return
                 if key is not None:
                     raise ObjectNotFound(key) from None
+            metrics.storage_error()
             error = self._error(exc, key)
             if error is None:
                 raise

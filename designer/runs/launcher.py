@@ -32,6 +32,7 @@ from designer.flow.compile import (
 )
 from designer.objects.base import ObjectStore, ObjectStoreError
 from designer.objects.configured import open_store, prepare_for_cluster
+from designer.ops import metrics
 from designer.runs import supervisor
 from designer.runs.kfp_record import ENGINE as KUBEFLOW
 from designer.runs.kfp_results import PodLog, carry_over, read_results
@@ -58,6 +59,29 @@ log = logging.getLogger(__name__)
 _live: dict[str, LocalRun] = {}
 _engines: dict[KubeflowSettings, KubeflowEngine] = {}
 _lock = threading.Lock()
+
+
+def _following() -> int:
+    with _lock:
+        return sum(run.following for run in _live.values())
+
+
+metrics.count_live(_following)
+
+
+def _count_cluster_run(record: RunRecord) -> None:
+    """Count a cluster run this process saw finish (``designer.ops.metrics``)."""
+    metrics.run_finished(
+        KUBEFLOW,
+        record.status.value,
+        record.started_at,
+        record.finished_at,
+        [
+            (n.status.value, n.started_at, n.finished_at)
+            for n in record.nodes.values()
+            if n.status.value in ("succeeded", "failed")
+        ],
+    )
 
 
 class FinishedRunHook(Protocol):
@@ -140,7 +164,7 @@ class Launcher:
         except MissingArguments as exc:
             raise LaunchError(str(exc)) from exc
         if self.settings.kubeflow is not None:
-            return self._submit(
+            submitted = self._submit(
                 self.settings.kubeflow,
                 compiled,
                 flow_name,
@@ -150,6 +174,8 @@ class Launcher:
                 cache=cache,
                 rerun_from=rerun_from,
             )
+            metrics.run_started(KUBEFLOW)
+            return submitted
         engine = LocalEngine(self.settings.runs_dir, settings=self.settings, store=self._store())
         spare = spares.take() if self.settings.spare_worker else None
         try:
@@ -178,6 +204,7 @@ class Launcher:
         with _lock:
             _forget_stale_locked(time.time())
             _live[run.run_id] = run
+        metrics.run_started(LocalEngine.name)
         return run.snapshot()
 
     def _hook(self, owner_id: str | None, flow_id: str | None) -> AfterRun | None:
@@ -375,6 +402,7 @@ class Launcher:
             namespace=settings.namespace,
         )
         if record.status.finished:
+            _count_cluster_run(record)
             self._settle_cluster_run(record)
         self._save(record)
         return record

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -23,6 +24,8 @@ from pathlib import Path
 import yaml
 
 from designer.objects.base import ObjectStore
+from designer.ops import metrics, request_context
+from designer.ops.request_context import in_current_context
 from designer.runs.artifacts import KeptArtifacts, keep_artifacts
 from designer.runs.cache_service import CachePlan, CacheService, start_service
 from designer.runs.local_log import LogReader, TaskFinished, TaskLog, TaskStarted, error_line
@@ -33,6 +36,8 @@ from designer.runs.sandbox import SandboxPipes
 from designer.runs.task_cache import Reused
 from designer.runs.task_channel import Channel, ChannelClosed
 from designer.runs.worker_process import ChannelPipes, start_process
+
+log = logging.getLogger(__name__)
 
 RECORD_FILE = "record.json"
 CONSOLE_FILE = "console.log"
@@ -139,8 +144,19 @@ class LocalRun:
         self._follow_in_thread()
 
     def _follow_in_thread(self) -> None:
-        self._reader = threading.Thread(target=self._follow, name=f"run-{self.run_id}", daemon=True)
+        # In the starting request's context: the run's log lines carry its request id.
+        self._reader = in_current_context(self._follow_tagged, name=f"run-{self.run_id}")
         self._reader.start()
+
+    def _follow_tagged(self) -> None:
+        request_context.run_id.set(self.run_id)
+        log.info("local run started (%d blocks)", len(self._record.nodes))
+        self._follow()
+
+    @property
+    def following(self) -> bool:
+        """Whether the run is still being followed (its worker or its finishing goes on)."""
+        return self._reader is not None and self._reader.is_alive()
 
     def snapshot(self) -> RunRecord:
         with self._lock:
@@ -263,6 +279,7 @@ class LocalRun:
         with self._lock:
             self._record = final
             self._save_locked()
+        _count_finished(final)
 
     def _settle(self, record: RunRecord, at: float, exit_code: int, cancelled: bool) -> None:
         """Give the run and every node its final status."""
@@ -301,6 +318,27 @@ class LocalRun:
 
     def _save_locked(self) -> None:
         self._record.save(self.run_dir / RECORD_FILE)
+
+
+def _count_finished(record: RunRecord) -> None:
+    """Log how the run ended and count it (``designer.ops.metrics``)."""
+    ran = [n for n in record.nodes.values() if n.status in (Status.SUCCEEDED, Status.FAILED)]
+    metrics.run_finished(
+        "local",
+        record.status.value,
+        record.started_at,
+        record.finished_at,
+        [(n.status.value, n.started_at, n.finished_at) for n in ran],
+    )
+    cached = sum(n.status is Status.CACHED for n in record.nodes.values())
+    level = logging.INFO if record.status is Status.SUCCEEDED else logging.WARNING
+    log.log(
+        level,
+        "local run %s (%d blocks ran, %d reused)",
+        record.status.value,
+        len(ran),
+        cached,
+    )
 
 
 def _reuse_line(reused: Reused) -> str:

@@ -25,6 +25,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from designer.ops import metrics
+
 #: How long a SQLite writer waits for another writer to finish before giving up. Autosaves from
 #: several browser tabs may meet; they should queue, not fail with "database is locked".
 SQLITE_BUSY_TIMEOUT_S = 15.0
@@ -117,6 +119,11 @@ def newest_revision() -> str:
     folder = Path(__file__).with_name("migrations") / "versions"
     numbers = [m.group(1) for p in folder.iterdir() if (m := _MIGRATION_FILE.match(p.name))]
     return max(numbers)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at (None: none yet); one cheap query."""
+    return _revision(engine)
 
 
 def _revision(engine: Engine) -> str | None:
@@ -255,6 +262,7 @@ def _report_unavailable(url: URL) -> Callable[[ExceptionContext], None]:
     def listener(context: ExceptionContext) -> None:
         if context.is_pre_ping:
             return
+        metrics.database_error()
         if context.connection is not None and not context.is_disconnect:
             return
         error = context.original_exception

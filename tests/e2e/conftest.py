@@ -8,6 +8,7 @@ workers and a developer's own ``designer serve`` never rebuild each other's file
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from designer.devtools import CHROMIUM, CHROMIUM_ARGS, AppDidNotStart, running_a
 from designer.settings import load_settings
 from designer.store import accounts, signin
 from designer.store.db import engine_for
+from tests.e2e import known_secrets
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -29,14 +31,40 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """Start ``reflex run --env prod`` for the designer; yield its URL and environment."""
+    work = tmp_path_factory.mktemp("reflex")
     try:
-        with running_app(tmp_path_factory.mktemp("reflex")) as (url, env):
+        with running_app(work, LOG_SETTINGS) as (url, env):
             # The first account becomes the admin: take that seat, so the people the tests
             # sign in as are ordinary members, as most people are.
             accounts.create_user(_database(env), "site-admin", "Site admin")
             yield url, env
     except AppDidNotStart as exc:
         pytest.fail(str(exc))
+    check_log(work / "reflex.log")
+
+
+#: The app logs everything, as JSON, so the log of the whole session can be read for secrets.
+LOG_SETTINGS = {
+    "DESIGNER_LOG_FORMAT": "json",
+    "DESIGNER_LOG_LEVEL": "debug",
+    "DESIGNER_METRICS_TOKEN": known_secrets.METRICS_TOKEN,
+}
+
+
+def check_log(path: Path) -> None:
+    """The server's log holds JSON lines with request ids, and none of the session's secrets."""
+    text = path.read_text(errors="replace")
+    leaked = [
+        f"{secret[:4]}..."
+        for secret in (*known_secrets.TYPED, *known_secrets.SESSION_TOKENS)
+        if secret in text
+    ]
+    assert not leaked, f"secrets in the server's log {path}: {leaked}"
+    entries = [json.loads(line) for line in text.splitlines() if line.startswith('{"time"')]
+    assert any(
+        entry.get("logger") == "designer.api.operations" and entry.get("request_id")
+        for entry in entries
+    ), f"no request was logged in {path}"
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +91,7 @@ def sign_in_to(url: str, engine: Engine, context: BrowserContext, username: str)
     found = accounts.credentials(engine, username)
     actor = found[0] if found else accounts.create_user(engine, username, username.title())
     token = signin.create_session(engine, actor.id, timedelta(hours=2))
+    known_secrets.SESSION_TOKENS.append(token)
     context.add_cookies(
         [
             {

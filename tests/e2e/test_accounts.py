@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import SignIn
 from tests.e2e.editor_page import Editor
+from tests.e2e.known_secrets import OTHER_PASSWORD, PASSWORD, WRONG_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -33,8 +34,8 @@ def test_sign_up_sign_out_and_sign_in_again(
     page.wait_for_url(re.compile(r"/signup"))
     page.get_by_test_id("signup-username").fill(name)
     page.get_by_test_id("signup-name").fill("Grace Hopper")
-    page.get_by_test_id("signup-password").fill("compilers-1952")
-    page.get_by_test_id("signup-confirm").fill("compilers-1952")
+    page.get_by_test_id("signup-password").fill(PASSWORD)
+    page.get_by_test_id("signup-confirm").fill(PASSWORD)
     page.get_by_test_id("signup-submit").click()
     page.wait_for_url(re.compile(r"/$"))
     expect(page.get_by_test_id("signed-in-as")).to_have_text("Grace Hopper")
@@ -48,13 +49,13 @@ def test_sign_up_sign_out_and_sign_in_again(
     page.wait_for_url(re.compile(r"/signin/?$"))  # the session really ended
 
     page.get_by_test_id("signin-username").fill(name)
-    page.get_by_test_id("signin-password").fill("not-the-password")
+    page.get_by_test_id("signin-password").fill(WRONG_PASSWORD)
     page.get_by_test_id("signin-submit").click()
     expect(page.get_by_test_id("signin-error")).to_contain_text("wrong")
     expect(page.get_by_test_id("signin-username")).to_have_value(name)
     page.screenshot(path=screenshot_path / "sign-in-error.png")
 
-    page.get_by_test_id("signin-password").fill("compilers-1952")
+    page.get_by_test_id("signin-password").fill(PASSWORD)
     page.get_by_test_id("signin-submit").click()
     page.wait_for_url(re.compile(r"/$"))
     expect(page.get_by_test_id("signed-in-as")).to_have_text("Grace Hopper")
@@ -82,8 +83,8 @@ def test_a_refused_sign_up_lists_every_problem_and_keeps_what_was_typed(
     expect(page.get_by_test_id("signup-name")).to_have_value("Hedy Lamarr")
     page.screenshot(path=screenshot_path / "sign-up-problems.png")
 
-    page.get_by_test_id("signup-password").fill("frequency-hopping")
-    page.get_by_test_id("signup-confirm").fill("frequency-hopping")
+    page.get_by_test_id("signup-password").fill(OTHER_PASSWORD)
+    page.get_by_test_id("signup-confirm").fill(OTHER_PASSWORD)
     page.get_by_test_id("signup-submit").click()
     page.wait_for_url(re.compile(r"/$"))
     expect(page.get_by_test_id("signed-in-as")).to_have_text("Hedy Lamarr")
