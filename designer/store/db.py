@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -239,6 +239,10 @@ def _postgres_engine(url: URL) -> Engine:
     )
 
 
+def _operational(context: ExceptionContext) -> bool:
+    return isinstance(context.sqlalchemy_exception, (OperationalError, InterfaceError))
+
+
 def _report_unavailable(url: URL) -> Callable[[ExceptionContext], None]:
     """A ``handle_error`` listener turning "could not connect" into ``StoreUnavailable``.
 
@@ -262,7 +266,8 @@ def _report_unavailable(url: URL) -> Callable[[ExceptionContext], None]:
     def listener(context: ExceptionContext) -> None:
         if context.is_pre_ping:
             return
-        metrics.database_error()
+        if context.connection is None or context.is_disconnect or _operational(context):
+            metrics.database_error()  # not a broken rule (unique names...): the database's fault
         if context.connection is not None and not context.is_disconnect:
             return
         error = context.original_exception

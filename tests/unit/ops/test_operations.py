@@ -90,12 +90,13 @@ def test_ready_with_each_database_and_object_storage(
 
 
 @pytest.mark.parametrize(
-    ("env", "part", "said"),
+    ("env", "part", "said", "counted"),
     [
         (
             {"DESIGNER_DATABASE_URL": f"postgresql://nobody@{CLOSED}/none"},
             "database",
             "unreachable: cannot reach the database",
+            "designer_database_errors_total",
         ),
         (
             {
@@ -106,15 +107,23 @@ def test_ready_with_each_database_and_object_storage(
             },
             "storage",
             "unreachable:",
+            "designer_storage_errors_total",
         ),
     ],
 )
 def test_unready_says_which_part_is_down(
-    env: dict[str, str], part: str, said: str, app: TestClient, monkeypatch: pytest.MonkeyPatch
+    env: dict[str, str],
+    part: str,
+    said: str,
+    counted: str,
+    app: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    before = value(samples(app), counted)
     for name, setting in env.items():
         monkeypatch.setenv(name, setting)
     answer = app.get("/readyz")
+    assert value(samples(app), counted) > before
     assert answer.status_code == 503
     body = answer.json()
     assert body["status"] == "unready"
