@@ -22,6 +22,7 @@ from designer.ui import (
     start,
     teams,
 )
+from designer.ui.audit import page as audit_page
 from designer.ui.blocks import catalogue
 from designer.ui.blocks import editor_page as block_editor
 from designer.ui.blocks.catalogue_state import BlocksState
@@ -170,6 +171,12 @@ app.add_page(
     route="/runs/compare",
     title="Designer · Compare runs",
     on_load=[signed_in, compare_page.CompareState.load],
+)
+app.add_page(
+    audit_page.page,
+    route="/audit",
+    title="Designer · Audit log",
+    on_load=[signed_in, audit_page.AuditState.load],
 )
 app.add_page(
     signin.sign_in_page,

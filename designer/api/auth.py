@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from urllib.parse import urlencode
 
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -39,7 +40,7 @@ from designer.auth.oidc import OidcClient, OidcError, PendingLogin
 from designer.auth.passwords import WeakPassword
 from designer.ops import metrics
 from designer.settings import Settings, load_settings
-from designer.store import accounts
+from designer.store import accounts, audit
 from designer.store import signin as signin_store
 from designer.store.db import StoreError, StoreUnavailable, engine_for, public_message
 
@@ -186,9 +187,20 @@ async def oidc_callback(request: Request) -> Response:
         done = await run_in_threadpool(signin.start_session, engine, settings, actor)
     except (OidcError, StoreError) as exc:
         metrics.sign_in("oidc", exc)
+        await run_in_threadpool(_note_oidc_refusal, engine, client_address(request, settings), exc)
         return _back("/signin", _said(exc), target)
     metrics.sign_in("oidc")
     return _signed_in(request, settings, done.token, target)
+
+
+def _note_oidc_refusal(engine: Engine, address: str, exc: Exception) -> None:
+    """Put a refused single sign-on in the audit log (who it was is often unknown by then)."""
+    reason = "".join(c for c in _said(exc) if c.isprintable())[:200]
+    detail = {"method": "oidc", "address": address[:90], "reason": reason}
+    try:
+        audit.record_event(engine, None, "sign_in_refused", "user", "oidc", "", detail=detail)
+    except StoreError:
+        log.warning("could not put a refused single sign-on in the audit log")
 
 
 _clients: dict[object, OidcClient] = {}

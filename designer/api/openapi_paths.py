@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from designer.store.audit import ACTIONS as AUDIT_ACTIONS
+from designer.store.audit import KINDS as AUDIT_KINDS
+
 #: Errors any operation may answer: no session (401), a change sent from another site's page
 #: (403), something not found or not shared (404), a value it cannot use (422), the database
 #: unreachable (503).
@@ -70,6 +73,9 @@ def _limit(most: int) -> Query:
     schema = {"type": "integer", "minimum": 1, "maximum": most}
     return _q("limit", f"how many to list at most (1 to {most})", schema)
 
+
+#: A point in time as the audit filters take it.
+TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 
 VERSION_NUMBER = {"type": "integer", "minimum": -(10**18) + 1, "maximum": 10**18 - 1}
 
@@ -193,4 +199,16 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/flows/{flow_id}/publish", "Publish a flow to a team's gallery",
               "templates", (201, "object"), also=(200,), body="Publish",
               description="200 when it replaced the team's template of that title."),
+    # -- audit log -----------------------------------------------------------------------------
+    Operation("GET", "/audit", "The audit log, newest first", "audit", (200, "AuditPage"),
+              query=(_q("person", "the acting person's user name"),
+                     _q("action", "what happened", {"enum": list(AUDIT_ACTIONS)}),
+                     _q("kind", "the kind of thing", {"enum": list(AUDIT_KINDS)}),
+                     _q("object", "the thing's id (a flow's, a run's, a model's name...)"),
+                     _q("since", "from this time (ISO 8601 with its zone), included", TIME),
+                     _q("until", "to this time (ISO 8601 with its zone), left out", TIME),
+                     _q("offset", "how many events to skip", {"type": "integer", "minimum": 0}),
+                     _limit(500)),
+              description="A site admin reads every event; anyone else the events on what "
+              "they own (their flows, datasets, blocks, models) and on their own account."),
 )  # fmt: skip

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from designer.runs.record import Status
+from designer.store.audit import ACTIONS as AUDIT_ACTIONS
+from designer.store.audit import KINDS as AUDIT_KINDS
 
 STATUSES = [str(status) for status in Status]
 
@@ -191,6 +193,31 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         ("run_id", "flow_id", "flow_version", "status", "nodes", "links"),
     ),
     "Cancelled": _object({"message": TEXT, "run": _ref("Run")}, ("message", "run")),
+    "AuditEvent": _object(
+        {
+            "id": WHOLE,
+            "at": {"type": "string", "format": "date-time"},
+            "actor_id": {**TEXT, "nullable": True},
+            "actor_name": TEXT,
+            "action": {"type": "string", "enum": list(AUDIT_ACTIONS)},
+            "object_kind": {"type": "string", "enum": list(AUDIT_KINDS)},
+            "object_id": TEXT,
+            "object_name": TEXT,
+            "owner_id": {**TEXT, "nullable": True},
+            "flow_id": {**TEXT, "nullable": True},
+            "detail": ANY_OBJECT,
+        },
+        ("id", "at", "actor_id", "action", "object_kind", "object_id", "detail"),
+    ),
+    "AuditPage": _object(
+        {
+            "events": {"type": "array", "items": _ref("AuditEvent")},
+            "offset": WHOLE,
+            "limit": WHOLE,
+            "more": FLAG,
+        },
+        ("events", "offset", "limit", "more"),
+    ),
     "NodeLog": _object(
         {
             "run_id": TEXT,

@@ -24,6 +24,7 @@ from starlette.routing import Mount, Route, Router
 from designer.api import (
     openapi,
     rest_artifacts,
+    rest_audit,
     rest_datasets,
     rest_flows,
     rest_gallery,
@@ -52,6 +53,7 @@ def api_router() -> Router:
             *rest_models.ROUTES,
             *rest_templates.ROUTES,
             *rest_gallery.ROUTES,
+            *rest_audit.ROUTES,
         ],
     )
 

@@ -194,6 +194,7 @@ def cancel_run(
         said = launcher.cancel(run_id)
     except LaunchError as exc:
         raise ApiError(409, "cannot_cancel", str(exc)) from exc
+    run_store.record_cancel(database, actor, run_id)
     now = run_store.StoredRun(stored.flow_id, stored.flow_version, record)
     return said, run_store.StoredRun(
         now.flow_id, now.flow_version, refresh(database, launcher, now)

@@ -45,7 +45,7 @@ from designer.auth.passwords import (
     verify_password,
 )
 from designer.settings import Settings
-from designer.store import accounts, signin
+from designer.store import accounts, audit, signin
 from designer.store.access import Actor
 
 #: Wrong passwords in a row for one account from one address before the back-off starts.
@@ -174,13 +174,40 @@ def sign_in(
     matches = verify_password(password_hash, password)
     if found is None or not matches:
         signin.record_failures(engine, keys.counted)
+        owner = found[0] if found is not None else None
+        _refused(engine, username, address, owner, "wrong password" if owner else "no such account")
         raise SignInFailed()
     actor, password_hash = found
     assert password_hash is not None
     signin.forgive_failures(engine, keys.pair, keys.address)
     if needs_rehash(password_hash):
         accounts.set_password_hash(engine, actor.id, hash_password(password))
-    return start_session(engine, settings, actor)
+    try:
+        return start_session(engine, settings, actor)
+    except accounts.AccountDisabled:
+        _refused(engine, username, address, actor, "account disabled")
+        raise
+
+
+def _refused(
+    engine: Engine, username: str, address: str, account: Actor | None, reason: str
+) -> None:
+    """Write a refused sign-in to the audit log: the name tried, never the password. Attempts
+    refused while waiting out ``TooManyAttempts`` are not written: checking nothing, they
+    say nothing new, and a flood of them must not fill the log."""
+    # What was typed may hold anything, a NUL even (which PostgreSQL refuses): printable only.
+    typed = "".join(c for c in username.strip().lower() if c.isprintable())[:64]
+    name = account.username if account is not None else typed
+    audit.record_event(
+        engine,
+        None,
+        "sign_in_refused",
+        "user",
+        account.id if account is not None else name,
+        name,
+        owner_id=account.id if account is not None else None,
+        detail={"address": "".join(c for c in address if c.isprintable())[:90], "reason": reason},
+    )
 
 
 def sign_out(engine: Engine, token: str | None) -> None:

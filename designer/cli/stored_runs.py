@@ -105,7 +105,7 @@ def _run_stored(args: argparse.Namespace, pairs: dict[str, str]) -> int:
             f"run {started.record.run_id} of {started.flow.name!r} version {version} started",
             file=sys.stderr,
         )
-    record = follow(database, launcher, flow_id, version, started.record)
+    record = follow(database, launcher, flow_id, version, started.record, actor)
     print_record(record, as_json=args.json, flow=started.flow)
     return 0 if record.status is Status.SUCCEEDED else REFUSED
 
@@ -136,13 +136,19 @@ def find_flow(database: Any, actor: Any, named: str) -> tuple[str, int]:
 
 
 def follow(
-    database: Any, launcher: Any, flow_id: str, version: int, record: RunRecord
+    database: Any,
+    launcher: Any,
+    flow_id: str,
+    version: int,
+    record: RunRecord,
+    actor: Any = None,
 ) -> RunRecord:
     """Poll the run to its end, recording each change in the store as the page does.
 
-    Ctrl+C cancels the run and waits for it to stop (a second Ctrl+C leaves it going).
+    Ctrl+C cancels the run (for ``actor``, in the audit log) and waits for it to stop (a second
+    Ctrl+C leaves it going).
     """
-    from designer.store.runs import record_run
+    from designer.store.runs import record_cancel, record_run
 
     last: dict[str, Any] | None = None
     while True:
@@ -156,4 +162,6 @@ def follow(
             time.sleep(POLL_S.get(record.engine, 2.0))
         except KeyboardInterrupt:
             print(launcher.cancel(record.run_id), file=sys.stderr)
+            if actor is not None:
+                record_cancel(database, actor, record.run_id)
         record = launcher.snapshot(record.run_id)

@@ -40,8 +40,9 @@ from designer.objects.base import ObjectStoreError
 from designer.runs.record import NodeRun, OutputRecord, RunRecord, Status
 from designer.store.access import Actor
 from designer.store.accounts import get_actor
+from designer.store.audit import record_event
 from designer.store.db import StoreError, StoreUnavailable
-from designer.store.models import claim_model_name
+from designer.store.models import ModelOwner, claim_model_name
 
 #: Where bundles are copied while they are published: inside the model folder (so the copy
 #: into a version folder stays on one disk), under a name no model can have.
@@ -132,7 +133,7 @@ def publish_bundles(
         try:
             with unpack(output) as bundle:
                 name = bundle.name
-                claim_model_name(
+                claimed = claim_model_name(
                     engine,
                     person,
                     bundle.name,
@@ -147,7 +148,37 @@ def publish_bundles(
         else:
             _published(node, output, info)
             done.append(Publication(node_id, name, int(info["version"])))
+            _note(engine, person, record, claimed, int(info["version"]))
     return done
+
+
+def _note(
+    engine: Engine,
+    person: Actor | None,
+    record: RunRecord,
+    claimed: ModelOwner,
+    version: int,
+) -> None:
+    """Write the published version to the audit log. The model is registered by then: a log
+    that cannot be written is reported in the server's log, and the run is not failed for it."""
+    try:
+        record_event(
+            engine,
+            person,
+            "published",
+            "model",
+            claimed.name,
+            claimed.name,
+            owner_id=claimed.owner_id,
+            flow_id=claimed.flow_id,
+            detail={"version": version, "run": record.run_id},
+        )
+    except Exception:
+        log.warning(
+            "could not write the publishing of model %r to the audit log",
+            claimed.name,
+            exc_info=True,
+        )
 
 
 def _person(engine: Engine, owner_id: str | None) -> tuple[Actor | None, str]:

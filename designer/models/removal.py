@@ -24,6 +24,7 @@ from designer.objects.configured import open_store
 from designer.objects.keys import join_key
 from designer.settings import Settings
 from designer.store.access import Actor
+from designer.store.audit import record_event
 from designer.store.models import model_owner
 
 log = logging.getLogger(__name__)
@@ -75,12 +76,34 @@ def remove_model(engine: Engine, settings: Settings, actor: Actor | None, name: 
         if delete_inference_service(settings, namespace, isvc):
             deleted.append(f"{namespace}/{isvc}")
     count = registry.remove_model(settings.models_dir, name)
+    _record_removal(engine, actor, name, count, deleted)
     if servings and settings.storage is not None:
         try:
             open_store(settings).delete_prefix(join_key(SERVING_PREFIX, name) + "/")
         except Exception:  # the model is gone; leftover files only take space
             log.warning("could not remove the served files of model %r", name, exc_info=True)
     return Removal(name, count, deleted)
+
+
+def _record_removal(
+    engine: Engine, actor: Actor | None, name: str, count: int, services: list[str]
+) -> None:
+    """Put the removal in the audit log; the model is gone whatever happens here."""
+    try:
+        found = model_owner(engine, name)
+        record_event(
+            engine,
+            actor,
+            "deleted",
+            "model",
+            name,
+            name,
+            owner_id=found.owner_id if found is not None else None,
+            flow_id=found.flow_id if found is not None else None,
+            detail={"versions": count, "inference_services": len(services)},
+        )
+    except Exception:
+        log.warning("could not put the removal of model %r in the audit log", name, exc_info=True)
 
 
 def owner_of_model(model: dict[str, Any]) -> str:

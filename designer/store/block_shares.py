@@ -54,4 +54,4 @@ def unshare_block(
     person = signed_in(actor)
     with session_scope(engine) as session:
         require_block(session, person, block_id, Role.OWNER)
-        _SHARES.unshare(session, block_id, kind, target_id)
+        _SHARES.unshare(session, block_id, kind, target_id, person)

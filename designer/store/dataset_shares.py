@@ -50,6 +50,7 @@ def unshare_dataset(
     kind: Literal["user", "team"],
     target_id: str,
 ) -> None:
+    person = signed_in(actor)
     with session_scope(engine) as session:
-        require_dataset(session, actor, dataset_id, Role.OWNER)
-        _SHARES.unshare(session, dataset_id, kind, target_id)
+        require_dataset(session, person, dataset_id, Role.OWNER)
+        _SHARES.unshare(session, dataset_id, kind, target_id, person)

@@ -32,6 +32,7 @@ from designer.store.access import (
     owned_or_shared_roles,
     signed_in,
 )
+from designer.store.audit import record
 from designer.store.db import StoreError, session_scope
 from designer.store.flows import MAX_NAME_LENGTH, PLAIN_LINE, check_name, is_plain_line
 from designer.store.tables import (
@@ -281,6 +282,16 @@ def delete_dataset(
             delete(DatasetVersionRow).where(col(DatasetVersionRow.dataset_id) == dataset_id)
         )
         session.delete(row)
+        record(
+            session,
+            person,
+            "deleted",
+            "dataset",
+            row.id,
+            row.name,
+            owner_id=row.owner_id,
+            detail={"versions": row.version},
+        )
         session.flush()
         still_used = set(
             session.exec(

@@ -31,6 +31,7 @@ from designer.store.access import (
     require_flow,
     signed_in,
 )
+from designer.store.audit import record
 from designer.store.db import StoreError, session_scope
 from designer.store.tables import (
     DraftRow,
@@ -269,8 +270,19 @@ def duplicate_flow(
 def delete_flow(engine: Engine, actor: Actor | None, flow_id: str) -> None:
     """Delete the flow with its versions, drafts, shares and runs (the database cascades)."""
     with session_scope(engine) as session:
-        require_flow(session, actor, flow_id, Role.OWNER)
+        row, _ = require_flow(session, actor, flow_id, Role.OWNER)
         session.exec(delete(FlowRow).where(col(FlowRow.id) == flow_id))
+        record(
+            session,
+            actor,
+            "deleted",
+            "flow",
+            row.id,
+            row.name,
+            owner_id=row.owner_id,
+            flow_id=row.id,
+            detail={"versions": row.version},
+        )
 
 
 def document_columns(flow: Flow) -> dict[str, Any]:

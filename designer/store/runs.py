@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from designer.flow.document import Flow
 from designer.runs.record import RunRecord, Status
+from designer.store import audit
 from designer.store.access import (
     Actor,
     FlowNotFound,
@@ -146,9 +147,25 @@ def record_run(
     fixed = {"id", "flow_id", "user_id", "schedule_id"}
     fixed |= {"started_at"} if record.started_at is None else set()
     with session_scope(engine) as session:
-        if session.get(FlowRow, flow_id) is None:
+        flow = session.get(FlowRow, flow_id)
+        if flow is None:
             raise FlowNotFound(flow_id)
+        new = session.exec(select(RunRow.id).where(RunRow.id == record.run_id)).first() is None
         _upsert_run(session, values, [key for key in values if key not in fixed])
+        if new:  # the first time a run is seen is when it started
+            _run_event(
+                session,
+                _person(session, user_id),
+                "run_started",
+                flow,
+                record.run_id,
+                {
+                    "version": flow_version,
+                    "engine": record.engine,
+                    "schedule": schedule_id,
+                    "rerun_from": record.rerun_from or None,
+                },
+            )
         started = select(RunRow.started_at).where(RunRow.id == record.run_id).scalar_subquery()
         session.exec(
             update(FlowRow)
@@ -164,6 +181,23 @@ def record_run(
                 last_run_id=record.run_id, last_run_status=str(record.status), last_run_at=started
             )
         )
+
+
+def record_cancel(engine: Engine, actor: Actor | None, run_id: str) -> None:
+    """Write to the audit log that ``actor`` stopped the run (the caller asked the engine to,
+    after ``check_may_run``): the one place the web page and the REST API both note it."""
+    signed_in(actor)
+    with session_scope(engine) as session:
+        found = session.exec(
+            select(RunRow.flow_id, RunRow.flow_version).where(RunRow.id == run_id)
+        ).first()
+        if found is None:
+            raise RunNotFound(run_id)
+        try:
+            flow, _ = require_flow(session, actor, found[0], Role.VIEWER)
+        except FlowNotFound as exc:
+            raise RunNotFound(run_id) from exc
+        _run_event(session, actor, "run_cancelled", flow, run_id, {"version": found[1]})
 
 
 def list_runs(
@@ -388,6 +422,36 @@ def _upsert_run(session: Session, values: dict[str, Any], update_keys: list[str]
         set_={key: statement.excluded[key] for key in update_keys},
     )
     session.exec(statement)
+
+
+def _person(session: Session, user_id: str | None) -> Actor | None:
+    user = session.get(UserRow, user_id) if user_id is not None else None
+    if user is None:
+        return None
+    return Actor(user.id, user.username, user.display_name, user.is_admin)
+
+
+def _run_event(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    flow: FlowRow,
+    run_id: str,
+    detail: dict[str, Any],
+) -> None:
+    """A run's event, named after its flow and shown to the flow's owner."""
+    shown = {key: value for key, value in detail.items() if value is not None}
+    audit.record(
+        session,
+        actor,
+        action,
+        "run",
+        run_id,
+        flow.name,
+        owner_id=flow.owner_id,
+        flow_id=flow.id,
+        detail=shown,
+    )
 
 
 def _is_number(value: object) -> bool:

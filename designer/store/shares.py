@@ -11,14 +11,15 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine, delete
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from designer.flow.document import Flow
 from designer.store.access import SHARE_ROLES, Actor, NotAllowed, Role, require_flow
 from designer.store.accounts import user_by_name
+from designer.store.audit import record
 from designer.store.db import StoreError, session_scope
 from designer.store.signin import TOKEN_BYTES, token_hash
 from designer.store.tables import (
@@ -136,6 +137,7 @@ def share_with_user(
             share = ShareRow(flow_id=flow_id, user_id=user.id, created_at=datetime.now(UTC))
             session.add(share)
         share.role = role
+        _flow_event(session, actor, "shared", row, {"user": user.username, "role": str(role)})
         return AccessEntry("user", user.id, user.display_name, user.username, role)
 
 
@@ -145,7 +147,7 @@ def share_with_team(
     """Give every member of the team ``role`` on the flow; only a team of the owner's own."""
     role = _share_role(role)
     with session_scope(engine) as session:
-        require_flow(session, actor, flow_id, Role.OWNER)
+        row, _ = require_flow(session, actor, flow_id, Role.OWNER)
         assert actor is not None
         team = session.get(TeamRow, team_id)
         member = session.get(TeamMemberRow, (team_id, actor.id))
@@ -158,6 +160,7 @@ def share_with_team(
             share = ShareRow(flow_id=flow_id, team_id=team_id, created_at=datetime.now(UTC))
             session.add(share)
         share.role = role
+        _flow_event(session, actor, "shared", row, {"team": team.name, "role": str(role)})
         return AccessEntry("team", team.id, team.name, "", role)
 
 
@@ -167,8 +170,14 @@ def remove_access(
     """Stop sharing the flow with a person or a team (by id)."""
     column = col(ShareRow.user_id) if kind == "user" else col(ShareRow.team_id)
     with session_scope(engine) as session:
-        require_flow(session, actor, flow_id, Role.OWNER)
-        session.exec(delete(ShareRow).where(col(ShareRow.flow_id) == flow_id, column == target))
+        row, _ = require_flow(session, actor, flow_id, Role.OWNER)
+        removed = session.exec(
+            delete(ShareRow).where(col(ShareRow.flow_id) == flow_id, column == target)
+        )
+        if removed.rowcount:
+            whom = session.get(UserRow if kind == "user" else TeamRow, target)
+            name = getattr(whom, "username" if kind == "user" else "name", target)
+            _flow_event(session, actor, "unshared", row, {kind: name})
 
 
 def create_link(
@@ -183,7 +192,7 @@ def create_link(
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        require_flow(session, actor, flow_id, Role.OWNER)
+        flow, _ = require_flow(session, actor, flow_id, Role.OWNER)
         assert actor is not None
         row = ShareLinkRow(
             id=uuid.uuid4().hex,
@@ -195,6 +204,10 @@ def create_link(
             expires_at=now + lifetime if lifetime is not None else None,
         )
         session.add(row)
+        expires = row.expires_at.isoformat() if row.expires_at else None
+        _flow_event(
+            session, actor, "shared", flow, {"link": row.id, "role": "viewer", "until": expires}
+        )
     return _link(row, actor.display_name), token
 
 
@@ -213,12 +226,13 @@ def list_links(engine: Engine, actor: Actor | None, flow_id: str) -> list[LinkSu
 
 def revoke_link(engine: Engine, actor: Actor | None, flow_id: str, link_id: str) -> None:
     with session_scope(engine) as session:
-        require_flow(session, actor, flow_id, Role.OWNER)
+        flow, _ = require_flow(session, actor, flow_id, Role.OWNER)
         row = session.get(ShareLinkRow, link_id)
         if row is None or row.flow_id != flow_id:
             raise LinkNotValid("this flow has no such link")
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
+            _flow_event(session, actor, "unshared", flow, {"link": row.id})
 
 
 def flow_for_link(engine: Engine, token: str) -> LinkedFlow:
@@ -245,6 +259,22 @@ def flow_for_link(engine: Engine, token: str) -> LinkedFlow:
             role=Role(row.role),
             owner=owner.display_name if owner is not None else "",
         )
+
+
+def _flow_event(
+    session: Session, actor: Actor | None, action: str, row: FlowRow, detail: dict[str, Any]
+) -> None:
+    record(
+        session,
+        actor,
+        action,
+        "flow",
+        row.id,
+        row.name,
+        owner_id=row.owner_id,
+        flow_id=row.id,
+        detail=detail,
+    )
 
 
 def _share_role(role: Role | str) -> Role:

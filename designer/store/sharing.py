@@ -5,7 +5,8 @@ changes who may use a thing, anyone who may see it may see who else can, a perso
 user name and a team by id (one the owner belongs to). Each kind of thing has a share table
 with ``user_id``, ``team_id``, ``role`` and a column naming the thing; ``ShareTable`` does the
 reading and writing for any of them, inside the caller's session (after the caller checked
-the person's role on the thing).
+the person's role on the thing). Sharing and unsharing are written to the audit log in the
+same session.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlmodel import Session, col, select
 
 from designer.store.access import SHARE_ROLES, Actor, NotAllowed, Role
 from designer.store.accounts import user_by_name
+from designer.store.audit import record
+from designer.store.block_tables import UserBlockRow
 from designer.store.db import StoreError
-from designer.store.tables import TeamMemberRow, TeamRow, UserRow
+from designer.store.tables import DatasetRow, TeamMemberRow, TeamRow, UserRow
 from designer.store.teams import TeamNotFound
 
 
@@ -85,6 +88,7 @@ class ShareTable:
             if user.id == owner_id:
                 raise NotAllowed(f"{user.display_name} owns this {self.thing} already")
             entry = ShareEntry("user", user.id, user.display_name, Role(role))
+            shown = user.username
             match: Any = col(self.table.user_id) == user.id
         elif kind == "team":
             team = session.get(TeamRow, target)
@@ -92,6 +96,7 @@ class ShareTable:
             if team is None or (member is None and not person.is_admin):
                 raise TeamNotFound(target)
             entry = ShareEntry("team", team.id, team.name, Role(role))
+            shown = team.name
             match = col(self.table.team_id) == team.id
         else:
             raise self.invalid(f"share with a 'user' or a 'team', not {kind!r}")
@@ -105,16 +110,50 @@ class ShareTable:
             )
             session.add(share)
         share.role = Role(role)
+        detail = {kind: shown, "role": str(Role(role))}
+        self._event(session, person, "shared", owner_id, thing_id, detail)
         return entry
 
     def unshare(
-        self, session: Session, thing_id: str, kind: Literal["user", "team"], target_id: str
+        self,
+        session: Session,
+        thing_id: str,
+        kind: Literal["user", "team"],
+        target_id: str,
+        person: Actor | None,
     ) -> None:
+        """Stop sharing with a person or team (by id); ``person`` is who does it, for the log."""
         column = col(self.table.user_id) if kind == "user" else col(self.table.team_id)
-        session.exec(delete(self.table).where(self._of(thing_id), column == target_id))
+        removed = session.exec(delete(self.table).where(self._of(thing_id), column == target_id))
+        if removed.rowcount:
+            whom = session.get(UserRow if kind == "user" else TeamRow, target_id)
+            name = getattr(whom, "username" if kind == "user" else "name", target_id)
+            self._event(session, person, "unshared", None, thing_id, {kind: name})
+
+    def _event(
+        self,
+        session: Session,
+        person: Actor | None,
+        action: str,
+        owner_id: str | None,
+        thing_id: str,
+        detail: dict[str, Any],
+    ) -> None:
+        table, name_column = _NAMED[self.thing]
+        thing = session.get(table, thing_id)
+        name = str(getattr(thing, name_column, "")) if thing is not None else ""
+        owner = owner_id or (thing.owner_id if thing is not None else None)
+        record(session, person, action, self.thing, thing_id, name, owner_id=owner, detail=detail)
 
     def _of(self, thing_id: str) -> Any:
         return col(getattr(self.table, self.thing_column)) == thing_id
+
+
+#: Each kind of thing's table, and the column that names it in the log.
+_NAMED: dict[str, tuple[Any, str]] = {
+    "dataset": (DatasetRow, "name"),
+    "block": (UserBlockRow, "title"),
+}
 
 
 def _by_name(entry: ShareEntry) -> str:

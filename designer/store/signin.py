@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from designer.store.access import Actor
 from designer.store.accounts import AccountDisabled
+from designer.store.audit import record
 from designer.store.db import session_scope
 from designer.store.tables import OidcLoginRow, SessionRow, SignInFailureRow, UserRow
 
@@ -33,7 +34,8 @@ def token_hash(token: str) -> str:
 
 
 def create_session(engine: Engine, user_id: str, lifetime: timedelta) -> str:
-    """Start a session for the user and return its token (for the cookie); notes the sign-in.
+    """Start a session for the user and return its token (for the cookie); notes the sign-in,
+    and writes it to the audit log.
 
     ``AccountDisabled`` for an account an administrator disabled: whatever proved who the
     person is (a password, OpenID Connect), a disabled account gets no session.
@@ -51,6 +53,8 @@ def create_session(engine: Engine, user_id: str, lifetime: timedelta) -> str:
         )
         if user is not None:
             user.last_sign_in_at = now
+            who = Actor(user.id, user.username, user.display_name, user.is_admin)
+            record(session, who, "signed_in", "user", user.id, user.username, owner_id=user.id)
         # Expired sessions of anyone are swept now and then, rather than by a timer.
         session.exec(delete(SessionRow).where(col(SessionRow.expires_at) < now))
     return token

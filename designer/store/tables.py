@@ -456,6 +456,40 @@ class ScheduleTickRow(SQLModel, table=True):
     error: str = Field(default="", sa_type=Text)
 
 
+class AuditEventRow(SQLModel, table=True):
+    """Something someone did that an administrator may need to account for later: a sign-in,
+    a share, a deletion, a published model, a run started or cancelled.
+
+    Rows are only ever added. No column is a foreign key: the event outlives the person, the
+    flow or the thing it names, so names are copied in as they were then. ``owner_id`` is whose
+    thing it was, and ``flow_id`` the flow it concerns, so a person can be shown the events on
+    their own flows without an administrator's view.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_object", "object_kind", "object_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UtcDateTime, index=True)
+    #: Who acted; None for the command line's operator or the designer itself.
+    actor_id: str | None = Field(default=None, max_length=32, index=True)
+    #: Their user name then ("" for nobody).
+    actor_name: str = Field(default="", max_length=64)
+    #: One of ``designer.store.audit.ACTIONS``.
+    action: str = Field(max_length=32, index=True)
+    #: "flow", "dataset", "block", "model", "run" or "user".
+    object_kind: str = Field(max_length=16)
+    object_id: str = Field(max_length=200)
+    #: What the thing was called then.
+    object_name: str = Field(default="", max_length=200)
+    #: Whose thing it was then (None: nobody's, or unknown).
+    owner_id: str | None = Field(default=None, max_length=32, index=True)
+    #: The flow it concerns (the flow itself, a run's flow, the flow that deployed a model).
+    flow_id: str | None = Field(default=None, max_length=32, index=True)
+    #: A small JSON object: the role granted and to whom, a run's version...; never a secret.
+    detail: str = Field(default="{}", sa_type=Text)
+
+
 #: The store's tables, parents first (other SQLModel models, Reflex's say, share the metadata).
 STORE_TABLE_NAMES = (
     "users",
@@ -479,6 +513,7 @@ STORE_TABLE_NAMES = (
     "user_blocks",
     "user_block_versions",
     "block_shares",
+    "audit_events",
 )
 # People's own blocks have a module of their own; importing it here registers its tables (it
 # needs only UtcDateTime from above, so importing it at this point is safe).

@@ -33,6 +33,7 @@ from designer.store.access import (
     require_flow,
     signed_in,
 )
+from designer.store.audit import record
 from designer.store.block_tables import BlockShareRow, UserBlockRow, UserBlockVersionRow
 from designer.store.db import StoreError, session_scope
 from designer.store.flows import check_name
@@ -152,6 +153,7 @@ def save_block(
                 )
                 session.add(row)
                 session.flush()
+        restored = row.deleted_at is not None
         newest = _version_row(session, row.id, row.version) if row.version else None
         if newest is not None and newest.text == text and row.deleted_at is None:
             return _version(session, row, newest, person)
@@ -175,6 +177,17 @@ def save_block(
         row.deleted_at = None
         session.add(row)
         session.flush()
+        if restored:  # saving a deleted block's name again brings the block back
+            record(
+                session,
+                person,
+                "restored",
+                "block",
+                row.id,
+                row.title,
+                owner_id=row.owner_id,
+                detail={"name": row.name, "version": number},
+            )
         return _version(session, row, version, person)
 
 
@@ -279,6 +292,16 @@ def delete_block(
                 raise BlockInUse(row.title, visible, hidden)
         row.deleted_at = datetime.now(UTC)
         session.add(row)
+        record(
+            session,
+            person,
+            "deleted",
+            "block",
+            row.id,
+            row.title,
+            owner_id=row.owner_id,
+            detail={"name": row.name},
+        )
 
 
 def flow_owner(engine: Engine, actor: Actor | None, flow_id: str) -> Actor | None:

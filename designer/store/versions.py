@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from designer.flow.diff import FlowDiff, diff_flows
 from designer.flow.document import Flow
 from designer.store.access import Actor, Role, require_flow
+from designer.store.audit import record
 from designer.store.db import StoreError, session_scope
 from designer.store.flows import check_flow_name, document_columns, lock_flow
 from designer.store.tables import DraftRow, FlowRow, FlowVersionRow, UserRow
@@ -144,6 +145,17 @@ def restore_version(engine: Engine, actor: Actor | None, flow_id: str, number: i
         latest = row.version + 1
         message = f"Restored version {number}"
         _add_version(session, row, restored, document, latest, actor, message, now)
+        record(
+            session,
+            actor,
+            "restored",
+            "flow",
+            row.id,
+            row.name,
+            owner_id=row.owner_id,
+            flow_id=row.id,
+            detail={"version": number, "as_version": latest},
+        )
         return latest
 
 

@@ -16,6 +16,7 @@ NAV = (
     ("Models", "/models"),
     ("Teams", "/teams"),
     ("Blocks", "/blocks"),
+    ("Audit", "/audit"),
 )
 
 

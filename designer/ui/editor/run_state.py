@@ -254,6 +254,7 @@ class RunState(EditorState):
         try:
             may_run(actor_of(self), self.flow_id)
             said = launcher().cancel(self.run_id)
+            run_store.record_cancel(database(), actor_of(self), self.run_id)
         except Exception as exc:
             return rx.toast.error(f"Could not cancel: {shown(exc)}")
         return rx.toast.info(said or "Cancelling the run…")

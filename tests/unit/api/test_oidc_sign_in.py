@@ -20,6 +20,8 @@ from designer.api.app import build_app
 from designer.api.session import SESSION_COOKIE
 from designer.auth import signin
 from designer.settings import load_settings
+from designer.store.access import Actor
+from designer.store.audit import AuditFilter, list_events
 from designer.store.db import engine_for
 from tests.fixtures.oidc_provider import OidcProvider
 
@@ -104,6 +106,13 @@ def test_a_refusal_at_the_provider_comes_back_as_a_message(provider: OidcProvide
     location = done.headers["location"]
     assert location.startswith("/signin?error=")
     assert "access_denied" in parse_qs(urlsplit(location).query)["error"][0]
+    # The refusal is in the audit log, with the provider's reason and never the secret.
+    engine = engine_for(load_settings().database_url)
+    admin = Actor(id="a", username="admin", display_name="Admin", is_admin=True)
+    [event] = list_events(engine, admin, AuditFilter(action="sign_in_refused")).events
+    assert event.detail["method"] == "oidc"
+    assert "access_denied" in event.detail["reason"]
+    assert SECRET not in str(event.detail)
 
 
 def test_a_provider_that_is_down_is_reported(
