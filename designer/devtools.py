@@ -1,9 +1,10 @@
 """The app running in the background and a headless chromium: what the browser tests and the
 canvas benchmark both need.
 
-The app starts in prod mode on a free port with its own frontend build folder, state folder
-and ``DESIGNER_HOME``, so parallel test workers, a benchmark and a developer's own
-``designer serve`` never rebuild each other's files.
+The app starts as ``designer serve`` runs it in production (``designer.server``: one process,
+the bundle built first when there is none for its port) on a free port, with its own frontend
+build folder, state folder and ``DESIGNER_HOME``, so parallel test workers, a benchmark and a
+developer's own ``designer serve`` never rebuild each other's files.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from designer.server import REPO_ROOT, reflex_command, reflex_env
+from designer.server import app_dir, reflex_env, server_command
 
 #: Debian's chromium; Playwright's own browser download needs hosts this project cannot reach.
 CHROMIUM = os.environ.get("DESIGNER_CHROMIUM", "/usr/bin/chromium")
@@ -66,8 +67,8 @@ def running_app(
     log_path = work / "reflex.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            reflex_command("127.0.0.1", port, prod=True),
-            cwd=REPO_ROOT,
+            server_command("127.0.0.1", port),
+            cwd=app_dir(env),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

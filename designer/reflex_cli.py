@@ -12,11 +12,22 @@ log lines changed on their way out:
 
 Both are plain ``logging`` records from Reflex's modules, so a filter on those loggers drops or
 rewrites them; everything else Reflex says passes untouched.
+
+It also leaves the package registry to bun and npm. Reflex writes a registry into the
+frontend's bunfig.toml and .npmrc, chosen by timing two public registries it names before the
+first install (``NPM_CONFIG_REGISTRY`` skips the timing); that overrides whatever registry bun
+and npm are configured with, and the timing waits on hosts this project cannot count on. Here
+Reflex writes those files without a registry (an app folder's own bunfig.toml or .npmrc is
+still copied as Reflex does), so the install uses bun's and npm's own configuration: a project
+or user .npmrc, ``NPM_CONFIG_REGISTRY``, or their default.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 #: Said instead of Reflex's "Initialized ... Run `uv run reflex run` ..." line.
 FIRST_START = (
@@ -48,8 +59,36 @@ def quiet_reflex_advice() -> None:
             logger.addFilter(ReflexAdvice())
 
 
+#: (Reflex's name for the file in .web and in the app folder, what to write when the app
+#: folder has none): bun's config and npm's, neither naming a registry.
+PACKAGE_CONFIGS = {
+    "initialize_bun_config": ("bunfig.toml", ""),
+    "initialize_npmrc": (".npmrc", "fetch-retries=0\n"),
+}
+
+
+def leave_registry_to_bun_and_npm() -> None:
+    """Replace Reflex's writers of .web/bunfig.toml and .web/.npmrc by ones naming no registry
+    (and probing none)."""
+    from reflex.utils import frontend_skeleton, prerequisites
+
+    def writer(name: str, default: str) -> Callable[[], None]:
+        def write() -> None:
+            target = prerequisites.get_web_dir() / name
+            if Path(name).exists():  # the app folder's own file, as Reflex copies it
+                shutil.copyfile(name, target)
+            else:
+                target.write_text(default)
+
+        return write
+
+    for function, (name, default) in PACKAGE_CONFIGS.items():
+        setattr(frontend_skeleton, function, writer(name, default))
+
+
 def main() -> None:
     quiet_reflex_advice()
+    leave_registry_to_bun_and_npm()
     from reflex.reflex import cli
 
     cli()

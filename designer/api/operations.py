@@ -125,7 +125,7 @@ def route_label(scope: MutableMapping[str, Any], base: str = "") -> str:
     route = scope.get("route")
     if isinstance(route, Route):
         return f"{scope.get('root_path', '')}{route.path}"
-    if isinstance(route, Mount):  # under a mount, but no route of it matched
+    if isinstance(route, Mount) and route.path:  # under a mount of ours, but no route of it
         return f"{base}{route.path}/(unknown)"
     path: str = scope.get("path", "")
     for prefix in _REFLEX_PATHS:

@@ -29,6 +29,8 @@ BENCHES = [
     # and the plain script once.
     ("local_run_bench.py", ["--quick"], "designer run process, evaluation only"),
     ("session_memory_bench.py", ["--smallest"], "Opening: 2 tabs"),
+    # `designer serve --build-only` for a free port, then `designer serve` idle 3 s, one sample.
+    ("serve_memory_bench.py", ["--quick"], "Idle process tree"),
     # Two people, 1 s of each side on SQLite and on PostgreSQL (the local server's `test`).
     (
         "store_bench.py",

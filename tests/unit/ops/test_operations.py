@@ -240,3 +240,27 @@ def test_each_answer_names_its_request(app: TestClient, offered: str | None, kep
     rid = answer.headers["x-request-id"]
     assert (rid == offered) is kept
     assert re.fullmatch(r"[A-Za-z0-9._-]{8,64}", rid)
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("/flows/3f2a9c1d", "(pages)"),
+        ("/signin", "(pages)"),
+        ("/_event/socket", "/_event"),
+        ("/_upload", "/_upload"),
+        ("/api/v1/flows/3f2a9c1d/nope", "/api/v1/(unknown)"),
+    ],
+)
+def test_paths_without_a_route_of_ours_are_counted_under_a_fixed_label(
+    path: str, label: str
+) -> None:
+    from starlette.routing import Mount
+
+    from designer.api.operations import route_label
+
+    reflex_mount = Mount("", routes=[])  # how Reflex's app hangs under ours
+    scope = {"path": path, "route": reflex_mount}
+    if path.startswith("/api/v1"):
+        scope["route"] = Mount("/api/v1", routes=[])
+    assert route_label(scope) == label
