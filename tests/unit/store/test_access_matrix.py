@@ -97,6 +97,12 @@ MATRIX: dict[str, tuple[Action, tuple[Outcome, ...]]] = {
         lambda e, a, f, w: runs.get_stored_run(e, a, f.run_id),
         (SIGN_IN, OK, OK, OK, OK, OK, RunNotFound, OK),
     ),
+    # Noting who stopped a run: anyone who may see it (whether they may stop it is
+    # check_may_run's question, asked first); a stranger's run does not exist.
+    "record_cancel": (
+        lambda e, a, f, w: runs.record_cancel(e, a, f.run_id),
+        (SIGN_IN, OK, OK, OK, OK, OK, RunNotFound, OK),
+    ),
     "duplicate_flow": (lambda e, a, f, w: flows.duplicate_flow(e, a, f.id), VIEW),
     "list_access": (lambda e, a, f, w: shares.list_access(e, a, f.id), VIEW),
     "save_draft": (
