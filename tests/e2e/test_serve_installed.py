@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, expect
 
 from designer.runs.local import RECORD_FILE
 from designer.runs.record import INTERRUPTED, NodeRun, RunRecord, Status
@@ -217,20 +218,17 @@ def test_serve_answers_from_the_built_bundle_and_stops_cleanly(
         assert [pid for pid in pids if alive(pid)] == []
 
 
-@pytest.mark.e2e
 def test_a_person_signs_up_through_the_pages_and_their_websocket(
-    installed: Installed, tmp_path: Path
+    installed: Installed, tmp_path: Path, browser: Browser
 ) -> None:
     """The page's events reach the app over the websocket and its answers come back: the
-    redirect to sign in (an on_load event), the sign-up (the database) and the signed-in page."""
-    from playwright.sync_api import expect, sync_playwright
-
-    from designer.devtools import CHROMIUM, CHROMIUM_ARGS
-
-    with serving(installed, tmp_path) as (_process, url, _log), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    redirect to sign in (an on_load event), the sign-up (the database) and the signed-in page.
+    (The browser is the session's: a second Playwright in one process would find the first's
+    event loop running.)"""
+    with serving(installed, tmp_path) as (_process, url, _log):
+        context = browser.new_context()
         try:
-            tab = browser.new_page()
+            tab = context.new_page()
             tab.set_default_timeout(30_000)
             tab.goto(url + "teams")
             tab.wait_for_url(re.compile(r"/signin\?next=/teams$"))
@@ -243,4 +241,4 @@ def test_a_person_signs_up_through_the_pages_and_their_websocket(
             tab.get_by_test_id("signup-submit").click()
             expect(tab.get_by_test_id("signed-in-as")).to_have_text("Grace Hopper")
         finally:
-            browser.close()
+            context.close()
