@@ -52,7 +52,10 @@ class ContextFilter(logging.Filter):
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
-        self.secrets = tuple(sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len))[::-1]
+        # Longest first: a secret holding a shorter one is masked whole.
+        self.secrets = tuple(
+            sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
+        )
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = getattr(record, "request_id", "") or request_id.get()

@@ -15,9 +15,13 @@ its own, and Prometheus sums what each instance reports.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from types import ModuleType
 
+from designer.runs.record import RunRecord, Status
+
+#: Blocks that ran (rather than being reused or skipped): their durations are counted.
+_RAN = (Status.SUCCEEDED, Status.FAILED)
 _collectors: ModuleType | None = None
 _live_runs: Callable[[], int] | None = None
 
@@ -65,22 +69,24 @@ def run_started(engine: str) -> None:
         _collectors.RUNS_STARTED.labels(engine).inc()
 
 
-def run_finished(
-    engine: str,
-    status: str,
-    started_at: float | None,
-    finished_at: float | None,
-    nodes: Iterable[tuple[str, float | None, float | None]],
-) -> None:
-    """Count a finished run, its duration, and each block's that ran (status, start, end)."""
+def run_finished(record: RunRecord) -> None:
+    """Count a finished run, its duration, and the duration of each block that ran (reused and
+    skipped blocks did not)."""
     if _collectors is None:
         return
+    engine, status = record.engine, record.status.value
     _collectors.RUNS_FINISHED.labels(engine, status).inc()
-    if started_at is not None and finished_at is not None and finished_at >= started_at:
-        _collectors.RUN_SECONDS.labels(engine, status).observe(finished_at - started_at)
-    for node_status, start, end in nodes:
-        if start is not None and end is not None and end >= start:
-            _collectors.NODE_SECONDS.labels(engine, node_status).observe(end - start)
+    seconds = _seconds(record.started_at, record.finished_at)
+    if seconds is not None:
+        _collectors.RUN_SECONDS.labels(engine, status).observe(seconds)
+    for node in record.nodes.values():
+        seconds = _seconds(node.started_at, node.finished_at)
+        if node.status in _RAN and seconds is not None:
+            _collectors.NODE_SECONDS.labels(engine, node.status.value).observe(seconds)
+
+
+def _seconds(start: float | None, end: float | None) -> float | None:
+    return end - start if start is not None and end is not None and end >= start else None
 
 
 def upload(outcome: str, size: int | None = None) -> None:
@@ -95,9 +101,11 @@ def sign_in(method: str, failure: BaseException | None = None) -> None:
     """A sign-in attempt by ``method`` (password, oidc) that succeeded or raised ``failure``."""
     if _collectors is None:
         return
+    from designer.auth.signin import TooManyAttempts  # the store below it counts errors here
+
     if failure is None:
         outcome = "ok"
-    elif type(failure).__name__ == "TooManyAttempts":
+    elif isinstance(failure, TooManyAttempts):
         outcome = "throttled"
     else:
         outcome = "refused"

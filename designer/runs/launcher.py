@@ -69,21 +69,6 @@ def _following() -> int:
 metrics.count_live(_following)
 
 
-def _count_cluster_run(record: RunRecord) -> None:
-    """Count a cluster run this process saw finish (``designer.ops.metrics``)."""
-    metrics.run_finished(
-        KUBEFLOW,
-        record.status.value,
-        record.started_at,
-        record.finished_at,
-        [
-            (n.status.value, n.started_at, n.finished_at)
-            for n in record.nodes.values()
-            if n.status.value in ("succeeded", "failed")
-        ],
-    )
-
-
 class FinishedRunHook(Protocol):
     """What the launcher calls when a local run it started finishes (``LocalEngine``'s
     ``after_run``), told who ran which flow: ``designer.models.publish.publish_deployments``
@@ -402,7 +387,7 @@ class Launcher:
             namespace=settings.namespace,
         )
         if record.status.finished:
-            _count_cluster_run(record)
+            metrics.run_finished(record)  # this process saw it finish
             self._settle_cluster_run(record)
         self._save(record)
         return record

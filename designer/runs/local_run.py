@@ -322,23 +322,12 @@ class LocalRun:
 
 def _count_finished(record: RunRecord) -> None:
     """Log how the run ended and count it (``designer.ops.metrics``)."""
-    ran = [n for n in record.nodes.values() if n.status in (Status.SUCCEEDED, Status.FAILED)]
-    metrics.run_finished(
-        "local",
-        record.status.value,
-        record.started_at,
-        record.finished_at,
-        [(n.status.value, n.started_at, n.finished_at) for n in ran],
-    )
-    cached = sum(n.status is Status.CACHED for n in record.nodes.values())
+    metrics.run_finished(record)
+    nodes = record.nodes.values()
+    ran = sum(n.status in (Status.SUCCEEDED, Status.FAILED) for n in nodes)
+    cached = sum(n.status is Status.CACHED for n in nodes)
     level = logging.INFO if record.status is Status.SUCCEEDED else logging.WARNING
-    log.log(
-        level,
-        "local run %s (%d blocks ran, %d reused)",
-        record.status.value,
-        len(ran),
-        cached,
-    )
+    log.log(level, "local run %s (%d blocks ran, %d reused)", record.status.value, ran, cached)
 
 
 def _reuse_line(reused: Reused) -> str:

@@ -60,6 +60,18 @@ def field(label: str, control: rx.Component) -> rx.Component:
     )
 
 
+def date_field(label: str, value: rx.Var, on_change: Any, testid: str) -> rx.Component:
+    return field(
+        label,
+        rx.input(
+            type="date",
+            value=value,
+            on_change=on_change,
+            custom_attrs={"data-testid": testid},
+        ),
+    )
+
+
 def filters() -> rx.Component:
     return rx.flex(
         field(
@@ -74,24 +86,8 @@ def filters() -> rx.Component:
         ),
         choice("Action", AuditState.action, ACTION_CHOICES, AuditState.set_action, "audit-action"),
         choice("Kind", AuditState.kind, KIND_CHOICES, AuditState.set_kind, "audit-kind"),
-        field(
-            "From",
-            rx.input(
-                type="date",
-                value=AuditState.since,
-                on_change=AuditState.set_since,
-                custom_attrs={"data-testid": "audit-since"},
-            ),
-        ),
-        field(
-            "To",
-            rx.input(
-                type="date",
-                value=AuditState.until,
-                on_change=AuditState.set_until,
-                custom_attrs={"data-testid": "audit-until"},
-            ),
-        ),
+        date_field("From", AuditState.since, AuditState.set_since, "audit-since"),
+        date_field("To", AuditState.until, AuditState.set_until, "audit-until"),
         rx.button("Filter", on_click=AuditState.apply, custom_attrs={"data-testid": "audit-apply"}),
         rx.button(
             "Clear",

@@ -264,3 +264,35 @@ def test_paths_without_a_route_of_ours_are_counted_under_a_fixed_label(
     if path.startswith("/api/v1"):
         scope["route"] = Mount("/api/v1", routes=[])
     assert route_label(scope) == label
+
+
+@pytest.mark.slow
+def test_a_finished_run_and_each_block_that_ran_are_counted(tmp_path: Path) -> None:
+    from designer.ops import metrics
+    from designer.runs.local import LocalEngine
+    from designer.runs.record import Status
+    from designer.settings import load_settings
+    from tests.fixtures.sums_pipeline import compiled
+
+    def counted() -> dict:
+        found = {}
+        for family in text_string_to_metric_families(metrics.exposition()[0].decode()):
+            for sample in family.samples:
+                found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        return found
+
+    metrics.enable()
+    settings = load_settings({"DESIGNER_HOME": str(tmp_path)})
+    engine = LocalEngine(settings.runs_dir, settings=settings)
+    before = counted()
+    assert engine.run(compiled(), flow_name="sums").status is Status.SUCCEEDED
+    again = engine.start(compiled(), flow_name="sums").wait(120)  # every block reused
+    assert again.status is Status.SUCCEEDED
+    after = counted()
+    run = {"engine": "local", "status": "succeeded"}
+    for name, added in (
+        ("designer_runs_finished_total", 2),
+        ("designer_run_duration_seconds_count", 2),
+        ("designer_node_duration_seconds_count", 3),  # the reused blocks did not run
+    ):
+        assert value(after, name, **run) - value(before, name, **run) == added, name
